@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# leakjail: a plain Makefile. `make check` and `make demo` install what they miss.
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+DESTDIR ?=
+
+O ?= build
+CC ?= cc
+PKGS := libcgroup libsystemd inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wconversion -Wno-sign-conversion -Wno-format-nonliteral
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+CFLAGS ?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -MMD -MP
+LDLIBS := $(PKG_LIBS) -lm
+
+LIB_SRC := $(filter-out src/leakjail.c,$(wildcard src/*.c))
+LIB_OBJ := $(LIB_SRC:src/%.c=$(O)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+PROG_SRC := $(wildcard tests/progs/*.c)
+PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(O)/progs/%)
+
+.PHONY: all deps check check-unit check-integration asan demo install analyze clean
+
+all: $(O)/leakjail
+
+$(O)/%.o: src/%.c | $(O)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/libleakjail.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(O)/leakjail: $(O)/leakjail.o $(O)/libleakjail.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libleakjail.a | $(O)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+
+# test programs are plain, unsanitized: they stand in for ordinary processes
+$(O)/progs/%: tests/progs/%.c | $(O)/progs
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -o $@ $<
+
+$(O) $(O)/tests $(O)/progs:
+	mkdir -p $@
+
+deps:
+	@tests/deps.sh build
+
+check: deps
+	$(MAKE) --no-print-directory all tests
+	tests/run.sh $(O)
+
+tests: $(UNIT_BIN) $(PROG_BIN)
+
+check-unit: all tests
+	tests/run.sh --unit $(O)
+
+asan:
+	@tests/deps.sh build
+	$(MAKE) --no-print-directory O=build-asan SAN=1 all tests
+	tests/run.sh build-asan
+
+demo:
+	@tests/deps.sh build
+	$(MAKE) --no-print-directory all tests
+	tests/demo.sh $(O)
+
+analyze: all
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr -D_GNU_SOURCE -Isrc src
+
+install: all
+	install -D -m 0755 $(O)/leakjail $(DESTDIR)$(SBINDIR)/leakjail
+	install -D -m 0644 systemd/leakjail.service $(DESTDIR)$(UNITDIR)/leakjail.service
+	install -D -m 0644 policies/leakjail.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/leakjail.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d
+	install -m 0644 policies/policies.d/*.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d/
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/examples
+	install -m 0644 policies/examples/*.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/examples/
+	install -D -m 0644 docs/leakjail.conf.5.md $(DESTDIR)$(MANDIR)/../doc/leakjail/leakjail.conf.5.md
+	@if command -v pandoc >/dev/null; then \
+		mkdir -p $(DESTDIR)$(MANDIR)/man5 && \
+		pandoc -s -t man docs/leakjail.conf.5.md -o $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5; \
+	fi
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard $(O)/*.d $(O)/tests/*.d)

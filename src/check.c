@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* leakjail check: validate the configuration and every policy file. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "commands.h"
+#include "config.h"
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES;
+	struct diag_list diags = { 0 };
+	struct config cfg;
+	bool quiet = false, explicit_config = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:p:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			explicit_config = true;
+			break;
+		case 'p':
+			policies = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			printf("usage: leakjail check [--config FILE] [--policies DIR] [--quiet]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (config_load(config_path, explicit_config, policies, &cfg, &diags) < 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			fprintf(stderr, "%s\n", diags.msgs[i]);
+		fprintf(stderr, "%zu error%s\n", diags.n, diags.n == 1 ? "" : "s");
+		diag_free(&diags);
+		return 1;
+	}
+	if (!quiet) {
+		printf("%s: ok (interval %llu ms, scope %s, jail_parent %s%s)\n", config_path,
+		       (unsigned long long)cfg.daemon.interval_ms, cfg.daemon.scope,
+		       cfg.daemon.jail_parent, cfg.daemon.dry_run ? ", dry run" : "");
+		for (size_t i = 0; i < cfg.n_policies; i++) {
+			const struct policy *p = &cfg.policies[i];
+
+			printf("%s:%d: policy %s: %s when growth >= %llu MiB in %llu s\n", p->file, p->line,
+			       p->name, p->action == ACTION_JAIL ? "jail" : "log",
+			       (unsigned long long)(p->growth >> 20),
+			       (unsigned long long)(p->window_ms / 1000));
+		}
+	}
+	config_free(&cfg);
+	return 0;
+}

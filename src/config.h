@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's settings (/etc/leakjail/leakjail.conf, section [daemon]) and
+ * the leak policies (/etc/leakjail/policies.d/NAME.conf, sections [policy NAME]).
+ * docs/leakjail.conf.5.md describes every key; the table in config.c is the
+ * code's single list of them.
+ */
+#ifndef LJ_CONFIG_H
+#define LJ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "units.h"
+
+#define LJ_DEFAULT_CONFIG "/etc/leakjail/leakjail.conf"
+#define LJ_DEFAULT_POLICIES "/etc/leakjail/policies.d"
+
+/* Problems found while loading, each "file:line: message". */
+struct diag_list {
+	char **msgs;
+	size_t n;
+};
+
+void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void diag_free(struct diag_list *d);
+
+/* Whitespace-separated fnmatch() globs; a glob in double quotes may hold spaces. */
+struct glob_list {
+	char **items;
+	size_t n;
+};
+
+bool glob_list_match(const struct glob_list *g, const char *s);
+
+enum lj_action { ACTION_LOG, ACTION_JAIL };
+enum rss_kind { RSS_TOTAL, RSS_ANON };
+enum log_target { LOG_TARGET_BOTH, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
+
+struct policy {
+	char *name;
+	char *file;
+	int line;        /* of the [policy NAME] header */
+	int window_line; /* of the window key, for the cross-file check */
+
+	/* which processes */
+	struct glob_list match_comm, match_exe, match_cmdline, match_user, match_cgroup;
+	struct glob_list exclude_comm, exclude_exe, exclude_cmdline, exclude_user, exclude_cgroup;
+	uint64_t min_rss;
+
+	/* what growth */
+	enum rss_kind rss;
+	uint64_t growth;
+	uint64_t window_ms;
+	double steadiness;
+
+	/* when: any condition that is set must hold one of; none set = always */
+	double pressure_swapout;      /* pages/s; < 0: not set */
+	double pressure_some;         /* PSI some avg10, fraction; < 0: not set */
+	double pressure_full;         /* PSI full avg10, fraction; < 0: not set */
+	uint64_t pressure_available;  /* MemAvailable below this; 0: not set */
+
+	/* what to do */
+	enum lj_action action;
+	struct size_spec jail_size;   /* absolute, or a factor of the RSS at jail time */
+	struct size_spec jail_max;    /* absolute, or a factor of jail_size (v2 memory.max) */
+	uint64_t jail_swap;           /* UINT64_MAX: no swap limit */
+	bool jail_pageout;
+	bool jail_descendants;
+};
+
+struct daemon_config {
+	uint64_t interval_ms;
+	char *jail_parent;
+	char *scope;
+	bool dry_run;
+	enum log_target log;
+	struct glob_list exempt_comm, exempt_cgroup;
+};
+
+struct config {
+	struct daemon_config daemon;
+	struct policy *policies;
+	size_t n_policies;
+	char *config_path;
+	char *policies_dir;
+};
+
+/*
+ * Load the configuration file and every *.conf in the policies directory.
+ * A missing configuration file is fine when `config_required` is false (the
+ * defaults apply). Returns 0 when everything is valid, -EINVAL (with every
+ * problem in diags) otherwise; on failure *out is left untouched.
+ */
+int config_load(const char *config_path, bool config_required, const char *policies_dir,
+		struct config *out, struct diag_list *diags);
+
+/* The same checks on a single policy file's text, for tests and fuzzing. */
+int config_parse_policies_string(const char *name, const char *text, struct config *cfg,
+				 struct diag_list *diags);
+
+void config_free(struct config *cfg);
+
+/* The longest window of all policies: how much history the tracker keeps. */
+uint64_t config_max_window_ms(const struct config *cfg);
+
+#endif

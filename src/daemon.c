@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * leakjail daemon: the supervisor. An sd-event loop with a sampling timer,
+ * SIGHUP (reload), SIGTERM/SIGINT (exit) and the systemd watchdog.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "commands.h"
+#include "config.h"
+#include "log.h"
+#include "scan.h"
+#include "util.h"
+#include "watch.h"
+
+struct daemon {
+	sd_event *event;
+	sd_event_source *timer;
+	struct config cfg;
+	struct scanner sc;
+	struct watch watch;
+	const char *config_path, *policies_dir;
+	bool config_required;
+	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
+	bool foreground;
+	uint64_t passes, max_passes;
+	uint64_t next_usec;
+};
+
+static void print_diags(const struct diag_list *d, int prio)
+{
+	for (size_t i = 0; i < d->n; i++)
+		lj_log(prio, "%s", d->msgs[i]);
+}
+
+static void apply_log_target(struct daemon *d)
+{
+	log_set_target(d->foreground ? LOG_TARGET_BOTH : d->cfg.daemon.log);
+}
+
+static void reload(struct daemon *d)
+{
+	struct diag_list diags = { 0 };
+	struct config cfg;
+
+	if (config_load(d->config_path, d->config_required, d->policies_dir, &cfg, &diags) < 0) {
+		print_diags(&diags, LOG_ERR);
+		lj_log_record(LOG_ERR, LJ_MSGID_RELOAD, NULL, 0,
+			      "reload failed (%zu error%s): keeping the previous %zu policies", diags.n,
+			      diags.n == 1 ? "" : "s", d->cfg.n_policies);
+		diag_free(&diags);
+		return;
+	}
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	scanner_set_config(&d->sc, &d->cfg);
+	d->watch.dry_run = d->dry_run_flag || d->cfg.daemon.dry_run;
+	apply_log_target(d);
+	lj_log_record(LOG_INFO, LJ_MSGID_RELOAD, NULL, 0, "reloaded: %zu policies, interval %llu ms",
+		      d->cfg.n_policies, (unsigned long long)d->cfg.daemon.interval_ms);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	(void)s;
+	if (si->ssi_signo == SIGHUP) {
+		reload(d);
+		return 0;
+	}
+	lj_log(LOG_INFO, "signal %d: exiting", si->ssi_signo);
+	return sd_event_exit(d->event, 0);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct daemon *d = userdata;
+	uint64_t interval = d->cfg.daemon.interval_ms * 1000;
+	uint64_t now;
+	int r;
+
+	(void)usec;
+	r = scanner_pass(&d->sc);
+	if (r < 0)
+		lj_log(LOG_ERR, "sampling /proc failed: %s", strerror(-r));
+	else
+		watch_evaluate(&d->watch);
+	d->passes++;
+	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported%s",
+		   d->sc.n_seen, d->sc.n_watched, d->cfg.n_policies, d->watch.leaks,
+		   d->watch.leaks == 1 ? "" : "s", d->watch.dry_run ? " (dry run)" : "");
+	if (d->max_passes && d->passes >= d->max_passes)
+		return sd_event_exit(d->event, 0);
+
+	/* keep a steady cadence: the next pass is one interval after this one was due */
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	d->next_usec += interval;
+	if (d->next_usec <= now)
+		d->next_usec = now + interval;
+	sd_event_source_set_time(s, d->next_usec);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakjail daemon [--config FILE] [--policies DIR] [--dry-run] [--foreground]\n"
+		   "                       [--passes N] [--verbose]\n");
+}
+
+static int setup_loop(struct daemon *d)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	sigset_t mask;
+	int r;
+
+	r = sd_event_default(&d->event);
+	if (r < 0)
+		return r;
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&mask, sigs[i]);
+	/* the signals arrive in the loop through a signalfd, never in a handler */
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		r = sd_event_add_signal(d->event, NULL, sigs[i], on_signal, d);
+		if (r < 0)
+			return r;
+	}
+	sd_event_now(d->event, CLOCK_MONOTONIC, &d->next_usec);
+	r = sd_event_add_time(d->event, &d->timer, CLOCK_MONOTONIC, d->next_usec, 1000, on_timer, d);
+	if (r < 0)
+		return r;
+	return sd_event_set_watchdog(d->event, true);
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "passes", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct daemon d = {
+		.config_path = LJ_DEFAULT_CONFIG,
+		.policies_dir = LJ_DEFAULT_POLICIES,
+	};
+	struct diag_list diags = { 0 };
+	int prio = LOG_INFO, c, r;
+
+	while ((c = getopt_long(argc, argv, "c:p:nfP:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d.config_path = optarg;
+			d.config_required = true;
+			break;
+		case 'p':
+			d.policies_dir = optarg;
+			break;
+		case 'n':
+			d.dry_run_flag = true;
+			break;
+		case 'f':
+			d.foreground = true;
+			break;
+		case 'P':
+			d.max_passes = strtoull(optarg, NULL, 10);
+			break;
+		case 'v':
+			prio = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	log_init(LOG_TARGET_BOTH, prio);
+	if (config_load(d.config_path, d.config_required, d.policies_dir, &d.cfg, &diags) < 0) {
+		print_diags(&diags, LOG_ERR);
+		lj_log(LOG_ERR, "invalid configuration: not starting");
+		diag_free(&diags);
+		return 1;
+	}
+	apply_log_target(&d);
+	d.watch.dry_run = d.dry_run_flag || d.cfg.daemon.dry_run;
+	r = scanner_init(&d.sc, &d.cfg);
+	if (r < 0) {
+		lj_log(LOG_ERR, "cannot open /proc: %s", strerror(-r));
+		config_free(&d.cfg);
+		return 1;
+	}
+	d.watch.sc = &d.sc;
+	if (!d.watch.dry_run) {
+		lj_log(LOG_WARNING, "this build cannot jail yet: running as --dry-run");
+		d.watch.dry_run = true;
+	}
+	r = setup_loop(&d);
+	if (r < 0) {
+		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
+	} else {
+		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
+			      "started: %zu policies, interval %llu ms, scope %s%s", d.cfg.n_policies,
+			      (unsigned long long)d.cfg.daemon.interval_ms, d.cfg.daemon.scope,
+			      d.watch.dry_run ? ", dry run: nothing is touched" : "");
+		sd_notify(0, "READY=1");
+		r = sd_event_loop(d.event);
+		sd_notify(0, "STOPPING=1");
+	}
+	sd_event_source_unref(d.timer);
+	sd_event_unref(d.event);
+	scanner_free(&d.sc);
+	config_free(&d.cfg);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The leak detector: one policy against one process's history and the
+ * system's state gives a verdict and the evidence behind it. Pure: no I/O,
+ * so it is tested on recorded series.
+ */
+#ifndef LJ_DETECT_H
+#define LJ_DETECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "history.h"
+#include "proc.h"
+
+/* The system's figures at one pass, and rates since the one before. */
+struct system_state {
+	uint64_t t_ms;
+	struct meminfo mem;
+	struct vmstat vm;
+	struct psi psi;
+	bool have_psi;
+	bool have_rates;      /* false on the first pass */
+	double swapout_ps;    /* pages/s */
+	double swapin_ps;
+	double pgscan_ps;
+	double pgsteal_ps;
+};
+
+enum verdict {
+	VERDICT_NONE,          /* not growing as the policy describes */
+	VERDICT_SHORT,         /* not enough history to span the window yet */
+	VERDICT_SMALL,         /* below the policy's min_rss */
+	VERDICT_CALM,          /* growing like a leak, but the system is not under the pressure asked for */
+	VERDICT_LEAK,          /* a leak, and the policy's conditions hold: act */
+};
+
+struct evidence {
+	uint64_t rss;          /* now, of the kind the policy watches (total or anon) */
+	int64_t growth;        /* bytes over the span */
+	uint64_t span_ms;
+	double rate;           /* bytes/s */
+	double steadiness;     /* fraction of steps that did not shrink */
+	double retained;       /* net growth / sum of rises: a sawtooth gives back what it gains */
+	uint32_t steps;
+	/* the pressure figures at the time */
+	double swapout_ps;
+	double psi_some, psi_full; /* avg10, fraction */
+	uint64_t mem_available;
+	const char *pressure;  /* which condition held, or NULL */
+};
+
+/*
+ * `slack_ms` is how much earlier than a full window the oldest sample may be
+ * taken (timers jitter; half an interval is right).
+ */
+enum verdict detect(const struct policy *p, const struct history *h, const struct system_state *sys,
+		    uint64_t slack_ms, struct evidence *ev);
+
+const char *verdict_name(enum verdict v);
+
+/* "rss 612 MiB grew 240 MiB in 30 s (8.0 MiB/s, steady 97 %); swap-out 1840 pages/s" */
+void evidence_format(const struct evidence *ev, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+
+#include "util.h"
+
+static enum log_target log_target = LOG_TARGET_STDERR;
+static int log_max_prio = LOG_INFO;
+
+void log_init(enum log_target target, int max_prio)
+{
+	log_target = target;
+	log_max_prio = max_prio;
+}
+
+void log_set_target(enum log_target target)
+{
+	log_target = target;
+}
+
+static const char *prio_prefix(int prio)
+{
+	if (prio <= LOG_ERR)
+		return "error: ";
+	if (prio == LOG_WARNING)
+		return "warning: ";
+	return "";
+}
+
+static void emit(int prio, const char *message_id, const char *const *fields, size_t n_fields,
+		 const char *msg)
+{
+	if (log_target != LOG_TARGET_JOURNAL)
+		fprintf(stderr, "leakjail: %s%s\n", prio_prefix(prio), msg);
+	if (log_target != LOG_TARGET_STDERR) {
+		/* MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, MESSAGE_ID, then the fields */
+		struct iovec iov[4 + 16];
+		char m[4096 + 8], p[16], id[64];
+		size_t n = 0;
+
+		snprintf(m, sizeof(m), "MESSAGE=%s", msg);
+		snprintf(p, sizeof(p), "PRIORITY=%d", prio);
+		iov[n++] = (struct iovec){ m, strlen(m) };
+		iov[n++] = (struct iovec){ p, strlen(p) };
+		iov[n++] = (struct iovec){ (void *)"SYSLOG_IDENTIFIER=leakjail", 26 };
+		if (message_id) {
+			snprintf(id, sizeof(id), "MESSAGE_ID=%s", message_id);
+			iov[n++] = (struct iovec){ id, strlen(id) };
+		}
+		for (size_t i = 0; i < n_fields && n < ARRAY_SIZE(iov); i++)
+			iov[n++] = (struct iovec){ (void *)fields[i], strlen(fields[i]) };
+		sd_journal_sendv(iov, (int)n);
+	}
+}
+
+void lj_log(int prio, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	if (prio > log_max_prio)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(prio, NULL, NULL, 0, msg);
+}
+
+void lj_log_record(int prio, const char *message_id, const char *const *fields, size_t n_fields,
+		   const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	if (prio > log_max_prio)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(prio, message_id, fields, n_fields, msg);
+}

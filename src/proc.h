@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parsers for /proc files. They take the file's text (read with one read()
+ * into a buffer) and fill a struct; they return false on text they cannot
+ * trust. No I/O here, so they are easy to test on recorded files and to fuzz.
+ */
+#ifndef LJ_PROC_H
+#define LJ_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROC_COMM_MAX 64 /* kernel threads may show "kworker/0:1-events_unbound" */
+
+/* /proc/PID/stat: the fields leakjail uses. */
+struct proc_stat {
+	char comm[PROC_COMM_MAX];
+	char state;
+	int ppid;
+	unsigned int flags;   /* PF_* flags; PF_KTHREAD marks kernel threads */
+	uint64_t minflt;
+	uint64_t majflt;
+	uint64_t starttime;   /* clock ticks after boot: with the pid, the process's identity */
+	uint64_t vsize;       /* bytes */
+	uint64_t rss_pages;
+	long num_threads;
+};
+
+#define PF_KTHREAD_FLAG 0x00200000u
+
+/* /proc/PID/statm, in pages. */
+struct proc_statm {
+	uint64_t size;
+	uint64_t resident;
+	uint64_t shared; /* file-backed and shmem resident pages */
+};
+
+bool proc_parse_stat(const char *buf, struct proc_stat *out);
+bool proc_parse_statm(const char *buf, struct proc_statm *out);
+
+/*
+ * A "Key:   1234 kB" line from /proc/PID/status or /proc/meminfo: the value
+ * in kB (or the bare number when there is no unit). False when absent.
+ */
+bool proc_status_kb(const char *buf, const char *key, uint64_t *out);
+
+/* The effective uid from the "Uid:" line of /proc/PID/status. */
+bool proc_status_uid(const char *buf, unsigned int *uid);
+
+/*
+ * From /proc/PID/cgroup, the path of the cgroup that holds the process's
+ * memory: the v1 line that lists "memory", else the v2 line "0::".
+ * Returns false when neither is there.
+ */
+bool proc_parse_cgroup(const char *buf, char *path, size_t size);
+
+/* /proc/PID/cmdline: NULs become spaces, trailing NULs dropped. */
+void proc_cmdline_to_string(char *buf, size_t len);
+
+/* /proc/meminfo, in bytes. Fields absent on older kernels stay 0. */
+struct meminfo {
+	uint64_t mem_total, mem_free, mem_available, buffers, cached, swap_cached;
+	uint64_t swap_total, swap_free, anon_pages, shmem, mapped;
+	uint64_t kreclaimable, slab, sreclaimable, sunreclaim;
+	uint64_t kernel_stack, page_tables, sec_page_tables, vmalloc_used, percpu;
+	uint64_t unevictable, cma_total, hugetlb, hugepages_total, hugepagesize;
+	uint64_t balloon;
+};
+
+bool proc_parse_meminfo(const char *buf, struct meminfo *out);
+
+/* /proc/vmstat counters (pages, since boot). */
+struct vmstat {
+	uint64_t pswpin, pswpout;
+	uint64_t pgscan, pgsteal;   /* kswapd + direct (+ khugepaged, proactive) */
+	uint64_t pgmajfault;
+};
+
+bool proc_parse_vmstat(const char *buf, struct vmstat *out);
+
+/* /proc/pressure/memory (or a cgroup's memory.pressure). */
+struct psi {
+	double some_avg10, some_avg60, full_avg10, full_avg60;
+	uint64_t some_total, full_total; /* microseconds */
+};
+
+bool proc_parse_psi(const char *buf, struct psi *out);
+
+#endif

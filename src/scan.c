@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "scan.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+#define IDENTITY_REFRESH 32 /* passes between re-reads of a process's cgroup */
+#define HIST_CAP_MAX 4096
+
+static uint32_t hist_cap_for(const struct config *cfg)
+{
+	uint64_t cap = config_max_window_ms(cfg) / cfg->daemon.interval_ms + 3;
+
+	return (uint32_t)MIN(cap, HIST_CAP_MAX);
+}
+
+int scanner_init(struct scanner *s, const struct config *cfg)
+{
+	int dfd;
+
+	memset(s, 0, sizeof(*s));
+	s->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->procfd < 0)
+		return -errno;
+	dfd = fcntl(s->procfd, F_DUPFD_CLOEXEC, 3);
+	if (dfd < 0 || !(s->dir = fdopendir(dfd))) {
+		int r = -errno;
+
+		if (dfd >= 0)
+			close(dfd);
+		close(s->procfd);
+		return r;
+	}
+	if (track_init(&s->procs) < 0) {
+		closedir(s->dir);
+		close(s->procfd);
+		return -ENOMEM;
+	}
+	s->page_size = sysconf(_SC_PAGESIZE);
+	s->self = getpid();
+	scanner_set_config(s, cfg);
+	return 0;
+}
+
+void scanner_set_config(struct scanner *s, const struct config *cfg)
+{
+	s->cfg = cfg;
+	s->cfg_gen++;
+	s->hist_cap = hist_cap_for(cfg);
+}
+
+void scanner_free(struct scanner *s)
+{
+	track_free(&s->procs);
+	if (s->dir)
+		closedir(s->dir);
+	if (s->procfd >= 0)
+		close(s->procfd);
+	s->dir = NULL;
+	s->procfd = -1;
+}
+
+bool scanner_untouchable(const struct scanner *s, const struct proc_entry *e)
+{
+	return e->pid <= 1 || e->kthread || e->pid == s->self;
+}
+
+/* "/a" holds "/a" and "/a/b", not "/ab". */
+static bool cgroup_under(const char *path, const char *scope)
+{
+	size_t n = strlen(scope);
+
+	if (strcmp(scope, "/") == 0)
+		return true;
+	return strncmp(path, scope, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool user_matches(const struct glob_list *g, unsigned int uid)
+{
+	char num[16];
+	struct passwd *pw;
+
+	snprintf(num, sizeof(num), "%u", uid);
+	if (glob_list_match(g, num))
+		return true;
+	pw = getpwuid(uid);
+	return pw && glob_list_match(g, pw->pw_name);
+}
+
+bool policy_selects(const struct policy *p, const struct proc_entry *e)
+{
+	const char *exe = e->exe ? e->exe : "";
+	const char *cmd = e->cmdline ? e->cmdline : "";
+	const char *cg = e->cgroup ? e->cgroup : "";
+
+	if (p->match_comm.n && !glob_list_match(&p->match_comm, e->comm))
+		return false;
+	if (p->match_exe.n && !glob_list_match(&p->match_exe, exe))
+		return false;
+	if (p->match_cmdline.n && !glob_list_match(&p->match_cmdline, cmd))
+		return false;
+	if (p->match_cgroup.n && !glob_list_match(&p->match_cgroup, cg))
+		return false;
+	if (p->match_user.n && !user_matches(&p->match_user, e->uid))
+		return false;
+	if (glob_list_match(&p->exclude_comm, e->comm) || glob_list_match(&p->exclude_exe, exe) ||
+	    glob_list_match(&p->exclude_cmdline, cmd) || glob_list_match(&p->exclude_cgroup, cg))
+		return false;
+	if (p->exclude_user.n && user_matches(&p->exclude_user, e->uid))
+		return false;
+	return true;
+}
+
+/*
+ * Open /proc/PID and make sure it is still the process we sampled: a pid can
+ * be reused between two opens. Returns the fd or -1.
+ */
+static int open_verified(struct scanner *s, const char *name, uint64_t starttime)
+{
+	cleanup_close int fd = openat(s->procfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct proc_stat st;
+	char buf[1024];
+
+	if (fd < 0 || read_file_at(fd, "stat", buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st) ||
+	    st.starttime != starttime)
+		return -1;
+	return steal_fd(&fd);
+}
+
+static void read_cgroup(struct proc_entry *e, int dirfd)
+{
+	char buf[4096], path[4096];
+
+	if (read_file_at(dirfd, "cgroup", buf, sizeof(buf)) < 0 ||
+	    !proc_parse_cgroup(buf, path, sizeof(path)))
+		return;
+	if (e->cgroup && strcmp(e->cgroup, path) == 0)
+		return;
+	free(e->cgroup);
+	e->cgroup = strdup(path);
+	e->cfg_gen = 0; /* scope and policies may see it differently now */
+}
+
+static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	free(e->exe);
+	free(e->cmdline);
+	e->exe = e->cmdline = NULL;
+	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
+	if (n >= 0) {
+		buf[n] = '\0';
+		e->exe = strdup(buf);
+	}
+	n = read_file_at(dirfd, "cmdline", buf, sizeof(buf));
+	if (n >= 0) {
+		proc_cmdline_to_string(buf, (size_t)n);
+		e->cmdline = strdup(buf);
+	}
+	if (read_file_at(dirfd, "status", buf, sizeof(buf)) >= 0)
+		proc_status_uid(buf, &e->uid);
+	read_cgroup(e, dirfd);
+	e->identity = true;
+	e->cfg_gen = 0;
+	e->refresh_at = s->gen + IDENTITY_REFRESH + (uint32_t)e->pid % IDENTITY_REFRESH;
+}
+
+static void compute_policies(struct scanner *s, struct proc_entry *e)
+{
+	const struct config *cfg = s->cfg;
+	const char *cg = e->cgroup ? e->cgroup : "";
+
+	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
+	e->exempt = glob_list_match(&cfg->daemon.exempt_comm, e->comm) ||
+		    glob_list_match(&cfg->daemon.exempt_cgroup, cg);
+	e->policies = 0;
+	e->needs_anon = false;
+	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e)) {
+		for (size_t i = 0; i < cfg->n_policies && i < 64; i++) {
+			if (policy_selects(&cfg->policies[i], e)) {
+				e->policies |= 1ULL << i;
+				if (cfg->policies[i].rss == RSS_ANON)
+					e->needs_anon = true;
+			}
+		}
+	}
+	if (e->cfg_gen != s->cfg_gen)
+		e->reported = 0;
+	e->cfg_gen = s->cfg_gen;
+	if (!e->policies)
+		history_free(&e->hist);
+}
+
+static void sample_system(struct scanner *s, uint64_t now)
+{
+	struct system_state prev = s->sys;
+	char buf[8192];
+
+	s->sys.t_ms = now;
+	if (read_file_at(s->procfd, "meminfo", buf, sizeof(buf)) >= 0)
+		proc_parse_meminfo(buf, &s->sys.mem);
+	if (read_file_at(s->procfd, "vmstat", buf, sizeof(buf)) >= 0)
+		proc_parse_vmstat(buf, &s->sys.vm);
+	s->sys.have_psi = read_file_at(s->procfd, "pressure/memory", buf, sizeof(buf)) >= 0 &&
+			  proc_parse_psi(buf, &s->sys.psi);
+	s->sys.have_rates = prev.t_ms && now > prev.t_ms;
+	if (s->sys.have_rates) {
+		double dt = (double)(now - prev.t_ms) / 1000.0;
+
+		s->sys.swapout_ps = (double)(s->sys.vm.pswpout - prev.vm.pswpout) / dt;
+		s->sys.swapin_ps = (double)(s->sys.vm.pswpin - prev.vm.pswpin) / dt;
+		s->sys.pgscan_ps = (double)(s->sys.vm.pgscan - prev.vm.pgscan) / dt;
+		s->sys.pgsteal_ps = (double)(s->sys.vm.pgsteal - prev.vm.pgsteal) / dt;
+	}
+}
+
+static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t now)
+{
+	struct proc_entry *e = track_find(&s->procs, pid);
+	struct proc_stat st;
+	struct sample smp;
+	char path[32], buf[1024];
+
+	/* path-relative: one open per process; a pid reused in between shows as a new start time */
+	snprintf(path, sizeof(path), "%s/stat", name);
+	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st))
+		return; /* gone: normal */
+	if (!e) {
+		e = track_add(&s->procs, pid, st.starttime);
+		if (!e)
+			return;
+	} else if (e->starttime != st.starttime) {
+		track_reset(e, st.starttime);
+	} else if (strcmp(e->comm, st.comm) != 0) {
+		/* exec (or a rename): another program, another identity and history */
+		e->identity = false;
+		history_clear(&e->hist);
+		e->have_prev = false;
+	}
+	e->seen = s->gen;
+	memcpy(e->comm, st.comm, sizeof(e->comm));
+	smp = (struct sample){
+		.t_ms = now,
+		.rss = st.rss_pages * (uint64_t)s->page_size,
+		.vsz = st.vsize,
+		.minflt = st.minflt,
+		.majflt = st.majflt,
+	};
+	smp.anon = smp.rss;
+	smp.swap = e->last.swap;
+	if (st.flags & PF_KTHREAD_FLAG) {
+		e->kthread = true;
+		e->identity = true;
+	} else if (!e->identity || s->gen >= e->refresh_at) {
+		cleanup_close int dirfd = open_verified(s, name, st.starttime);
+
+		if (dirfd < 0)
+			return;
+		if (!e->identity) {
+			load_identity(s, e, dirfd);
+		} else {
+			read_cgroup(e, dirfd);
+			e->refresh_at = s->gen + IDENTITY_REFRESH;
+		}
+	}
+	if (e->cfg_gen != s->cfg_gen)
+		compute_policies(s, e);
+	if (e->policies) {
+		if (e->needs_anon) {
+			struct proc_statm sm;
+
+			snprintf(path, sizeof(path), "%s/statm", name);
+			if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 &&
+			    proc_parse_statm(buf, &sm) && sm.resident >= sm.shared)
+				smp.anon = (sm.resident - sm.shared) * (uint64_t)s->page_size;
+		}
+		if (e->hist.cap != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
+			return;
+		history_push(&e->hist, &smp);
+		s->n_watched++;
+	}
+	e->prev = e->last;
+	e->have_prev = e->last.t_ms != 0;
+	e->last = smp;
+}
+
+int scanner_pass(struct scanner *s)
+{
+	uint64_t now = now_ms();
+	struct dirent *d;
+
+	s->gen++;
+	s->n_seen = s->n_watched = 0;
+	sample_system(s, now);
+	rewinddir(s->dir);
+	for (;;) {
+		char *end;
+		long pid;
+
+		errno = 0; /* readdir() tells its end from an error only through errno */
+		d = readdir(s->dir);
+		if (!d)
+			break;
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = strtol(d->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		scan_one(s, d->d_name, (pid_t)pid, now);
+		s->n_seen++;
+	}
+	if (errno)
+		return -errno;
+	track_sweep(&s->procs, s->gen);
+	return 0;
+}

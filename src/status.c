@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * leakjail status: the processes whose memory grows fastest right now, as
+ * atop shows RGROW and VGROW: two passes an interval apart, sorted by growth.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "config.h"
+#include "json.h"
+#include "scan.h"
+#include "units.h"
+#include "util.h"
+
+struct grower {
+	const struct proc_entry *e;
+	int64_t rgrow, vgrow;
+	uint64_t swap;
+};
+
+static int by_growth(const void *a, const void *b)
+{
+	const struct grower *x = a, *y = b;
+
+	if (x->rgrow != y->rgrow)
+		return x->rgrow < y->rgrow ? 1 : -1;
+	if (x->e->last.rss != y->e->last.rss)
+		return x->e->last.rss < y->e->last.rss ? 1 : -1;
+	return x->e->pid - y->e->pid;
+}
+
+static uint64_t read_swap(int procfd, pid_t pid)
+{
+	char path[32], buf[4096];
+	uint64_t swap = 0;
+
+	snprintf(path, sizeof(path), "%d/status", pid);
+	if (read_file_at(procfd, path, buf, sizeof(buf)) >= 0)
+		proc_status_kb(buf, "VmSwap", &swap);
+	return swap;
+}
+
+static void signed_size(char *buf, size_t size, int64_t v)
+{
+	char s[FMT_SIZE_MAX];
+
+	fmt_size(s, sizeof(s), (uint64_t)(v < 0 ? -v : v));
+	snprintf(buf, size, "%s%s", v < 0 ? "-" : v > 0 ? "+" : "", s);
+}
+
+static void print_text(const struct grower *g, size_t n, uint64_t interval_ms)
+{
+	printf("top growers over %.1f s:\n", (double)interval_ms / 1000.0);
+	printf("%8s  %-16s %10s %11s %11s %10s\n", "PID", "COMM", "RSS", "RGROW", "VGROW", "SWAP");
+	for (size_t i = 0; i < n; i++) {
+		char rss[FMT_SIZE_MAX], rg[FMT_SIZE_MAX + 1], vg[FMT_SIZE_MAX + 1], sw[FMT_SIZE_MAX];
+
+		signed_size(rg, sizeof(rg), g[i].rgrow);
+		signed_size(vg, sizeof(vg), g[i].vgrow);
+		printf("%8d  %-16.16s %10s %11s %11s %10s\n", g[i].e->pid, g[i].e->comm,
+		       fmt_size(rss, sizeof(rss), g[i].e->last.rss), rg, vg,
+		       fmt_size(sw, sizeof(sw), g[i].swap));
+	}
+}
+
+static void print_json(const struct grower *g, size_t n, uint64_t interval_ms)
+{
+	printf("{\"interval_ms\":%llu,\"growers\":[", (unsigned long long)interval_ms);
+	for (size_t i = 0; i < n; i++) {
+		printf("%s{\"pid\":%d,\"comm\":", i ? "," : "", g[i].e->pid);
+		json_string(stdout, g[i].e->comm);
+		printf(",\"rss\":%llu,\"rgrow\":%lld,\"vgrow\":%lld,\"swap\":%llu}",
+		       (unsigned long long)g[i].e->last.rss, (long long)g[i].rgrow,
+		       (long long)g[i].vgrow, (unsigned long long)g[i].swap);
+	}
+	printf("]}\n");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct config cfg = { .daemon = { .interval_ms = 1000, .scope = (char *)"/" } };
+	struct scanner sc;
+	struct timespec ts;
+	cleanup_free struct grower *g = NULL;
+	bool json = false;
+	size_t n = 0, top = 10;
+	uint64_t interval_ms = 1000;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "ji:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'i':
+			if (!parse_duration_ms(optarg, &interval_ms) || interval_ms < 100 ||
+			    interval_ms > 60000) {
+				fprintf(stderr, "leakjail status: invalid --interval '%s' (100ms to 60s)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			top = strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			printf("usage: leakjail status [--json] [--interval DURATION] [--top N]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	cfg.daemon.interval_ms = interval_ms;
+	r = scanner_init(&sc, &cfg);
+	if (r < 0) {
+		fprintf(stderr, "leakjail status: cannot open /proc: %s\n", strerror(-r));
+		return 1;
+	}
+	scanner_pass(&sc);
+	ts.tv_sec = (time_t)(interval_ms / 1000);
+	ts.tv_nsec = (long)(interval_ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	scanner_pass(&sc);
+
+	g = calloc(sc.procs.n ? sc.procs.n : 1, sizeof(*g));
+	if (!g) {
+		scanner_free(&sc);
+		return 1;
+	}
+	track_for_each(&sc.procs, e) {
+		if (!e->have_prev || e->kthread)
+			continue;
+		g[n++] = (struct grower){
+			.e = e,
+			.rgrow = (int64_t)e->last.rss - (int64_t)e->prev.rss,
+			.vgrow = (int64_t)e->last.vsz - (int64_t)e->prev.vsz,
+		};
+	}
+	qsort(g, n, sizeof(*g), by_growth);
+	n = MIN(n, top);
+	for (size_t i = 0; i < n; i++)
+		g[i].swap = read_swap(sc.procfd, g[i].e->pid);
+	if (json)
+		print_json(g, n, interval_ms);
+	else
+		print_text(g, n, interval_ms);
+	scanner_free(&sc);
+	return 0;
+}

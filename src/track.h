@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The processes leakjail knows, keyed by (pid, start time): a reused pid is a
+ * new process with a fresh history. Mark-and-sweep: each pass marks what it
+ * saw; what it did not see has exited and is dropped.
+ */
+#ifndef LJ_TRACK_H
+#define LJ_TRACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "history.h"
+#include "proc.h"
+
+struct proc_entry {
+	struct proc_entry *next; /* hash chain */
+	pid_t pid;
+	uint64_t starttime;
+	uint32_t seen;           /* the pass that last saw it */
+	char comm[PROC_COMM_MAX];
+
+	/* identity: read once per (pid, start time), and again after exec */
+	bool identity;           /* loaded */
+	bool kthread;
+	bool in_scope;
+	bool exempt;
+	uint32_t cfg_gen;        /* the configuration the policy mask was computed for */
+	uint64_t policies;       /* bit i: policy i looks at this process */
+	bool needs_anon;         /* one of them watches anonymous RSS: read statm */
+	uint32_t refresh_at;     /* the pass at which to re-read the cgroup */
+	unsigned int uid;
+	char *exe, *cmdline, *cgroup;
+
+	/* the last two samples of every process: growth per interval for `status` */
+	struct sample prev, last;
+	bool have_prev;
+
+	/* history, only for processes that some policy looks at */
+	struct history hist;
+	uint64_t reported;       /* bit i: policy i's verdict already logged */
+};
+
+struct track_table {
+	struct proc_entry **buckets;
+	size_t n_buckets;
+	size_t n;
+};
+
+int track_init(struct track_table *t);
+struct proc_entry *track_find(struct track_table *t, pid_t pid);
+/* A fresh entry for pid (not yet in any chain check: the caller found none). */
+struct proc_entry *track_add(struct track_table *t, pid_t pid, uint64_t starttime);
+/* Forget what was known of the old process that held this pid. */
+void track_reset(struct proc_entry *e, uint64_t starttime);
+/* Drop every entry not seen in pass `gen`. */
+void track_sweep(struct track_table *t, uint32_t gen);
+void track_free(struct track_table *t);
+
+#define track_for_each(t, e)                                 \
+	for (size_t _b = 0; _b < (t)->n_buckets; _b++)       \
+		for (struct proc_entry *e = (t)->buckets[_b]; e; e = e->next)
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "watch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+bool proc_oom_protected(int procfd, pid_t pid)
+{
+	char path[48], buf[32];
+
+	snprintf(path, sizeof(path), "%d/oom_score_adj", pid);
+	return read_file_at(procfd, path, buf, sizeof(buf)) > 0 && atoi(buf) == -1000;
+}
+
+static void report(struct watch *w, const struct policy *p, struct proc_entry *e,
+		   const struct evidence *ev)
+{
+	char evs[512], f[12][160];
+	const char *fields[12];
+	bool protect = p->action == ACTION_JAIL && proc_oom_protected(w->sc->procfd, e->pid);
+	bool act = p->action == ACTION_JAIL && !protect && !w->dry_run && w->jail;
+	const char *what;
+	size_t n = 0;
+
+	w->leaks++;
+	if (act) {
+		/* the jail records its own action, evidence and outcome */
+		w->jail(w, p, e, ev);
+		return;
+	}
+	if (protect)
+		what = "leaks, but oom_score_adj is -1000: never jailed:";
+	else if (p->action == ACTION_JAIL)
+		what = "would jail";
+	else
+		what = "leak:";
+	evidence_format(ev, evs, sizeof(evs));
+
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_PID=%d", e->pid);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_COMM=%s", e->comm);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_POLICY=%s", p->name);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_ACTION=%s",
+		 p->action == ACTION_LOG ? "log" : protect ? "protected" : "dry-run");
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_RSS=%" PRIu64, ev->rss);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_GROWTH=%" PRId64, ev->growth);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_SPAN_MS=%" PRIu64, ev->span_ms);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_RATE=%.0f", ev->rate);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_STEADINESS=%.2f", ev->steadiness);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_SWAPOUT_PS=%.0f", ev->swapout_ps);
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_PRESSURE=%s", ev->pressure ? ev->pressure : "none");
+	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_CGROUP=%.140s", e->cgroup ? e->cgroup : "");
+	for (size_t i = 0; i < n; i++)
+		fields[i] = f[i];
+	lj_log_record(LOG_NOTICE, LJ_MSGID_LEAK_FOUND, fields, n, "%s pid %d (%s) policy=%s: %s",
+		      what, e->pid, e->comm, p->name, evs);
+}
+
+void watch_evaluate(struct watch *w)
+{
+	const struct config *cfg = w->sc->cfg;
+	uint64_t slack = cfg->daemon.interval_ms / 2;
+
+	track_for_each(&w->sc->procs, e) {
+		if (!e->policies || e->seen != w->sc->gen)
+			continue;
+		for (size_t i = 0; i < cfg->n_policies && i < 64; i++) {
+			const struct policy *p = &cfg->policies[i];
+			uint64_t bit = 1ULL << i;
+			struct evidence ev;
+			enum verdict v;
+
+			if (!(e->policies & bit))
+				continue;
+			v = detect(p, &e->hist, &w->sc->sys, slack, &ev);
+			if (v == VERDICT_LEAK && !(e->reported & bit)) {
+				report(w, p, e, &ev);
+				e->reported |= bit;
+			} else if (v == VERDICT_NONE || v == VERDICT_SMALL) {
+				/* it stopped: a new episode will be reported again */
+				e->reported &= ~bit;
+			}
+		}
+	}
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * After each sampling pass: every policy on every process it looks at, and
+ * one record for each new verdict (a leak to log, or a process to jail).
+ */
+#ifndef LJ_WATCH_H
+#define LJ_WATCH_H
+
+#include <stdbool.h>
+
+#include "scan.h"
+
+struct watch;
+
+/* The containment step; returns 0 when the process was jailed, -errno otherwise. */
+typedef int (*watch_jail_fn)(struct watch *w, const struct policy *p, struct proc_entry *e,
+			     const struct evidence *ev);
+
+struct watch {
+	struct scanner *sc;
+	bool dry_run;
+	watch_jail_fn jail;       /* NULL: report what would be jailed, touch nothing */
+	unsigned int leaks;       /* verdicts reported since start */
+};
+
+void watch_evaluate(struct watch *w);
+
+/* Read /proc/PID/oom_score_adj: -1000 means "never kill", so never jail either. */
+bool proc_oom_protected(int procfd, pid_t pid);
+
+#endif

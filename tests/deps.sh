@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian packages a build or a test run needs, and only those missing.
+#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih
+#   tests/deps.sh vm      + what the cgroup v2 VM suite needs
+set -euo pipefail
+
+pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev)
+case "${1:-build}" in
+build) ;;
+vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd) ;;
+*) echo "usage: $0 build|vm" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: need root to install ${missing[*]}" >&2
+	exit 1
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
