@@ -302,7 +302,7 @@ bool proc_parse_vmstat(const char *buf, struct vmstat *out)
 
 				if (strcmp(kind, "anon") && strcmp(kind, "file") &&
 				    strcmp(kind, "direct_throttle")) {
-					if (name[3] == 's' && name[4] == 'c')
+					if (startswith(name, "pgscan_"))
 						out->pgscan += v;
 					else
 						out->pgsteal += v;

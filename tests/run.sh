@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Run the test suites against a build directory:
+#   tests/run.sh [--unit|--integration] [BUILD_DIR]
+# Unit tests are TAP programs; integration tests are scripts that exit 0
+# (pass), 77 (skip, with the reason on stderr) or anything else (fail).
+# Under CI=true a skip counts as a failure: CI must run everything.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+what=all
+case "${1:-}" in
+--unit) what=unit; shift ;;
+--integration) what=integration; shift ;;
+esac
+O=${1:-build}
+export LEAKJAIL="$PWD/$O/leakjail" MEMHOG="$PWD/$O/progs/memhog" LJ_BUILD="$PWD/$O"
+
+passed=0 failed=0 skipped=0
+failures=()
+
+record() { # name status
+	case $2 in
+	0) passed=$((passed + 1)); echo "PASS: $1" ;;
+	77)
+		if [ "${CI:-}" = true ]; then
+			failed=$((failed + 1)); failures+=("$1 (skipped under CI)"); echo "FAIL: $1 (skipped, and CI=true requires it)"
+		else
+			skipped=$((skipped + 1)); echo "SKIP: $1"
+		fi ;;
+	*) failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1 (exit $2)" ;;
+	esac
+}
+
+if [ "$what" != integration ]; then
+	for t in "$O"/tests/test_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1)
+		rc=$?
+		if [ $rc -ne 0 ]; then printf '%s\n' "$out" | grep -v '^ok ' | sed 's/^/    /'; fi
+		record "unit/$(basename "$t") ($(printf '%s\n' "$out" | grep -c '^ok ') checks)" $rc
+	done
+fi
+
+if [ "$what" != unit ]; then
+	for t in tests/integration/*.sh; do
+		[ -f "$t" ] || continue
+		log=$(mktemp /tmp/leakjail-test-log.XXXXXX)
+		start=$(date +%s)
+		timeout --kill-after=10 600 bash "$t" >"$log" 2>&1
+		rc=$?
+		if [ $rc -ne 0 ]; then sed 's/^/    /' "$log"; else grep '^#' "$log" | sed 's/^/    /'; fi
+		rm -f "$log"
+		record "integration/$(basename "$t" .sh) ($(($(date +%s) - start)) s)" $rc
+	done
+fi
+
+echo
+for f in "${failures[@]}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]

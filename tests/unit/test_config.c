@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Policy and configuration files: what is accepted, and how what is not is reported. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+#include "util.h"
+
+static char tmpdir[] = "/tmp/leakjail-test-config-XXXXXX";
+
+/* Parse text as a policy file; return the diagnostics joined by newlines (caller frees). */
+static char *parse(const char *text, struct config *cfg)
+{
+	struct diag_list d = { 0 };
+	size_t len = 1;
+	char *out;
+
+	memset(cfg, 0, sizeof(*cfg));
+	config_parse_policies_string("p.conf", text, cfg, &d);
+	for (size_t i = 0; i < d.n; i++)
+		len += strlen(d.msgs[i]) + 1;
+	out = calloc(1, len);
+	for (size_t i = 0; i < d.n; i++) {
+		strcat(out, d.msgs[i]);
+		strcat(out, "\n");
+	}
+	diag_free(&d);
+	return out;
+}
+
+static bool has(const char *diags, const char *needle)
+{
+	if (strstr(diags, needle))
+		return true;
+	printf("#   expected \"%s\" in:\n#   %s\n", needle, diags);
+	return false;
+}
+
+static void test_good_policy(void)
+{
+	struct config cfg;
+	char *d = parse("# comment\n"
+			"[policy lekker]\n"
+			"match_comm = lekker \"my prog\"\n"
+			"min_rss = 64M\n"
+			"growth = 100M ; inline comment\n"
+			"window = 30s\n"
+			"steadiness = 90%\n"
+			"pressure_swapout = 100/s\n"
+			"action = jail\n"
+			"jail_size = 1.2x\n"
+			"jail_max = 640M\n"
+			"jail_swap = max\n"
+			"\n[policy other]\nrss = anon\n",
+			&cfg);
+
+	CHECK(strcmp(d, "") == 0);
+	CHECK(cfg.n_policies == 2);
+	if (cfg.n_policies == 2) {
+		const struct policy *p = &cfg.policies[0];
+
+		CHECK(strcmp(p->name, "lekker") == 0 && p->line == 2);
+		CHECK(p->match_comm.n == 2 && strcmp(p->match_comm.items[1], "my prog") == 0);
+		CHECK(glob_list_match(&p->match_comm, "my prog"));
+		CHECK(p->min_rss == 64 * MIB && p->growth == 100 * MIB && p->window_ms == 30000);
+		CHECK(p->steadiness > 0.89 && p->pressure_swapout == 100.0);
+		CHECK(p->action == ACTION_JAIL && p->jail_size.is_factor && p->jail_max.bytes == 640 * MIB);
+		CHECK(p->jail_swap == UINT64_MAX);
+		CHECK(cfg.policies[1].rss == RSS_ANON && cfg.policies[1].action == ACTION_LOG);
+	}
+	free(d);
+	config_free(&cfg);
+}
+
+static void test_errors_name_line(void)
+{
+	struct config cfg;
+	char *d = parse("[policy a]\n"
+			"growth = 10Q\n"
+			"colour = blue\n"
+			"window = 30s\n"
+			"window = 40s\n"
+			"[polcy b]\n"
+			"growth = 1M\n"
+			"[policy a]\n"
+			"[policy bad/name]\n"
+			"this line has no equals sign\n"
+			"[policy c]\n"
+			"window = 1s\n"
+			"jail_max = 0.5x\n"
+			"steadiness = 150%\n",
+			&cfg);
+
+	CHECK(has(d, "p.conf:2: invalid growth '10Q'"));
+	CHECK(has(d, "p.conf:3: unknown key 'colour' in [policy]"));
+	CHECK(has(d, "p.conf:5: duplicate key 'window'"));
+	CHECK(has(d, "p.conf:6: unknown section [polcy b]"));
+	CHECK(has(d, "p.conf:8: policy 'a' is already defined at p.conf:1"));
+	CHECK(has(d, "p.conf:9: invalid policy name 'bad/name'"));
+	CHECK(has(d, "p.conf:10: syntax error"));
+	CHECK(has(d, "p.conf:13: jail_max = 0.5x"));
+	CHECK(has(d, "p.conf:14: invalid steadiness '150%'"));
+	/* keys of a refused section are not reported one by one */
+	CHECK(!strstr(d, "p.conf:7:"));
+	free(d);
+	config_free(&cfg);
+}
+
+static void test_window_vs_interval(void)
+{
+	struct config cfg;
+	char *d = parse("[policy a]\nwindow = 3s\n", &cfg);
+
+	/* the default interval is 2 s: a 3 s window holds one step */
+	CHECK(has(d, "p.conf:2: policy 'a': window (3000 ms) is shorter than two sampling intervals"));
+	free(d);
+	config_free(&cfg);
+}
+
+/*
+ * Debian's inih splits a line longer than its buffer, and the tail becomes a
+ * line of its own: here it would read "action = jail".
+ */
+static void test_long_line_injection(void)
+{
+	struct config cfg;
+	char text[9000];
+	char *d;
+
+	strcpy(text, "[policy a]\nmatch_cmdline = ");
+	memset(text + strlen(text), 'x', 5000);
+	strcpy(text + 27 + 5000, " action = jail\n");
+	d = parse(text, &cfg);
+	CHECK(has(d, "p.conf:2: line too long"));
+	CHECK(cfg.n_policies == 0 || cfg.policies[0].action == ACTION_LOG);
+	free(d);
+	config_free(&cfg);
+
+	/* 300 bytes is longer than inih's default buffer, and fine here */
+	strcpy(text, "[policy a]\nmatch_cmdline = ");
+	memset(text + 27, 'y', 300);
+	strcpy(text + 27 + 300, "\naction = log\n");
+	d = parse(text, &cfg);
+	CHECK(strcmp(d, "") == 0);
+	CHECK(cfg.n_policies == 1 && strlen(cfg.policies[0].match_cmdline.items[0]) == 300);
+	free(d);
+	config_free(&cfg);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0)
+			CHECK(0);
+		close(fd);
+	}
+	chmod(path, mode);
+}
+
+static void test_files_and_permissions(void)
+{
+	char conf[256], dir[256], pol[256];
+	struct diag_list d = { 0 };
+	struct config cfg;
+
+	snprintf(conf, sizeof(conf), "%s/leakjail.conf", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/policies.d", tmpdir);
+	snprintf(pol, sizeof(pol), "%s/policies.d/10-a.conf", tmpdir);
+	mkdir(dir, 0755);
+	write_file(conf, "[daemon]\ninterval = 1s\nscope = /leakjail-test\n", 0644);
+	write_file(pol, "[policy a]\nwindow = 10s\n", 0644);
+	CHECK(config_load(conf, true, dir, &cfg, &d) == 0 && d.n == 0);
+	CHECK(cfg.daemon.interval_ms == 1000 && strcmp(cfg.daemon.scope, "/leakjail-test") == 0);
+	config_free(&cfg);
+
+	/* group-writable: refused, and the message names the file */
+	chmod(pol, 0664);
+	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL);
+	CHECK(d.n >= 1 && strstr(d.msgs[0], "10-a.conf: writable by group or others"));
+	diag_free(&d);
+	chmod(pol, 0644);
+
+	/* a policy section in the daemon's file, and a bad scope */
+	write_file(conf, "[daemon]\nscope = relative\n[policy x]\n", 0644);
+	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL);
+	CHECK(d.n == 2);
+	CHECK(d.n == 2 && strstr(d.msgs[0], "leakjail.conf:2: invalid scope 'relative'"));
+	CHECK(d.n == 2 && strstr(d.msgs[1], "leakjail.conf:3: unknown section [policy x]"));
+	diag_free(&d);
+
+	/* a missing file the user named is an error; the default one may be absent */
+	unlink(conf);
+	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL && d.n == 1);
+	diag_free(&d);
+	CHECK(config_load(conf, false, dir, &cfg, &d) == 0);
+	config_free(&cfg);
+
+	/* an empty policies directory has nothing to do: an error */
+	unlink(pol);
+	CHECK(config_load(conf, false, dir, &cfg, &d) == -EINVAL && d.n == 1);
+	diag_free(&d);
+	rmdir(dir);
+}
+
+static void test_shipped_files(void)
+{
+	struct diag_list d = { 0 };
+	struct config cfg;
+
+	CHECK(config_load("policies/leakjail.conf", true, "policies/policies.d", &cfg, &d) == 0);
+	for (size_t i = 0; i < d.n; i++)
+		printf("#   %s\n", d.msgs[i]);
+	diag_free(&d);
+	config_free(&cfg);
+	CHECK(config_load("policies/leakjail.conf", true, "policies/examples", &cfg, &d) == 0);
+	for (size_t i = 0; i < d.n; i++)
+		printf("#   %s\n", d.msgs[i]);
+	diag_free(&d);
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir))
+		return 1;
+	RUN_TEST(test_good_policy);
+	RUN_TEST(test_errors_name_line);
+	RUN_TEST(test_window_vs_interval);
+	RUN_TEST(test_long_line_injection);
+	RUN_TEST(test_files_and_permissions);
+	RUN_TEST(test_shipped_files);
+	rmdir(tmpdir);
+	TAP_DONE();
+}
