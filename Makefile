@@ -60,9 +60,12 @@ $(O) $(O)/tests $(O)/progs:
 deps:
 	@tests/deps.sh build
 
+# every suite: the plain build, then the same suites under ASan+UBSan
 check: deps
 	$(MAKE) --no-print-directory all tests
 	tests/run.sh $(O)
+	$(MAKE) --no-print-directory O=build-asan SAN=1 all tests
+	tests/run.sh build-asan
 
 tests: $(UNIT_BIN) $(PROG_BIN)
 
