@@ -6,5 +6,7 @@
 int cmd_daemon(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

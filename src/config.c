@@ -143,6 +143,7 @@ enum value_type {
 	V_LOG,
 	V_CGROUP_PATH,
 	V_NAME_PATH,
+	V_ABS_PATH,
 };
 
 struct key_def {
@@ -161,6 +162,7 @@ static const struct key_def keys[] = {
 	D("interval", V_DURATION, interval_ms, "a duration from 100ms to 1h, like 2s"),
 	D("jail_parent", V_NAME_PATH, jail_parent, "a relative cgroup name, like leakjail"),
 	D("scope", V_CGROUP_PATH, scope, "an absolute cgroup path, like / or /user.slice"),
+	D("state_dir", V_ABS_PATH, state_dir, "an absolute directory path, like /run/leakjail"),
 	D("dry_run", V_BOOL, dry_run, "yes or no"),
 	D("log", V_LOG, log, "both, stderr or journal"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
@@ -433,10 +435,15 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			return false;
 		return true;
 	case V_CGROUP_PATH:
-	case V_NAME_PATH: {
+	case V_NAME_PATH:
+	case V_ABS_PATH: {
 		char *dup;
 
-		if (k->type == V_CGROUP_PATH ? !valid_cgroup_path(v) : !valid_name_path(v))
+		if (k->type == V_CGROUP_PATH && !valid_cgroup_path(v))
+			return false;
+		if (k->type == V_NAME_PATH && !valid_name_path(v))
+			return false;
+		if (k->type == V_ABS_PATH && (v[0] != '/' || strstr(v, "/../") || strlen(v) > 200))
 			return false;
 		dup = strdup(v);
 		if (!dup)
@@ -647,8 +654,9 @@ static int config_defaults(struct config *cfg)
 	cfg->daemon.interval_ms = 2000;
 	cfg->daemon.jail_parent = strdup("leakjail");
 	cfg->daemon.scope = strdup("/");
+	cfg->daemon.state_dir = strdup(LJ_DEFAULT_STATE_DIR);
 	cfg->daemon.log = LOG_TARGET_BOTH;
-	if (!cfg->daemon.jail_parent || !cfg->daemon.scope)
+	if (!cfg->daemon.jail_parent || !cfg->daemon.scope || !cfg->daemon.state_dir)
 		return -ENOMEM;
 	return 0;
 }
@@ -665,11 +673,13 @@ int config_load(const char *config_path, bool config_required, const char *polic
 		return -ENOMEM;
 	}
 	cfg.config_path = strdup(config_path);
-	cfg.policies_dir = strdup(policies_dir);
+	cfg.policies_dir = policies_dir ? strdup(policies_dir) : NULL;
 	if (config_required || access(config_path, F_OK) == 0)
 		parse_file(config_path, false, &cfg, diags);
-	parse_policies_dir(policies_dir, &cfg, diags);
-	validate(&cfg, diags);
+	if (policies_dir) {
+		parse_policies_dir(policies_dir, &cfg, diags);
+		validate(&cfg, diags);
+	}
 	if (diags->n != before) {
 		config_free(&cfg);
 		return -EINVAL;
@@ -704,11 +714,29 @@ void config_free(struct config *cfg)
 	free(cfg->policies);
 	free(cfg->daemon.jail_parent);
 	free(cfg->daemon.scope);
+	free(cfg->daemon.state_dir);
 	glob_list_free(&cfg->daemon.exempt_comm);
 	glob_list_free(&cfg->daemon.exempt_cgroup);
 	free(cfg->config_path);
 	free(cfg->policies_dir);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int config_keep_policy(struct config *cfg, const char *name)
+{
+	size_t keep = SIZE_MAX;
+
+	for (size_t i = 0; i < cfg->n_policies; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			keep = i;
+	if (keep == SIZE_MAX)
+		return -ENOENT;
+	for (size_t i = 0; i < cfg->n_policies; i++)
+		if (i != keep)
+			policy_free(&cfg->policies[i]);
+	cfg->policies[0] = cfg->policies[keep];
+	cfg->n_policies = 1;
+	return 0;
 }
 
 uint64_t config_max_window_ms(const struct config *cfg)

@@ -16,6 +16,7 @@
 
 #define LJ_DEFAULT_CONFIG "/etc/leakjail/leakjail.conf"
 #define LJ_DEFAULT_POLICIES "/etc/leakjail/policies.d"
+#define LJ_DEFAULT_STATE_DIR "/run/leakjail"
 
 /* Problems found while loading, each "file:line: message". */
 struct diag_list {
@@ -75,6 +76,7 @@ struct daemon_config {
 	uint64_t interval_ms;
 	char *jail_parent;
 	char *scope;
+	char *state_dir;      /* where jails are recorded, so a restarted daemon finds them */
 	bool dry_run;
 	enum log_target log;
 	struct glob_list exempt_comm, exempt_cgroup;
@@ -91,7 +93,8 @@ struct config {
 /*
  * Load the configuration file and every *.conf in the policies directory.
  * A missing configuration file is fine when `config_required` is false (the
- * defaults apply). Returns 0 when everything is valid, -EINVAL (with every
+ * defaults apply). A NULL policies_dir reads the [daemon] settings only.
+ * Returns 0 when everything is valid, -EINVAL (with every
  * problem in diags) otherwise; on failure *out is left untouched.
  */
 int config_load(const char *config_path, bool config_required, const char *policies_dir,
@@ -102,6 +105,9 @@ int config_parse_policies_string(const char *name, const char *text, struct conf
 				 struct diag_list *diags);
 
 void config_free(struct config *cfg);
+
+/* Drop every policy but the one named; -ENOENT when there is none by that name. */
+int config_keep_policy(struct config *cfg, const char *name);
 
 /* The longest window of all policies: how much history the tracker keeps. */
 uint64_t config_max_window_ms(const struct config *cfg);

@@ -3,6 +3,7 @@
  * leakjail daemon: the supervisor. An sd-event loop with a sampling timer,
  * SIGHUP (reload), SIGTERM/SIGINT (exit) and the systemd watchdog.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,8 +11,11 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "cgroup.h"
 #include "commands.h"
 #include "config.h"
+#include "jail.h"
+#include "jails.h"
 #include "log.h"
 #include "scan.h"
 #include "util.h"
@@ -23,6 +27,10 @@ struct daemon {
 	struct config cfg;
 	struct scanner sc;
 	struct watch watch;
+	struct cgroup_backend cg;
+	bool have_cg;
+	struct jails jails;
+	char skip_cgroup[300];
 	const char *config_path, *policies_dir;
 	bool config_required;
 	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
@@ -58,7 +66,8 @@ static void reload(struct daemon *d)
 	config_free(&d->cfg);
 	d->cfg = cfg;
 	scanner_set_config(&d->sc, &d->cfg);
-	d->watch.dry_run = d->dry_run_flag || d->cfg.daemon.dry_run;
+	snprintf(d->skip_cgroup, sizeof(d->skip_cgroup), "/%s", d->cfg.daemon.jail_parent);
+	d->watch.dry_run = d->dry_run_flag || d->cfg.daemon.dry_run || !d->have_cg;
 	apply_log_target(d);
 	lj_log_record(LOG_INFO, LJ_MSGID_RELOAD, NULL, 0, "reloaded: %zu policies, interval %llu ms",
 		      d->cfg.n_policies, (unsigned long long)d->cfg.daemon.interval_ms);
@@ -86,14 +95,17 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)usec;
 	r = scanner_pass(&d->sc);
-	if (r < 0)
+	if (r < 0) {
 		lj_log(LOG_ERR, "sampling /proc failed: %s", strerror(-r));
-	else
+	} else {
+		if (d->have_cg)
+			jails_maintain(&d->jails, &d->sc);
 		watch_evaluate(&d->watch);
+	}
 	d->passes++;
-	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported%s",
+	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
 		   d->sc.n_seen, d->sc.n_watched, d->cfg.n_policies, d->watch.leaks,
-		   d->watch.leaks == 1 ? "" : "s", d->watch.dry_run ? " (dry run)" : "");
+		   d->watch.leaks == 1 ? "" : "s", d->jails.n, d->watch.dry_run ? " (dry run)" : "");
 	if (d->max_passes && d->passes >= d->max_passes)
 		return sd_event_exit(d->event, 0);
 
@@ -104,6 +116,104 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		d->next_usec = now + interval;
 	sd_event_source_set_time(s, d->next_usec);
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int jail_process(struct watch *w, const struct policy *p, struct proc_entry *e,
+			const struct evidence *ev)
+{
+	struct daemon *d = w->userdata;
+	struct jail_request req = {
+		.pid = e->pid,
+		.starttime = e->starttime,
+		.comm = e->comm,
+		.policy = p->name,
+		.jail_parent = d->cfg.daemon.jail_parent,
+		.limits = jail_limits_for(p, e->last.rss),
+		.pageout = p->jail_pageout,
+		.descendants = p->jail_descendants,
+	};
+	char evs[512], high[24], max[24], swap[24], outcome[600], path[1400];
+	char f[WATCH_FIELDS_MAX][WATCH_FIELD_SIZE];
+	const char *fields[WATCH_FIELDS_MAX];
+	struct lj_error err = { 0 };
+	struct jail_outcome out;
+	size_t n;
+	int r;
+
+	evidence_format(ev, evs, sizeof(evs));
+	req.reason = evs;
+	r = jail_enter(&d->cg, d->cfg.daemon.state_dir, &req, &out, &err);
+	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 3);
+	for (size_t i = 0; i < n; i++)
+		fields[i] = f[i];
+	if (r < 0) {
+		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_RESULT=%s", strerror(-r));
+		fields[n] = f[n];
+		n++;
+		lj_log_record(r == -ESRCH ? LOG_INFO : LOG_ERR, LJ_MSGID_JAILED, fields, n,
+			      "could not jail pid %d (%s) policy=%s: %s; evidence: %s", e->pid, e->comm,
+			      p->name, err.msg, evs);
+		return r;
+	}
+	e->jailed = true;
+	jail_fmt_limit(high, sizeof(high), req.limits.high);
+	jail_fmt_limit(max, sizeof(max), req.limits.max);
+	jail_fmt_limit(swap, sizeof(swap), req.limits.swap);
+	cg_path(&d->cg, out.state.jail, path, sizeof(path));
+	if (out.pageout_skipped)
+		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
+	else if (err.code)
+		snprintf(outcome, sizeof(outcome), "%s", err.msg);
+	else if (p->jail_pageout)
+		snprintf(outcome, sizeof(outcome), "paged out %llu MiB in %.2f s",
+			 (unsigned long long)(out.paged_out >> 20), out.pageout_s);
+	else
+		snprintf(outcome, sizeof(outcome), "no page-out (jail_pageout = no)");
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_JAIL=%.160s", path);
+	fields[n] = f[n];
+	n++;
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_LIMIT=%llu", (unsigned long long)req.limits.high);
+	fields[n] = f[n];
+	n++;
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)out.paged_out);
+	fields[n] = f[n];
+	n++;
+	if (d->cg.version == CG_V2)
+		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
+			      "jailed pid %d (%s) policy=%s: %s; jail %s high=%s max=%s swap=%s; moved %d; %s",
+			      e->pid, e->comm, p->name, evs, path, high, max, swap, out.moved, outcome);
+	else
+		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
+			      "jailed pid %d (%s) policy=%s: %s; jail %s limit=%s memsw=%s; moved %d; %s",
+			      e->pid, e->comm, p->name, evs, path, high,
+			      req.limits.swap == CG_UNLIMITED ? "max" : swap, out.moved, outcome);
+	jails_add(&d->jails, &out.state);
+	return 0;
+}
+
+/* Find the memory controller, the jails of an earlier run, and say what jails can do here. */
+static void setup_jails(struct daemon *d)
+{
+	struct lj_error err = { 0 };
+	char buf[8192];
+	struct meminfo mi = { 0 };
+	int n;
+
+	if (cg_backend_init(&d->cg, &err) < 0) {
+		lj_log(LOG_ERR, "%s: cannot jail, running as --dry-run", err.msg);
+		return;
+	}
+	d->have_cg = true;
+	n = jails_load(&d->jails, &d->cg, d->cfg.daemon.state_dir);
+	if (n < 0)
+		lj_log(LOG_ERR, "cannot read jails in %s: %s", d->cfg.daemon.state_dir, strerror(-n));
+	if (read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0)
+		proc_parse_meminfo(buf, &mi);
+	if (mi.swap_total == 0)
+		lj_log(LOG_WARNING,
+		       "no swap: a jailed process cannot swap; at its limit it is %s inside its jail; the other processes are protected either way",
+		       d->cg.version == CG_V2 ? "throttled (memory.high), and past memory.max OOM-killed"
+					      : "OOM-killed");
 }
 
 static void usage(FILE *f)
@@ -202,17 +312,21 @@ int cmd_daemon(int argc, char **argv)
 		return 1;
 	}
 	d.watch.sc = &d.sc;
-	if (!d.watch.dry_run) {
-		lj_log(LOG_WARNING, "this build cannot jail yet: running as --dry-run");
-		d.watch.dry_run = true;
-	}
+	d.watch.userdata = &d;
+	d.watch.jail = jail_process;
+	snprintf(d.skip_cgroup, sizeof(d.skip_cgroup), "/%s", d.cfg.daemon.jail_parent);
+	d.sc.skip_cgroup = d.skip_cgroup;
+	if (!d.watch.dry_run)
+		setup_jails(&d);
+	d.watch.dry_run = d.watch.dry_run || !d.have_cg;
 	r = setup_loop(&d);
 	if (r < 0) {
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
 	} else {
 		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
-			      "started: %zu policies, interval %llu ms, scope %s%s", d.cfg.n_policies,
+			      "started: %zu policies, interval %llu ms, scope %s, %s%s", d.cfg.n_policies,
 			      (unsigned long long)d.cfg.daemon.interval_ms, d.cfg.daemon.scope,
+			      d.have_cg ? cg_version_name(&d.cg) : "no cgroups",
 			      d.watch.dry_run ? ", dry run: nothing is touched" : "");
 		sd_notify(0, "READY=1");
 		r = sd_event_loop(d.event);
@@ -221,6 +335,7 @@ int cmd_daemon(int argc, char **argv)
 	sd_event_source_unref(d.timer);
 	sd_event_unref(d.event);
 	scanner_free(&d.sc);
+	jails_free(&d.jails);
 	config_free(&d.cfg);
 	return r < 0 ? 1 : 0;
 }

@@ -19,8 +19,10 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "daemon", cmd_daemon, "sample, detect and contain leaks (the supervisor)" },
+	{ "run", cmd_run, "run a command in a cgroup of its own, jail it in place if it leaks" },
 	{ "check", cmd_check, "validate the configuration and policies" },
-	{ "status", cmd_status, "the processes growing fastest right now" },
+	{ "status", cmd_status, "jailed processes, and the processes growing fastest right now" },
+	{ "release", cmd_release, "undo a jail: the process goes back where it came from" },
 };
 
 static void usage(FILE *f)

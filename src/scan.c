@@ -182,7 +182,8 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 		    glob_list_match(&cfg->daemon.exempt_cgroup, cg);
 	e->policies = 0;
 	e->needs_anon = false;
-	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e)) {
+	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
+	    !(s->skip_cgroup && cgroup_under(cg, s->skip_cgroup))) {
 		for (size_t i = 0; i < cfg->n_policies && i < 64; i++) {
 			if (policy_selects(&cfg->policies[i], e)) {
 				e->policies |= 1ULL << i;

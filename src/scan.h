@@ -24,6 +24,7 @@ struct scanner {
 	struct track_table procs;
 	uint32_t gen;
 	const struct config *cfg;
+	const char *skip_cgroup; /* processes under this cgroup are never selected (the jails) */
 	uint32_t cfg_gen;
 	uint32_t hist_cap;
 	long page_size;

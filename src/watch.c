@@ -16,15 +16,37 @@ bool proc_oom_protected(int procfd, pid_t pid)
 	return read_file_at(procfd, path, buf, sizeof(buf)) > 0 && atoi(buf) == -1000;
 }
 
+size_t watch_fields(const struct proc_entry *e, const struct policy *p, const struct evidence *ev,
+		    const char *action, char f[][WATCH_FIELD_SIZE], size_t max)
+{
+	size_t n = 0;
+
+	if (max < 12)
+		return 0;
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_PID=%d", e->pid);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_COMM=%s", e->comm);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_POLICY=%s", p->name);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_ACTION=%s", action);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_RSS=%" PRIu64, ev->rss);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_GROWTH=%" PRId64, ev->growth);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_SPAN_MS=%" PRIu64, ev->span_ms);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_RATE=%.0f", ev->rate);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_STEADINESS=%.2f", ev->steadiness);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_SWAPOUT_PS=%.0f", ev->swapout_ps);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_PRESSURE=%s", ev->pressure ? ev->pressure : "none");
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_CGROUP=%.160s", e->cgroup ? e->cgroup : "");
+	return n;
+}
+
 static void report(struct watch *w, const struct policy *p, struct proc_entry *e,
 		   const struct evidence *ev)
 {
-	char evs[512], f[12][160];
-	const char *fields[12];
 	bool protect = p->action == ACTION_JAIL && proc_oom_protected(w->sc->procfd, e->pid);
 	bool act = p->action == ACTION_JAIL && !protect && !w->dry_run && w->jail;
+	char evs[512], f[WATCH_FIELDS_MAX][WATCH_FIELD_SIZE];
+	const char *fields[WATCH_FIELDS_MAX];
 	const char *what;
-	size_t n = 0;
+	size_t n;
 
 	w->leaks++;
 	if (act) {
@@ -39,20 +61,8 @@ static void report(struct watch *w, const struct policy *p, struct proc_entry *e
 	else
 		what = "leak:";
 	evidence_format(ev, evs, sizeof(evs));
-
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_PID=%d", e->pid);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_COMM=%s", e->comm);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_POLICY=%s", p->name);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_ACTION=%s",
-		 p->action == ACTION_LOG ? "log" : protect ? "protected" : "dry-run");
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_RSS=%" PRIu64, ev->rss);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_GROWTH=%" PRId64, ev->growth);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_SPAN_MS=%" PRIu64, ev->span_ms);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_RATE=%.0f", ev->rate);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_STEADINESS=%.2f", ev->steadiness);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_SWAPOUT_PS=%.0f", ev->swapout_ps);
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_PRESSURE=%s", ev->pressure ? ev->pressure : "none");
-	snprintf(f[n++], sizeof(f[0]), "LEAKJAIL_CGROUP=%.140s", e->cgroup ? e->cgroup : "");
+	n = watch_fields(e, p, ev, p->action == ACTION_LOG ? "log" : protect ? "protected" : "dry-run",
+			 f, WATCH_FIELDS_MAX);
 	for (size_t i = 0; i < n; i++)
 		fields[i] = f[i];
 	lj_log_record(LOG_NOTICE, LJ_MSGID_LEAK_FOUND, fields, n, "%s pid %d (%s) policy=%s: %s",
@@ -65,7 +75,7 @@ void watch_evaluate(struct watch *w)
 	uint64_t slack = cfg->daemon.interval_ms / 2;
 
 	track_for_each(&w->sc->procs, e) {
-		if (!e->policies || e->seen != w->sc->gen)
+		if (!e->policies || e->seen != w->sc->gen || e->jailed)
 			continue;
 		for (size_t i = 0; i < cfg->n_policies && i < 64; i++) {
 			const struct policy *p = &cfg->policies[i];

@@ -20,10 +20,18 @@ struct watch {
 	struct scanner *sc;
 	bool dry_run;
 	watch_jail_fn jail;       /* NULL: report what would be jailed, touch nothing */
+	void *userdata;           /* for jail() */
 	unsigned int leaks;       /* verdicts reported since start */
 };
 
 void watch_evaluate(struct watch *w);
+
+#define WATCH_FIELDS_MAX 16
+#define WATCH_FIELD_SIZE 192
+
+/* The journal fields of a record about process e: LEAKJAIL_PID=..., the evidence. Returns the count. */
+size_t watch_fields(const struct proc_entry *e, const struct policy *p, const struct evidence *ev,
+		    const char *action, char f[][WATCH_FIELD_SIZE], size_t max);
 
 /* Read /proc/PID/oom_score_adj: -1000 means "never kill", so never jail either. */
 bool proc_oom_protected(int procfd, pid_t pid);

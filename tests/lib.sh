@@ -9,6 +9,7 @@ T_ID="leakjail-test-$$"
 T_DIR=$(mktemp -d "/tmp/$T_ID.XXXXXX")
 T_PIDS=()
 T_CGROUPS=()
+T_SWAP=""
 
 skip() { echo "skip: $*" >&2; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -28,6 +29,10 @@ t_cleanup() {
 		fi
 		for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
 	done
+	if [ -n "$T_SWAP" ]; then
+		swapoff "$T_SWAP" 2>/dev/null || true
+		rm -f "$T_SWAP"
+	fi
 	rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT
@@ -45,14 +50,14 @@ memory_root() {
 	fi
 }
 
-# mk_cgroup NAME: a cgroup of this test's own under the memory root; prints its path.
+# mk_cgroup NAME: a cgroup of this test's own under the memory root, in $CG.
+# (Not "cg=$(mk_cgroup ...)": a subshell would not record it for cleanup.)
 mk_cgroup() {
-	local root cg
+	local root
 	root=$(memory_root) || skip "no memory cgroup controller"
-	cg="$root/$T_ID-$1"
-	mkdir "$cg"
-	T_CGROUPS+=("$cg")
-	echo "$cg"
+	CG="$root/$T_ID-$1"
+	mkdir "$CG"
+	T_CGROUPS+=("$CG")
 }
 
 # spawn CGROUP CMD...: start CMD inside CGROUP (born there); its pid in $SPAWNED.
@@ -87,3 +92,23 @@ write_conf() {
 	printf '%s\n' "$2" >"$1"
 	chmod 0644 "$1"
 }
+
+# make_swap MIB: a swap file of this test's own, removed (swapoff) at exit.
+make_swap() {
+	T_SWAP="/var/tmp/$T_ID.swap"
+	fallocate -l "${1}M" "$T_SWAP" 2>/dev/null || dd if=/dev/zero of="$T_SWAP" bs=1M count="$1" status=none ||
+		skip "cannot create a swap file in /var/tmp"
+	chmod 600 "$T_SWAP"
+	mkswap -q "$T_SWAP" >/dev/null || skip "mkswap failed"
+	swapon "$T_SWAP" 2>/dev/null || skip "swapon $T_SWAP failed (filesystem without swap file support?)"
+}
+
+# cg_limit CGROUP BYTES|SIZE: a hard memory limit, v1 or v2.
+cg_limit() {
+	if [ -f "$1/memory.limit_in_bytes" ]; then echo "$2" >"$1/memory.limit_in_bytes"; else echo "$2" >"$1/memory.max"; fi
+}
+
+# rss_kb PID, swap_kb PID, majflt PID
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+swap_kb() { awk '/^VmSwap:/ {print $2}' "/proc/$1/status"; }
+majflt() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $10}'; }

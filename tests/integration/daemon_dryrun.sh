@@ -6,7 +6,8 @@
 . "$(dirname "$0")/../lib.sh"
 require_root
 
-cg=$(mk_cgroup dryrun)
+mk_cgroup dryrun
+cg=$CG
 scope="/${cg##*/}"
 window=10 interval=1
 log="$T_DIR/daemon.log"

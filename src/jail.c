@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "jail.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "proc.h"
+
+struct cg_limits jail_limits_for(const struct policy *p, uint64_t rss)
+{
+	const uint64_t page = 4096;
+	struct cg_limits l;
+
+	/* never below 4 MiB: a smaller jail cannot hold a process at all */
+	l.high = MAX(size_spec_resolve(&p->jail_size, rss), 4 * MIB);
+	l.high = (l.high + page - 1) / page * page;
+	l.max = p->jail_max.is_factor ? (uint64_t)(p->jail_max.factor * (double)l.high)
+				      : MAX(p->jail_max.bytes, l.high);
+	l.max = (l.max + page - 1) / page * page;
+	l.swap = p->jail_swap;
+	return l;
+}
+
+void jail_fmt_limit(char *buf, size_t size, uint64_t v)
+{
+	if (v == CG_UNLIMITED)
+		snprintf(buf, size, "max");
+	else if (v % MIB == 0)
+		snprintf(buf, size, "%lluM", (unsigned long long)(v / MIB));
+	else
+		snprintf(buf, size, "%lluK", (unsigned long long)(v / KIB));
+}
+
+int proc_starttime(pid_t pid, uint64_t *starttime)
+{
+	char path[48], buf[1024];
+	struct proc_stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st))
+		return -ESRCH;
+	*starttime = st.starttime;
+	return 0;
+}
+
+static int read_memory_cgroup(pid_t pid, char *out, size_t size)
+{
+	char path[48], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return -ESRCH;
+	return proc_parse_cgroup(buf, out, size) ? 0 : -EINVAL;
+}
+
+static uint64_t status_kb(pid_t pid, const char *key)
+{
+	char path[48], buf[4096];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0)
+		proc_status_kb(buf, key, &v);
+	return v;
+}
+
+/* A comm as a cgroup name: "Web Content" -> "Web_Content"; never "." or "..". */
+static void sanitize(const char *comm, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = comm; *p && n + 1 < size; p++)
+		out[n++] = isalnum((unsigned char)*p) || *p == '-' || *p == '_' ? *p : '_';
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, size, "proc");
+}
+
+/* Never jailed, whatever a policy says. */
+static int untouchable(pid_t pid, struct lj_error *err)
+{
+	char path[48], buf[1024];
+	struct proc_stat st;
+
+	if (pid <= 1)
+		return lj_error_set(err, -EPERM, "pid %d is init: never jailed", pid);
+	if (pid == getpid())
+		return lj_error_set(err, -EPERM, "pid %d is leakjail itself: never jailed", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st))
+		return lj_error_set(err, -ESRCH, "pid %d has exited", pid);
+	if (st.flags & PF_KTHREAD_FLAG)
+		return lj_error_set(err, -EPERM, "pid %d is a kernel thread: never jailed", pid);
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 && atoi(buf) == -1000)
+		return lj_error_set(err, -EPERM,
+				    "pid %d has oom_score_adj -1000 (protected from the OOM killer): never jailed",
+				    pid);
+	return 0;
+}
+
+/* The descendants of pid, found through the ppid of every process. */
+static int descendants(pid_t pid, pid_t *out, int max)
+{
+	cleanup_dir DIR *d = opendir("/proc");
+	struct dirent *de;
+	struct {
+		pid_t pid, ppid;
+	} *all = NULL;
+	size_t n_all = 0, cap = 0;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[300], buf[1024];
+		struct proc_stat st;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st))
+			continue;
+		if (n_all == cap) {
+			void *nb = realloc(all, (cap = cap ? cap * 2 : 256) * sizeof(*all));
+
+			if (!nb) {
+				free(all);
+				return -ENOMEM;
+			}
+			all = nb;
+		}
+		all[n_all].pid = (pid_t)atoi(de->d_name);
+		all[n_all++].ppid = st.ppid;
+	}
+	/* breadth first: children of pid, then theirs */
+	for (int head = -1; head < n; head++) {
+		pid_t parent = head < 0 ? pid : out[head];
+
+		for (size_t i = 0; i < n_all && n < max; i++)
+			if (all[i].ppid == parent)
+				out[n++] = all[i].pid;
+	}
+	free(all);
+	return n;
+}
+
+int jail_pageout(pid_t pid, int pidfd, uint64_t *paged_out, double *seconds)
+{
+	cleanup_free char *maps = NULL;
+	char path[48];
+	struct iovec iov[IOV_MAX];
+	struct timespec t0, t1;
+	uint64_t swap_before, swap_after;
+	int n = 0;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (read_file_alloc(AT_FDCWD, path, &maps) < 0)
+		return -errno;
+	swap_before = status_kb(pid, "VmSwap");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/*
+	 * /proc/PID/maps:
+	 *   55d4c8a00000-55d4c8a21000 rw-p 00000000 00:00 0          [heap]
+	 *   7f2a1c000000-7f2a2c000000 rw-p 00000000 00:00 0
+	 *   7ffd4b3e2000-7ffd4b3e6000 r--p 00000000 00:00 0          [vvar]
+	 * Anonymous memory has inode 0. Special mappings ([vvar], [vdso],
+	 * [vsyscall]) answer EINVAL: skipped.
+	 */
+	for (char *line = maps; line && *line;) {
+		char *eol = strchr(line, '\n');
+		unsigned long long start, end, inode;
+		char perms[8];
+		int name = 0;
+
+		if (eol)
+			*eol = '\0';
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %llu %n", &start, &end, perms, &inode, &name) >= 4 &&
+		    inode == 0 && perms[0] == 'r' && !(name && line[name] == '[' && line[name + 1] == 'v')) {
+			iov[n++] = (struct iovec){ (void *)(uintptr_t)start, (size_t)(end - start) };
+			if (n == IOV_MAX) {
+				process_madvise(pidfd, iov, (size_t)n, MADV_PAGEOUT, 0);
+				n = 0;
+			}
+		}
+		line = eol ? eol + 1 : NULL;
+	}
+	r = n ? process_madvise(pidfd, iov, (size_t)n, MADV_PAGEOUT, 0) : 0;
+	if (r < 0 && errno == EINVAL) {
+		/* one bad range fails the batch: go one by one */
+		for (int i = 0; i < n; i++)
+			process_madvise(pidfd, &iov[i], 1, MADV_PAGEOUT, 0);
+	} else if (r < 0) {
+		return -errno; /* EPERM: no CAP_SYS_NICE or ptrace rights; ENOSYS: kernel < 5.10 */
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	swap_after = status_kb(pid, "VmSwap");
+	*paged_out = swap_after > swap_before ? swap_after - swap_before : 0;
+	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return 0;
+}
+
+static bool swap_present(void)
+{
+	char buf[8192];
+	struct meminfo mi;
+
+	return read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0 &&
+	       proc_parse_meminfo(buf, &mi) && mi.swap_total > 0;
+}
+
+/* The pidfd says whether the process it names has exited (readable when it has). */
+static bool pidfd_exited(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+int jail_enter(const struct cgroup_backend *b, const char *state_dir, const struct jail_request *req,
+	       struct jail_outcome *out, struct lj_error *err)
+{
+	cleanup_close int pidfd = -1;
+	struct jail_state st = { 0 };
+	char name[64], path[1100];
+	uint64_t starttime;
+	pid_t kids[256];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	/* the pidfd pins the process: once the start time matches, the pid cannot be reused under us */
+	pidfd = pidfd_open(req->pid, 0);
+	if (pidfd < 0)
+		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
+	if (proc_starttime(req->pid, &starttime) < 0 || starttime != req->starttime)
+		return lj_error_set(err, -ESRCH, "pid %d is no longer the process that leaked (exited, pid reused)",
+				    req->pid);
+	r = untouchable(req->pid, err);
+	if (r < 0)
+		return r;
+
+	st.pid = req->pid;
+	st.starttime = starttime;
+	snprintf(st.comm, sizeof(st.comm), "%s", req->comm);
+	snprintf(st.policy, sizeof(st.policy), "%s", req->policy);
+	snprintf(st.reason, sizeof(st.reason), "%s", req->reason ? req->reason : "");
+	if (read_memory_cgroup(req->pid, st.origin, sizeof(st.origin)) < 0)
+		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
+	sanitize(req->comm, name, sizeof(name));
+	snprintf(st.jail, sizeof(st.jail), "%s/%s-%d", req->jail_parent, name, req->pid);
+	if (strcmp(st.origin + 1, st.jail) == 0)
+		return lj_error_set(err, -EALREADY, "pid %d is already in its jail", req->pid);
+	st.since = now_wall();
+	st.limits = req->limits;
+
+	r = cg_create(b, st.jail, err);
+	if (r < 0)
+		return r;
+	r = cg_set_limits(b, st.jail, &st.limits, err);
+	if (r < 0)
+		goto undo_cgroup;
+	/* recorded before the move: a crash after it must not lose the way back */
+	r = jail_state_save(state_dir, &st);
+	if (r < 0) {
+		lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
+		goto undo_cgroup;
+	}
+	r = cg_move(b, st.jail, req->pid, err);
+	if (r < 0) {
+		if (pidfd_exited(pidfd))
+			lj_error_set(err, -ESRCH, "pid %d exited while being moved", req->pid);
+		goto undo_state;
+	}
+	out->moved = 1;
+	if (req->descendants) {
+		int n = descendants(req->pid, kids, (int)ARRAY_SIZE(kids));
+
+		for (int i = 0; i < n; i++)
+			if (cg_move(b, st.jail, kids[i], NULL) == 0)
+				out->moved++;
+	}
+	/* confirm: the kernel says where the process is now */
+	if (read_memory_cgroup(req->pid, path, sizeof(path)) < 0 || strcmp(path + 1, st.jail) != 0) {
+		r = lj_error_set(err, -EIO, "pid %d: the move to %s did not take (now in %s)", req->pid,
+				 st.jail, path);
+		goto undo_state;
+	}
+	if (req->pageout) {
+		if (!swap_present()) {
+			out->pageout_skipped = true;
+		} else {
+			r = jail_pageout(req->pid, pidfd, &out->paged_out, &out->pageout_s);
+			if (r < 0)
+				lj_error_set(err, r, "page-out of pid %d failed: %s (the jail holds)", req->pid,
+					     strerror(-r));
+		}
+	}
+	out->state = st;
+	return 0;
+
+undo_state:
+	jail_state_remove(state_dir, req->pid);
+undo_cgroup:
+	cg_remove(b, st.jail, NULL);
+	return r;
+}
+
+bool jail_alive(const struct jail_state *j)
+{
+	uint64_t starttime;
+
+	return proc_starttime(j->pid, &starttime) == 0 && starttime == j->starttime;
+}
+
+/* The nearest existing cgroup at or above the origin: it may have been removed meanwhile. */
+static void way_back(const struct cgroup_backend *b, const char *origin, char *rel, size_t size)
+{
+	snprintf(rel, size, "%.1000s", origin[0] == '/' ? origin + 1 : origin);
+	while (rel[0] && !cg_exists(b, rel)) {
+		char *slash = strrchr(rel, '/');
+
+		if (slash)
+			*slash = '\0';
+		else
+			rel[0] = '\0';
+	}
+}
+
+static int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j);
+
+int jail_release(const struct cgroup_backend *b, const char *state_dir, pid_t pid,
+		 struct lj_error *err)
+{
+	struct jail_state j;
+	char back[1024];
+	pid_t procs[1024];
+	int n, r;
+
+	r = jail_state_load(state_dir, pid, &j);
+	if (r < 0)
+		return lj_error_set(err, r, "pid %d is not jailed (no record in %s/jails)", pid, state_dir);
+	way_back(b, j.origin, back, sizeof(back));
+	if (cg_exists(b, j.jail)) {
+		n = cg_procs(b, j.jail, procs, (int)ARRAY_SIZE(procs));
+		for (int i = 0; i < n; i++) {
+			/* the jailed process and whatever it started since */
+			r = cg_move(b, back, procs[i], err);
+			if (r < 0 && jail_alive(&j) && procs[i] == pid)
+				return r;
+		}
+		r = cg_remove(b, j.jail, err);
+		if (r < 0)
+			return r;
+	}
+	return jail_state_remove(state_dir, pid);
+}
+
+/* State files: "key=value" lines, written to a temporary file and renamed into place. */
+int jail_state_save(const char *state_dir, const struct jail_state *j)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 32], path[PATH_MAX + 32];
+	cleanup_file FILE *f = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/jails", state_dir);
+	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%d", dir, j->pid);
+	snprintf(tmp, sizeof(tmp), "%s/.%d.tmp", dir, j->pid);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f,
+		"pid=%d\nstarttime=%" PRIu64 "\ncomm=%s\npolicy=%s\norigin=%s\njail=%s\nsince=%" PRId64
+		"\nhigh=%" PRIu64 "\nmax=%" PRIu64 "\nswap=%" PRIu64 "\nevents_high=%" PRIu64
+		"\nevents_max=%" PRIu64 "\nevents_oom_kill=%" PRIu64 "\nreason=%s\n",
+		j->pid, j->starttime, j->comm, j->policy, j->origin, j->jail, j->since, j->limits.high,
+		j->limits.max, j->limits.swap, j->events.high, j->events.max, j->events.oom_kill,
+		j->reason);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		unlink(tmp);
+		return -EIO;
+	}
+	if (rename(tmp, path) < 0) {
+		int e = -errno;
+
+		unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
+static void copy_field(char *dst, size_t size, const char *v)
+{
+	snprintf(dst, size, "%s", v);
+}
+
+static int jail_state_parse(const char *text, struct jail_state *j)
+{
+	cleanup_free char *copy = strdup(text);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	memset(j, 0, sizeof(*j));
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		const char *k = line, *v;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		v = eq + 1;
+		if (strcmp(k, "pid") == 0)
+			j->pid = (pid_t)atoi(v);
+		else if (strcmp(k, "starttime") == 0)
+			j->starttime = strtoull(v, NULL, 10);
+		else if (strcmp(k, "comm") == 0)
+			copy_field(j->comm, sizeof(j->comm), v);
+		else if (strcmp(k, "policy") == 0)
+			copy_field(j->policy, sizeof(j->policy), v);
+		else if (strcmp(k, "origin") == 0)
+			copy_field(j->origin, sizeof(j->origin), v);
+		else if (strcmp(k, "jail") == 0)
+			copy_field(j->jail, sizeof(j->jail), v);
+		else if (strcmp(k, "since") == 0)
+			j->since = strtoll(v, NULL, 10);
+		else if (strcmp(k, "high") == 0)
+			j->limits.high = strtoull(v, NULL, 10);
+		else if (strcmp(k, "max") == 0)
+			j->limits.max = strtoull(v, NULL, 10);
+		else if (strcmp(k, "swap") == 0)
+			j->limits.swap = strtoull(v, NULL, 10);
+		else if (strcmp(k, "events_high") == 0)
+			j->events.high = strtoull(v, NULL, 10);
+		else if (strcmp(k, "events_max") == 0)
+			j->events.max = strtoull(v, NULL, 10);
+		else if (strcmp(k, "events_oom_kill") == 0)
+			j->events.oom_kill = strtoull(v, NULL, 10);
+		else if (strcmp(k, "reason") == 0)
+			copy_field(j->reason, sizeof(j->reason), v);
+	}
+	/* a record that names no process or no jail is of no use, and must not steer a move */
+	if (j->pid <= 1 || !j->jail[0] || strstr(j->jail, "..") || j->origin[0] != '/')
+		return -EINVAL;
+	return 0;
+}
+
+static int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j)
+{
+	char path[PATH_MAX];
+	cleanup_free char *text = NULL;
+
+	snprintf(path, sizeof(path), "%s/jails/%d", state_dir, pid);
+	if (read_file_alloc(AT_FDCWD, path, &text) < 0)
+		return -errno;
+	return jail_state_parse(text, j);
+}
+
+int jail_state_remove(const char *state_dir, pid_t pid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/jails/%d", state_dir, pid);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int jail_load_all(const char *state_dir, struct jail_state **out)
+{
+	char dir[PATH_MAX];
+	cleanup_dir DIR *d = NULL;
+	struct jail_state *all = NULL;
+	struct dirent *de;
+	int n = 0;
+
+	*out = NULL;
+	snprintf(dir, sizeof(dir), "%s/jails", state_dir);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		struct jail_state j, *nb;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (jail_state_load(state_dir, (pid_t)atoi(de->d_name), &j) < 0)
+			continue;
+		nb = realloc(all, (size_t)(n + 1) * sizeof(*all));
+		if (!nb) {
+			free(all);
+			return -ENOMEM;
+		}
+		all = nb;
+		all[n++] = j;
+	}
+	*out = all;
+	return n;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's jails: found again after a restart, watched every pass
+ * (limit hits, OOM kills), removed once their process has gone.
+ */
+#ifndef LJ_JAILS_H
+#define LJ_JAILS_H
+
+#include "cgroup.h"
+#include "jail.h"
+#include "scan.h"
+
+struct jails {
+	const struct cgroup_backend *cg;
+	const char *state_dir;
+	struct jail_state *list;
+	size_t n;
+};
+
+/* Load the records; jails whose process has gone are removed. Returns the count or -errno. */
+int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *state_dir);
+/* After each pass: drop jails of exited processes, log what changed, mark the jailed. */
+void jails_maintain(struct jails *js, struct scanner *sc);
+int jails_add(struct jails *js, const struct jail_state *j);
+void jails_free(struct jails *js);
+
+#endif

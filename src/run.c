@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * leakjail run: start a command in a cgroup of its own, so every page it
+ * ever uses is charged there; watch it with a policy and, when it leaks, jail
+ * it in place: the limit goes on its own cgroup and covers all of its memory
+ * (no page-out of pages charged elsewhere is needed, unlike a moved process).
+ * --limit sets a fixed limit from the start. Signals are forwarded, the
+ * command's exit status is returned, the cgroup is removed at the end.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "commands.h"
+#include "config.h"
+#include "jail.h"
+#include "log.h"
+#include "scan.h"
+#include "watch.h"
+
+struct run {
+	sd_event *event;
+	struct config cfg;
+	struct cgroup_backend cg;
+	char rel[512];
+	struct scanner sc;
+	struct watch watch;
+	bool watching;
+	bool jailed;
+	pid_t child;
+	int status;
+	uint64_t next_usec;
+};
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+/*
+ * v1: memory.limit_in_bytes below the usage makes the kernel reclaim at once
+ * (to swap); when it cannot (no swap) the write fails with EBUSY, and the
+ * limit is set at the usage instead: growth is held, nothing is lost.
+ * v2: memory.high below the usage throttles and reclaims; memory.reclaim
+ * pushes the excess out now rather than at the next allocation.
+ */
+static int limit_in_place(struct run *rn, struct cg_limits *l, uint64_t *reclaimed, struct lj_error *err)
+{
+	struct cg_usage before, after;
+	int r;
+
+	*reclaimed = 0;
+	cg_usage(&rn->cg, rn->rel, &before);
+	r = cg_set_limits(&rn->cg, rn->rel, l, err);
+	if (r == -EBUSY && rn->cg.version == CG_V1) {
+		l->high = (before.memory + 4095) / 4096 * 4096;
+		r = cg_set_limits(&rn->cg, rn->rel, l, err);
+		if (r == 0)
+			lj_log(LOG_WARNING, "%s: could not reclaim down to the limit (no swap?): limit set at the usage, %llu MiB",
+			       rn->rel, (unsigned long long)(l->high >> 20));
+	}
+	if (r < 0)
+		return r;
+	if (rn->cg.version == CG_V2 && before.memory > l->high)
+		cg_reclaim(&rn->cg, rn->rel, before.memory - l->high, NULL);
+	cg_usage(&rn->cg, rn->rel, &after);
+	*reclaimed = before.memory > after.memory ? before.memory - after.memory : 0;
+	return 0;
+}
+
+static int jail_in_place(struct watch *w, const struct policy *p, struct proc_entry *e,
+			 const struct evidence *ev)
+{
+	struct run *rn = w->userdata;
+	struct cg_limits l = jail_limits_for(p, e->last.rss);
+	struct lj_error err = { 0 };
+	char evs[512], high[24], max[24], path[700];
+	struct timespec t0, t1;
+	uint64_t reclaimed;
+	int r;
+
+	evidence_format(ev, evs, sizeof(evs));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = limit_in_place(rn, &l, &reclaimed, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	if (r < 0) {
+		lj_log(LOG_ERR, "could not jail pid %d (%s) policy=%s: %s; evidence: %s", e->pid, e->comm,
+		       p->name, err.msg, evs);
+		return r;
+	}
+	rn->jailed = true;
+	e->jailed = true;
+	jail_fmt_limit(high, sizeof(high), l.high);
+	jail_fmt_limit(max, sizeof(max), l.max);
+	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s %s=%s%s%s; reclaimed %llu MiB in %.2f s",
+	       e->pid, e->comm, p->name, evs, path, rn->cg.version == CG_V2 ? "high" : "limit", high,
+	       rn->cg.version == CG_V2 ? " max=" : "", rn->cg.version == CG_V2 ? max : "",
+	       (unsigned long long)(reclaimed >> 20),
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+	struct run *rn = userdata;
+
+	(void)s;
+	rn->status = si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status;
+	return sd_event_exit(rn->event, 0);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct run *rn = userdata;
+
+	(void)s;
+	kill(rn->child, (int)si->ssi_signo);
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct run *rn = userdata;
+	uint64_t interval = rn->cfg.daemon.interval_ms * 1000, now;
+
+	(void)usec;
+	if (!rn->jailed && scanner_pass(&rn->sc) == 0)
+		watch_evaluate(&rn->watch);
+	sd_event_now(rn->event, CLOCK_MONOTONIC, &now);
+	rn->next_usec += interval;
+	if (rn->next_usec <= now)
+		rn->next_usec = now + interval;
+	sd_event_source_set_time(s, rn->next_usec);
+	return sd_event_source_set_enabled(s, rn->jailed ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
+}
+
+/* The command has ended: whatever it left behind in its cgroup goes with it, then the cgroup. */
+static void clean_cgroup(struct run *rn)
+{
+	struct lj_error err = { 0 };
+	pid_t pids[256];
+
+	for (int tries = 0; tries < 50; tries++) {
+		int n = cg_procs(&rn->cg, rn->rel, pids, (int)ARRAY_SIZE(pids));
+
+		if (n <= 0)
+			break;
+		for (int i = 0; i < n; i++)
+			kill(pids[i], tries < 10 ? SIGTERM : SIGKILL);
+		usleep(20000);
+	}
+	if (cg_remove(&rn->cg, rn->rel, &err) < 0)
+		lj_log(LOG_WARNING, "%s", err.msg);
+	/* and the jail parent, if this left it empty (it is made again when needed) */
+	cg_remove(&rn->cg, rn->cfg.daemon.jail_parent, NULL);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakjail run [--policy NAME] [--limit SIZE] [--dry-run] [--config FILE]\n"
+		   "                    [--policies DIR] [--verbose] -- CMD [ARGS...]\n");
+}
+
+static int start_child(struct run *rn, char **argv)
+{
+	char procs[700];
+	sigset_t none;
+
+	cg_path(&rn->cg, rn->rel, procs, sizeof(procs));
+	strncat(procs, "/cgroup.procs", sizeof(procs) - strlen(procs) - 1);
+	rn->child = fork();
+	if (rn->child < 0)
+		return -errno;
+	if (rn->child == 0) {
+		/* "0" moves the writer: the command is born in its cgroup */
+		if (write_file_at(AT_FDCWD, procs, "0") < 0) {
+			fprintf(stderr, "leakjail run: cannot enter %s: %s\n", procs, strerror(errno));
+			_exit(127);
+		}
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "leakjail run: %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'P' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "policies", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES, *policy = NULL;
+	struct run rn = { .status = 1 };
+	struct diag_list diags = { 0 };
+	struct lj_error err = { 0 };
+	bool explicit_config = false, dry_run = false;
+	uint64_t limit = 0;
+	char name[64], scope[600];
+	sigset_t mask;
+	int c, r, prio = LOG_INFO;
+
+	/* "+": options end at the command */
+	while ((c = getopt_long(argc, argv, "+P:l:nc:p:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+			policy = optarg;
+			break;
+		case 'l':
+			if (!parse_size(optarg, &limit) || limit < 4 * MIB) {
+				fprintf(stderr, "leakjail run: invalid --limit '%s' (a size of 4M or more)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'c':
+			config_path = optarg;
+			explicit_config = true;
+			break;
+		case 'p':
+			policies = optarg;
+			break;
+		case 'v':
+			prio = LOG_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init(LOG_TARGET_STDERR, prio);
+	/* with --limit alone nothing is watched: the policies are not needed */
+	if (config_load(config_path, explicit_config, limit && !policy ? NULL : policies, &rn.cfg,
+			&diags) < 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			fprintf(stderr, "%s\n", diags.msgs[i]);
+		diag_free(&diags);
+		return 2;
+	}
+	if (policy && config_keep_policy(&rn.cfg, policy) < 0) {
+		fprintf(stderr, "leakjail run: no policy '%s' in %s\n", policy, policies);
+		config_free(&rn.cfg);
+		return 2;
+	}
+	if (cg_backend_init(&rn.cg, &err) < 0) {
+		fprintf(stderr, "leakjail run: %s\n", err.msg);
+		config_free(&rn.cfg);
+		return 1;
+	}
+	snprintf(name, sizeof(name), "%s", argv[optind]);
+	{
+		char base[64], *b = basename(name);
+		size_t n = 0;
+
+		for (; *b && n + 1 < sizeof(base); b++)
+			base[n++] = isalnum((unsigned char)*b) || *b == '-' || *b == '_' ? *b : '_';
+		base[n] = '\0';
+		snprintf(rn.rel, sizeof(rn.rel), "%s/run-%s-%d", rn.cfg.daemon.jail_parent,
+			 n ? base : "cmd", getpid());
+	}
+	r = cg_create(&rn.cg, rn.rel, &err);
+	if (r == 0 && limit) {
+		struct cg_limits l = { limit, limit + limit / 4, CG_UNLIMITED };
+
+		r = cg_set_limits(&rn.cg, rn.rel, &l, &err);
+	}
+	if (r < 0) {
+		fprintf(stderr, "leakjail run: %s\n", err.msg);
+		cg_remove(&rn.cg, rn.rel, NULL);
+		config_free(&rn.cfg);
+		return 1;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	r = sd_event_new(&rn.event);
+	if (r >= 0)
+		r = start_child(&rn, argv + optind);
+	if (r >= 0)
+		r = sd_event_add_child(rn.event, NULL, rn.child, WEXITED, on_child, &rn);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(forwarded); i++)
+		r = sd_event_add_signal(rn.event, NULL, forwarded[i], on_signal, &rn);
+	if (r >= 0 && !limit) {
+		/* watch only what runs in the command's own cgroup */
+		snprintf(scope, sizeof(scope), "/%s", rn.rel);
+		free(rn.cfg.daemon.scope);
+		rn.cfg.daemon.scope = strdup(scope);
+		r = rn.cfg.daemon.scope ? scanner_init(&rn.sc, &rn.cfg) : -ENOMEM;
+		rn.watching = r >= 0;
+		rn.watch = (struct watch){ .sc = &rn.sc, .dry_run = dry_run, .jail = jail_in_place, .userdata = &rn };
+		if (r >= 0) {
+			sd_event_now(rn.event, CLOCK_MONOTONIC, &rn.next_usec);
+			r = sd_event_add_time(rn.event, NULL, CLOCK_MONOTONIC, rn.next_usec, 1000, on_timer, &rn);
+		}
+	}
+	if (r >= 0)
+		r = sd_event_loop(rn.event);
+	else
+		lj_log(LOG_ERR, "cannot run %s: %s", argv[optind], strerror(-r));
+	if (rn.child > 0 && r < 0) {
+		kill(rn.child, SIGKILL);
+		waitpid(rn.child, NULL, 0);
+	}
+	clean_cgroup(&rn);
+	if (rn.watching)
+		scanner_free(&rn.sc);
+	sd_event_unref(rn.event);
+	config_free(&rn.cfg);
+	return rn.status;
+}

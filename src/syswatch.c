@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "syswatch.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "util.h"
+
+/*
+ * adaptivemm (check_memory_leak) writes the 10 % line as
+ *   unacct_mem > mem_remain * ((100 + MEM_TRIGGER_DELTA) / 100)
+ * where (100 + 10) / 100 is 1 in integer arithmetic: any growth at all
+ * counts, and its "shrinking" line (100 - 10) / 100 is 0, so the count of
+ * growing scans never resets. Here both sides are multiplied instead:
+ * value * 100 > floor * (100 + pct), in 128 bits so nothing overflows.
+ */
+static bool over_line(uint64_t value, uint64_t floor, unsigned int pct)
+{
+	return (unsigned __int128)value * 100 > (unsigned __int128)floor * (100 + pct);
+}
+
+enum floor_verdict floor_feed(struct floor_track *t, const struct floor_rule *r, uint64_t value,
+			      struct floor_evidence *ev)
+{
+	enum floor_verdict v = FLOOR_NONE;
+	unsigned int back = MIN(r->sudden_scans, FLOOR_RECENT);
+	uint64_t from = UINT64_MAX;
+
+	if (t->n == 0 || value < t->floor)
+		t->floor = value;
+	t->above = over_line(value, t->floor, r->slow_pct) ? t->above + 1 : 0;
+	/* the smallest of the last `back` values before this one */
+	for (unsigned int k = 1; k <= back && k <= t->n; k++)
+		from = MIN(from, t->recent[(t->n - k) % FLOOR_RECENT]);
+	t->recent[t->n % FLOOR_RECENT] = value;
+	t->n++;
+
+	if (from != UINT64_MAX && value / 2 >= from && value - from >= r->min_growth)
+		v = FLOOR_SUDDEN;
+	else if (t->above >= r->slow_scans && value - t->floor >= r->min_growth)
+		v = FLOOR_SLOW;
+	if (ev)
+		*ev = (struct floor_evidence){ value, t->floor, from == UINT64_MAX ? 0 : from,
+					       t->above };
+	return v;
+}
+
+const char *floor_verdict_name(enum floor_verdict v)
+{
+	return v == FLOOR_SUDDEN ? "sudden" : v == FLOOR_SLOW ? "slow" : "none";
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int syswatch_init(struct syswatch *w)
+{
+	struct balloon_info b;
+	long ps = sysconf(_SC_PAGESIZE);
+
+	memset(w, 0, sizeof(*w));
+	w->rule = (struct floor_rule){ .slow_pct = 10, .slow_scans = 10, .sudden_scans = 3,
+				       .min_growth = 8 * MIB };
+	w->slow_every = 5;
+	w->sock_follow = 256 * KIB;
+	w->sock_min = 1 * MIB;
+	w->sock_scans = 3;
+	w->page_size = ps > 0 ? (uint64_t)ps : 4096;
+	kmem_balloon_detect(&b);
+	w->balloon_in_total = b.in_total;
+	w->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return w->procfd < 0 ? -errno : 0;
+}
+
+void syswatch_free(struct syswatch *w)
+{
+	if (w->procfd >= 0)
+		close(w->procfd);
+	w->procfd = -1;
+	slab_list_free(&w->slab_base);
+	slab_list_free(&w->slab_now);
+	free(w->socks);
+	w->socks = NULL;
+	w->n_socks = w->cap_socks = 0;
+}
+
+/* Should a finding be logged (again)? A first one, one that turned sudden, or another step up. */
+static bool report_due(const struct sw_report *r, const struct floor_rule *rule,
+		       enum floor_verdict v, uint64_t value)
+{
+	uint64_t step;
+
+	if (r->verdict == FLOOR_NONE || v > r->verdict)
+		return true;
+	step = MAX(rule->min_growth, r->value / 100 * rule->slow_pct);
+	return value >= r->value + step;
+}
+
+static void fmt_evidence(char *buf, size_t size, enum floor_verdict v, const struct floor_evidence *ev,
+			 const struct floor_rule *rule, uint64_t floor_age_ms)
+{
+	char a[FMT_SIZE_MAX], b[FMT_SIZE_MAX];
+
+	if (v == FLOOR_SUDDEN)
+		snprintf(buf, size, "doubled within %u scans: %s -> %s", rule->sudden_scans,
+			 fmt_size(a, sizeof(a), ev->from), fmt_size(b, sizeof(b), ev->value));
+	else
+		snprintf(buf, size, "%s, more than %u %% over its floor of %s (seen %.0f s ago) for %u scans",
+			 fmt_size(a, sizeof(a), ev->value), rule->slow_pct,
+			 fmt_size(b, sizeof(b), ev->floor), (double)floor_age_ms / 1000.0, ev->above);
+}
+
+#define FIELD_MAX 16
+
+struct fields {
+	char f[FIELD_MAX][192];
+	const char *p[FIELD_MAX];
+	size_t n;
+};
+
+static void field(struct fields *fl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void field(struct fields *fl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fl->n >= FIELD_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(fl->f[fl->n], sizeof(fl->f[0]), fmt, ap);
+	va_end(ap);
+	fl->p[fl->n] = fl->f[fl->n];
+	fl->n++;
+}
+
+static void floor_fields(struct fields *fl, const char *kind, enum floor_verdict v,
+			 const struct floor_evidence *ev)
+{
+	field(fl, "LEAKJAIL_KIND=%s", kind);
+	field(fl, "LEAKJAIL_RULE=%s", floor_verdict_name(v));
+	field(fl, "LEAKJAIL_VALUE=%" PRIu64, ev->value);
+	field(fl, "LEAKJAIL_FLOOR=%" PRIu64, ev->floor);
+	field(fl, "LEAKJAIL_FROM=%" PRIu64, ev->from);
+	field(fl, "LEAKJAIL_SCANS_ABOVE=%u", ev->above);
+}
+
+static void check_untracked(struct syswatch *w, const struct meminfo *m)
+{
+	struct sw_report *rep = &w->rep[SW_UNTRACKED];
+	struct mem_split s;
+	struct floor_evidence ev;
+	enum floor_verdict v;
+	struct fields fl = { .n = 0 };
+	char evs[160], u[FMT_SIZE_MAX], vm[FMT_SIZE_MAX], pc[FMT_SIZE_MAX], fr[FMT_SIZE_MAX];
+	int64_t untracked;
+
+	kmem_split(m, w->balloon_in_total, &s);
+	untracked = kmem_untracked(&s);
+	v = floor_feed(&w->untracked, &w->rule, untracked > 0 ? (uint64_t)untracked : 0, &ev);
+	if (ev.value == ev.floor)
+		w->floor_ms[SW_UNTRACKED] = w->now_ms;
+	if (v == FLOOR_NONE) {
+		if (w->untracked.above == 0)
+			rep->verdict = FLOOR_NONE; /* back near the floor: a new episode logs again */
+		return;
+	}
+	if (!report_due(rep, &w->rule, v, ev.value))
+		return;
+	rep->verdict = MAX(rep->verdict, v);
+	rep->value = ev.value;
+	w->found[SW_UNTRACKED]++;
+	fmt_evidence(evs, sizeof(evs), v, &ev, &w->rule, w->now_ms - w->floor_ms[SW_UNTRACKED]);
+	floor_fields(&fl, "untracked", v, &ev);
+	field(&fl, "LEAKJAIL_UNACCOUNTED=%" PRId64, s.unaccounted);
+	field(&fl, "LEAKJAIL_VMALLOC=%" PRIu64, s.vmalloc);
+	field(&fl, "LEAKJAIL_PERCPU=%" PRIu64, s.percpu);
+	field(&fl, "LEAKJAIL_MEMFREE=%" PRIu64, s.free);
+	field(&fl, "LEAKJAIL_MEMTOTAL=%" PRIu64, s.total);
+	lj_log_record(LOG_WARNING, LJ_MSGID_KMEM_UNTRACKED, fl.p, fl.n,
+		      "kernel memory no counter explains, %s leak? %s (no counter %s, vmalloc %s, "
+		      "percpu %s; MemFree %s); see leakjail diagnose",
+		      floor_verdict_name(v), evs,
+		      fmt_size(u, sizeof(u), s.unaccounted > 0 ? (uint64_t)s.unaccounted : 0),
+		      fmt_size(vm, sizeof(vm), s.vmalloc), fmt_size(pc, sizeof(pc), s.percpu),
+		      fmt_size(fr, sizeof(fr), s.free));
+}
+
+int syswatch_slabinfo(struct syswatch *w, const char *text)
+{
+	struct slab_list l;
+	int r = kmem_parse_slabinfo(text, &l);
+
+	if (r < 0)
+		return r;
+	slab_list_free(&w->slab_now);
+	w->slab_now = l;
+	w->slab_fresh = true;
+	return 0;
+}
+
+static int read_slabinfo(struct syswatch *w)
+{
+	cleanup_free char *buf = NULL;
+	ssize_t n;
+
+	if (w->slab_unreadable)
+		return -EACCES;
+	n = read_file_alloc(w->procfd, "slabinfo", &buf);
+	if (n < 0) {
+		/* not root, or no SLUB statistics: SUnreclaim is still watched, without names */
+		w->slab_unreadable = true;
+		lj_log(LOG_DEBUG, "cannot read /proc/slabinfo: %s", strerror((int)-n));
+		return (int)n;
+	}
+	return syswatch_slabinfo(w, buf);
+}
+
+static int copy_slab_list(struct slab_list *dst, const struct slab_list *src)
+{
+	struct slab_cache *v = malloc((src->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, src->v, src->n * sizeof(*v));
+	slab_list_free(dst);
+	dst->v = v;
+	dst->n = src->n;
+	return 0;
+}
+
+static void check_slab(struct syswatch *w, const struct meminfo *m)
+{
+	struct sw_report *rep = &w->rep[SW_SLAB];
+	struct floor_evidence ev;
+	enum floor_verdict v;
+	struct slab_growth g[3];
+	struct slab_aliases al = { 0 };
+	struct fields fl = { .n = 0 };
+	char evs[160], names[3 * (SLAB_NAME_MAX + 200)] = "", list[256] = "";
+	size_t ng = 0, len = 0;
+	bool other_cache = false;
+
+	v = floor_feed(&w->sunreclaim, &w->rule, m->sunreclaim, &ev);
+	if (ev.value == ev.floor)
+		w->floor_ms[SW_SLAB] = w->now_ms;
+	/* the snapshot to compare with is the one taken nearest the floor */
+	if (w->slab_fresh && (m->sunreclaim == w->sunreclaim.floor || !w->slab_base.v))
+		copy_slab_list(&w->slab_base, &w->slab_now);
+	if (v == FLOOR_NONE) {
+		if (w->sunreclaim.above == 0)
+			rep->verdict = FLOOR_NONE;
+		return;
+	}
+	if (!w->slab_fresh && w->slow_every && read_slabinfo(w) == 0)
+		w->slab_fresh = true;
+	if (w->slab_fresh && w->slab_base.v)
+		ng = kmem_slab_growth(&w->slab_base, &w->slab_now, w->page_size, g, ARRAY_SIZE(g));
+	if (ng && rep->verdict != FLOOR_NONE) {
+		other_cache = true;
+		for (size_t i = 0; i < ARRAY_SIZE(rep->caches); i++)
+			if (strcmp(rep->caches[i], g[0].cache->name) == 0)
+				other_cache = false;
+	}
+	if (!report_due(rep, &w->rule, v, ev.value) && !other_cache)
+		return;
+	rep->verdict = MAX(rep->verdict, v);
+	rep->value = ev.value;
+	memset(rep->caches, 0, sizeof(rep->caches));
+	w->found[SW_SLAB]++;
+
+	if (ng && w->slow_every)
+		kmem_slab_aliases_load(&al);
+	for (size_t i = 0; i < ng; i++) {
+		char sz[FMT_SIZE_MAX], merged[160];
+		int k;
+
+		snprintf(rep->caches[i], sizeof(rep->caches[i]), "%s", g[i].cache->name);
+		kmem_slab_aliases_of(&al, g[i].cache->name, merged, sizeof(merged));
+		k = snprintf(names + len, sizeof(names) - len, "%s%s +%s%s%s%s", i ? ", " : "",
+			     g[i].cache->name, fmt_size(sz, sizeof(sz), (uint64_t)g[i].growth),
+			     merged[0] ? " (merged with " : "", merged, merged[0] ? ")" : "");
+		if (k > 0 && (size_t)k < sizeof(names) - len)
+			len += (size_t)k;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s:%" PRId64,
+			 i ? "," : "", g[i].cache->name, g[i].growth);
+	}
+	slab_aliases_free(&al);
+	fmt_evidence(evs, sizeof(evs), v, &ev, &w->rule, w->now_ms - w->floor_ms[SW_SLAB]);
+	floor_fields(&fl, "slab", v, &ev);
+	field(&fl, "LEAKJAIL_SUNRECLAIM=%" PRIu64, m->sunreclaim);
+	if (ng) {
+		field(&fl, "LEAKJAIL_SLAB_CACHE=%s", g[0].cache->name);
+		field(&fl, "LEAKJAIL_SLAB_GROWTH=%" PRId64, g[0].growth);
+		field(&fl, "LEAKJAIL_SLAB_CACHES=%s", list);
+	}
+	lj_log_record(LOG_WARNING, LJ_MSGID_KMEM_SLAB, fl.p, fl.n,
+		      "unreclaimable slab, %s leak? SUnreclaim %s; %s %s", floor_verdict_name(v), evs,
+		      ng ? "grown since the floor:" : "growing caches unknown",
+		      ng ? names : w->slab_unreadable ? "(/proc/slabinfo unreadable)" : "");
+}
+
+/* ---- sockets ---- */
+
+static struct sw_sock *sock_lookup(struct syswatch *w, const struct sock_info *s)
+{
+	for (size_t i = 0; i < w->n_socks; i++)
+		if (w->socks[i].s.inode == s->inode && w->socks[i].s.cookie == s->cookie)
+			return &w->socks[i];
+	return NULL;
+}
+
+#define SOCKS_MAX 512
+
+void syswatch_sock_seen(struct syswatch *w, const struct sock_info *s)
+{
+	uint64_t held = sock_held(s);
+	struct sw_sock *t = sock_lookup(w, s);
+
+	if (!t) {
+		if (held < w->sock_follow)
+			return;
+		if (w->n_socks == w->cap_socks) {
+			size_t ncap = w->cap_socks ? w->cap_socks * 2 : 16;
+			struct sw_sock *nv;
+
+			if (ncap > SOCKS_MAX || !(nv = realloc(w->socks, ncap * sizeof(*nv)))) {
+				w->socks_dropped++;
+				return;
+			}
+			w->socks = nv;
+			w->cap_socks = ncap;
+		}
+		t = &w->socks[w->n_socks++];
+		*t = (struct sw_sock){ .s = *s, .start = held, .start_ms = w->now_ms, .last = held };
+	} else if (held > t->last) {
+		t->grow_scans++;
+	} else if (held < t->last) {
+		/* read from: a new run of growth starts here */
+		t->grow_scans = 0;
+		t->start = held;
+		t->start_ms = w->now_ms;
+		if (held < t->logged / 2)
+			t->logged = 0;
+	}
+	t->s = *s;
+	t->last = held;
+	t->gen = w->sock_gen + 1;
+}
+
+static void sock_report(struct syswatch *w, struct sw_sock *t)
+{
+	struct sock_holder h = { .inode = t->s.inode };
+	struct fields fl = { .n = 0 };
+	char local[160], peer[160], rq[FMT_SIZE_MAX], wq[FMT_SIZE_MAX], mem[FMT_SIZE_MAX],
+		from[FMT_SIZE_MAX], who[128];
+	uint64_t t0 = now_us();
+
+	sock_find_holders(w->procfd, &h, 1);
+	w->holders_us_max = MAX(w->holders_us_max, now_us() - t0);
+	sock_format_addr(&t->s, false, local, sizeof(local));
+	sock_format_addr(&t->s, true, peer, sizeof(peer));
+	if (h.pid)
+		snprintf(who, sizeof(who), "held by pid %d (%s) fd %d%s", h.pid, h.comm, h.fd,
+			 h.holders > 1 ? " and others" : "");
+	else
+		snprintf(who, sizeof(who), "no process holds it (closed, or in the kernel)");
+	field(&fl, "LEAKJAIL_KIND=socket");
+	field(&fl, "LEAKJAIL_PID=%d", h.pid);
+	field(&fl, "LEAKJAIL_COMM=%s", h.comm);
+	field(&fl, "LEAKJAIL_FD=%d", h.fd);
+	field(&fl, "LEAKJAIL_SOCKET_INODE=%" PRIu64, t->s.inode);
+	field(&fl, "LEAKJAIL_PROTO=%s", sock_kind(&t->s));
+	field(&fl, "LEAKJAIL_LOCAL=%s", local);
+	field(&fl, "LEAKJAIL_PEER=%s", peer);
+	field(&fl, "LEAKJAIL_RECV_Q=%u", t->s.rqueue);
+	field(&fl, "LEAKJAIL_SEND_Q=%u", t->s.wqueue);
+	field(&fl, "LEAKJAIL_MEM=%u", t->s.rmem + t->s.wmem);
+	field(&fl, "LEAKJAIL_VALUE=%" PRIu64, t->last);
+	field(&fl, "LEAKJAIL_FROM=%" PRIu64, t->start);
+	field(&fl, "LEAKJAIL_SCANS=%u", t->grow_scans);
+	lj_log_record(LOG_WARNING, LJ_MSGID_KMEM_SOCKET, fl.p, fl.n,
+		      "socket queue keeps growing: %s %s %s peer %s, Recv-Q %s Send-Q %s (charged %s), "
+		      "grew %u scans in a row (%.0f s) from %s; %s",
+		      sock_kind(&t->s), sock_state_name(&t->s), local, peer,
+		      fmt_size(rq, sizeof(rq), t->s.rqueue), fmt_size(wq, sizeof(wq), t->s.wqueue),
+		      fmt_size(mem, sizeof(mem), (uint64_t)t->s.rmem + t->s.wmem), t->grow_scans,
+		      (double)(w->now_ms - t->start_ms) / 1000.0, fmt_size(from, sizeof(from), t->start),
+		      who);
+	w->found[SW_SOCKET]++;
+}
+
+void syswatch_sock_done(struct syswatch *w)
+{
+	size_t k = 0;
+
+	w->sock_gen++;
+	/* sweep the sockets that are gone, then judge the others */
+	for (size_t i = 0; i < w->n_socks; i++)
+		if (w->socks[i].gen == w->sock_gen)
+			w->socks[k++] = w->socks[i];
+	w->n_socks = k;
+	for (size_t i = 0; i < w->n_socks; i++) {
+		struct sw_sock *t = &w->socks[i];
+
+		if (t->grow_scans < w->sock_scans || t->last < w->sock_min)
+			continue;
+		if (t->logged && t->last < 2 * t->logged)
+			continue;
+		sock_report(w, t);
+		t->logged = t->last;
+	}
+}
+
+static void sock_visit(const struct sock_info *s, void *userdata)
+{
+	syswatch_sock_seen(userdata, s);
+}
+
+void syswatch_pass(struct syswatch *w, const struct meminfo *m, uint64_t now_ms)
+{
+	uint64_t t0 = now_us(), t1;
+	bool slow = w->slow_every && w->passes % w->slow_every == 0;
+
+	w->now_ms = now_ms;
+	if (slow) {
+		read_slabinfo(w);
+		if (sockdiag_walk(SOCKDIAG_ALL, sock_visit, w) == 0)
+			syswatch_sock_done(w);
+		w->slow_passes++;
+	}
+	check_untracked(w, m);
+	check_slab(w, m);
+	w->slab_fresh = false;
+	w->passes++;
+	t1 = now_us();
+	w->last_pass_us = t1 - t0;
+	if (slow) {
+		w->slow_us_total += t1 - t0;
+		w->slow_us_max = MAX(w->slow_us_max, t1 - t0);
+	} else {
+		w->fast_us_total += t1 - t0;
+	}
+}

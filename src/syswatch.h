@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's watch on memory that no process owns, so it cannot be jailed,
+ * only found and reported:
+ * - untracked kernel memory (kmem_untracked(): adaptivemm's "unaccounted",
+ *   without its double counting), against its floor;
+ * - SUnreclaim against its floor, naming the slab caches that grew since;
+ * - socket queues that keep growing, with the process that holds them.
+ * Each finding is one record (its own MESSAGE_ID, LEAKJAIL_* fields, the
+ * figures that led to it), logged once, and again only when it grows by
+ * another step, turns sudden, or names another cache.
+ *
+ * Cost: the meminfo checks use the daemon's own /proc/meminfo sample and
+ * cost nothing measurable. Every `slow_every` passes the watch reads
+ * /proc/slabinfo and dumps every socket over NETLINK_SOCK_DIAG; the
+ * processes holding a socket are looked up (a pass over /proc/PID/fd) only
+ * when a socket becomes a finding. docs/diagnose.md has the figures.
+ */
+#ifndef LJ_SYSWATCH_H
+#define LJ_SYSWATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kmem.h"
+#include "proc.h"
+#include "sockdiag.h"
+
+/* MESSAGE_ID= of the watch's records, for `journalctl MESSAGE_ID=...` */
+#define LJ_MSGID_KMEM_UNTRACKED "2b42702b3c164d31b573c0a92395a267"
+#define LJ_MSGID_KMEM_SLAB "3c50a24baedb482d9b3a4cb61d8a0c37"
+#define LJ_MSGID_KMEM_SOCKET "5af5c5830a544e099fc114b29082fb96"
+
+/*
+ * The floor rule, after adaptivemm: the baseline is the smallest value seen.
+ * More than slow_pct over it for slow_scans consecutive scans is a slow
+ * leak; at least twice a value seen at most sudden_scans scans before is a
+ * sudden one. Neither for less than min_growth bytes.
+ */
+struct floor_rule {
+	unsigned int slow_pct;      /* 10 */
+	unsigned int slow_scans;    /* 10 */
+	unsigned int sudden_scans;  /* 3 */
+	uint64_t min_growth;        /* 8 MiB */
+};
+
+#define FLOOR_RECENT 8
+
+struct floor_track {
+	uint64_t floor;
+	uint64_t recent[FLOOR_RECENT];  /* the last values; the newest at (n - 1) % FLOOR_RECENT */
+	uint64_t n;                     /* values fed */
+	unsigned int above;             /* consecutive scans more than slow_pct over the floor */
+};
+
+enum floor_verdict { FLOOR_NONE, FLOOR_SLOW, FLOOR_SUDDEN };
+
+struct floor_evidence {
+	uint64_t value, floor;
+	uint64_t from;              /* sudden: the earlier value it doubled */
+	unsigned int above;         /* slow: scans over the line so far */
+};
+
+/* Pure: feed one value, get a verdict and the figures behind it. */
+enum floor_verdict floor_feed(struct floor_track *t, const struct floor_rule *r, uint64_t value,
+			      struct floor_evidence *ev);
+
+const char *floor_verdict_name(enum floor_verdict v);
+
+enum syswatch_kind { SW_UNTRACKED, SW_SLAB, SW_SOCKET, SW_KINDS };
+
+/* What is already logged about one figure. */
+struct sw_report {
+	enum floor_verdict verdict;  /* FLOOR_NONE: nothing logged in this episode */
+	uint64_t value;
+	char caches[3][SLAB_NAME_MAX];
+};
+
+struct sw_sock {
+	struct sock_info s;
+	uint64_t start;              /* held when this run of growth began */
+	uint64_t start_ms;
+	uint64_t last;
+	uint64_t logged;             /* held when last logged; 0: not logged */
+	unsigned int grow_scans;     /* consecutive socket scans that saw it grow */
+	uint64_t gen;
+};
+
+struct syswatch {
+	/* settings: syswatch_init() sets the defaults */
+	struct floor_rule rule;
+	unsigned int slow_every;     /* passes between slabinfo + socket scans; 0: never */
+	uint64_t sock_follow;        /* sockets holding less are not followed: 256 KiB */
+	uint64_t sock_min;           /* a socket finding needs this much held: 1 MiB */
+	unsigned int sock_scans;     /* socket scans in a row that saw it grow: 3 */
+	bool balloon_in_total;
+
+	/* state */
+	int procfd;
+	uint64_t page_size;
+	uint64_t passes, slow_passes;
+	uint64_t now_ms;             /* of the current pass */
+	uint64_t floor_ms[SW_KINDS - 1]; /* when each floor was last seen */
+	struct floor_track untracked, sunreclaim;
+	struct sw_report rep[SW_KINDS - 1];
+	struct slab_list slab_base;  /* taken when SUnreclaim was at its floor */
+	struct slab_list slab_now;
+	bool slab_fresh;             /* slab_now was read in this pass */
+	bool slab_unreadable;
+	struct sw_sock *socks;
+	size_t n_socks, cap_socks;
+	uint64_t sock_gen;
+	unsigned int socks_dropped;  /* not followed: the table was full */
+
+	/* figures for the reader and for tests */
+	unsigned int found[SW_KINDS];
+	uint64_t last_pass_us, slow_us_total, slow_us_max, fast_us_total;
+	uint64_t holders_us_max;
+};
+
+/* Defaults, /proc opened, balloon looked up. 0 or -errno. */
+int syswatch_init(struct syswatch *w);
+void syswatch_free(struct syswatch *w);
+
+/*
+ * One pass, after the daemon has read /proc/meminfo. Every slow_every-th
+ * pass also reads /proc/slabinfo and the sockets.
+ */
+void syswatch_pass(struct syswatch *w, const struct meminfo *m, uint64_t now_ms);
+
+/*
+ * Hand the watch a /proc/slabinfo text for the next pass (tests feed
+ * recorded files this way; a slow pass reads its own). 0, -EINVAL, -ENOMEM.
+ */
+int syswatch_slabinfo(struct syswatch *w, const char *text);
+
+/* The socket scan in two halves, for recorded series: each socket, then the verdicts. */
+void syswatch_sock_seen(struct syswatch *w, const struct sock_info *s);
+void syswatch_sock_done(struct syswatch *w);
+
+#endif
