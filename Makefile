@@ -4,6 +4,7 @@
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/leakjail
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 DESTDIR ?=
@@ -86,18 +87,28 @@ analyze: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr -D_GNU_SOURCE -Isrc src
 
+# the configuration is installed only where there is none: an edited file is kept
 install: all
 	install -D -m 0755 $(O)/leakjail $(DESTDIR)$(SBINDIR)/leakjail
-	install -D -m 0644 systemd/leakjail.service $(DESTDIR)$(UNITDIR)/leakjail.service
-	install -D -m 0644 policies/leakjail.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/leakjail.conf
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d
-	install -m 0644 policies/policies.d/*.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d/
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/examples
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin|$(SBINDIR)|g' systemd/leakjail.service >$(DESTDIR)$(UNITDIR)/leakjail.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/leakjail.service
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d $(DESTDIR)$(SYSCONFDIR)/leakjail/examples
+	[ -e $(DESTDIR)$(SYSCONFDIR)/leakjail/leakjail.conf ] || \
+		install -m 0644 policies/leakjail.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/leakjail.conf
+	for f in policies/policies.d/*.conf; do \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d/$${f##*/} ] || \
+			install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d/; \
+	done
 	install -m 0644 policies/examples/*.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/examples/
-	install -D -m 0644 docs/leakjail.conf.5.md $(DESTDIR)$(MANDIR)/../doc/leakjail/leakjail.conf.5.md
+	install -d -m 0755 $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	@if command -v pandoc >/dev/null; then \
-		mkdir -p $(DESTDIR)$(MANDIR)/man5 && \
-		pandoc -s -t man docs/leakjail.conf.5.md -o $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5; \
+		install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 && \
+		pandoc -s -t man docs/leakjail.conf.5.md -o $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5 && \
+		pandoc -s -t man docs/leakjail.8.md -o $(DESTDIR)$(MANDIR)/man8/leakjail.8; \
+	else \
+		echo "pandoc not found: man pages installed as Markdown in $(DOCDIR)"; \
 	fi
 
 clean:

@@ -209,6 +209,7 @@ struct parse_ctx {
 
 	enum section_kind section;
 	int section_line;
+	int daemon_line;
 	uint64_t seen_keys;
 	struct policy *policy; /* the section being filled, when SEC_POLICY */
 
@@ -291,9 +292,13 @@ static void open_section(struct parse_ctx *c, const char *name)
 	c->section = SEC_INVALID;
 
 	if (!c->policies_file) {
-		if (strcmp(name, "daemon") == 0)
+		if (strcmp(name, "daemon") == 0 && c->daemon_line)
+			diag_add(c->diags, c->file, c->line, "a second [daemon] section (the first is at line %d)",
+				 c->daemon_line);
+		else if (strcmp(name, "daemon") == 0) {
 			c->section = SEC_DAEMON;
-		else
+			c->daemon_line = c->line;
+		} else
 			diag_add(c->diags, c->file, c->line,
 				 "unknown section [%s] (this file takes [daemon]; policies go in the policies directory)",
 				 name);
@@ -477,6 +482,8 @@ static const char *check_range(const struct key_def *k, const void *base)
 
 		if (!s->is_factor && s->bytes < 4 * MIB)
 			return "below 4M: a jail that small cannot hold a process";
+		if (s->is_factor && s->factor < 0.1)
+			return "a factor below 0.1x: the process could not keep even its working set";
 	} else if (strcmp(k->name, "jail_max") == 0) {
 		const struct size_spec *s = field;
 
@@ -485,6 +492,9 @@ static const char *check_range(const struct key_def *k, const void *base)
 	} else if (strcmp(k->name, "pressure_some") == 0 || strcmp(k->name, "pressure_full") == 0) {
 		if (*(const double *)field <= 0.0)
 			return "must be above 0%";
+	} else if (strcmp(k->name, "pressure_swapout") == 0) {
+		if (*(const double *)field <= 0.0)
+			return "must be above 0 (leave it out to act without pressure)";
 	}
 	return NULL;
 }
@@ -639,11 +649,18 @@ static void validate(struct config *cfg, struct diag_list *diags)
 				 "policy '%s': window (%llu ms) is shorter than two sampling intervals (2 x %llu ms)",
 				 p->name, (unsigned long long)p->window_ms,
 				 (unsigned long long)cfg->daemon.interval_ms);
+		if (p->window_ms / cfg->daemon.interval_ms > LJ_HISTORY_MAX - 3)
+			diag_add(diags, p->file, p->window_line ? p->window_line : p->line,
+				 "policy '%s': window spans more than %d sampling intervals: lengthen the interval",
+				 p->name, LJ_HISTORY_MAX - 3);
 		if (!p->jail_size.is_factor && !p->jail_max.is_factor &&
 		    p->jail_max.bytes < p->jail_size.bytes)
 			diag_add(diags, p->file, p->line,
 				 "policy '%s': jail_max is below jail_size", p->name);
 	}
+	if (cfg->n_policies > LJ_POLICIES_MAX)
+		diag_add(diags, cfg->policies[LJ_POLICIES_MAX].file, cfg->policies[LJ_POLICIES_MAX].line,
+			 "more than %d policies: merge some", LJ_POLICIES_MAX);
 	if (cfg->n_policies == 0 && diags->n == 0)
 		diag_add(diags, cfg->policies_dir, 0, "no [policy NAME] section found");
 }

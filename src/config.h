@@ -17,6 +17,8 @@
 #define LJ_DEFAULT_CONFIG "/etc/leakjail/leakjail.conf"
 #define LJ_DEFAULT_POLICIES "/etc/leakjail/policies.d"
 #define LJ_DEFAULT_STATE_DIR "/run/leakjail"
+#define LJ_POLICIES_MAX 64    /* a process's policies are a 64-bit mask */
+#define LJ_HISTORY_MAX 4096   /* samples kept per process */
 
 /* Problems found while loading, each "file:line: message". */
 struct diag_list {

@@ -158,7 +158,10 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	e->jailed = true;
 	jail_fmt_limit(high, sizeof(high), req.limits.high);
 	jail_fmt_limit(max, sizeof(max), req.limits.max);
-	jail_fmt_limit(swap, sizeof(swap), req.limits.swap);
+	/* v1 caps memory + swap together: say what was written */
+	jail_fmt_limit(swap, sizeof(swap),
+		       d->cg.version == CG_V1 && req.limits.swap != CG_UNLIMITED ? req.limits.high + req.limits.swap
+										 : req.limits.swap);
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
 	if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
@@ -185,8 +188,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	else
 		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
 			      "jailed pid %d (%s) policy=%s: %s; jail %s limit=%s memsw=%s; moved %d; %s",
-			      e->pid, e->comm, p->name, evs, path, high,
-			      req.limits.swap == CG_UNLIMITED ? "max" : swap, out.moved, outcome);
+			      e->pid, e->comm, p->name, evs, path, high, swap, out.moved, outcome);
 	jails_add(&d->jails, &out.state);
 	return 0;
 }

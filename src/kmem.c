@@ -568,6 +568,9 @@ static int by_tmpfs_used(const void *a, const void *b)
 {
 	const struct tmpfs_mount *x = a, *y = b;
 
+	/* the ones whose use is unknown go last */
+	if (x->hidden != y->hidden)
+		return x->hidden ? 1 : -1;
 	if (x->used != y->used)
 		return x->used < y->used ? 1 : -1;
 	return strcmp(x->mountpoint, y->mountpoint);

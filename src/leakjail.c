@@ -23,6 +23,7 @@ static const struct command {
 	{ "check", cmd_check, "validate the configuration and policies" },
 	{ "status", cmd_status, "jailed processes, and the processes growing fastest right now" },
 	{ "release", cmd_release, "undo a jail: the process goes back where it came from" },
+	{ "diagnose", cmd_diagnose, "where the memory is: kernel-side leaks that cannot be jailed" },
 };
 
 static void usage(FILE *f)

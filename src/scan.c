@@ -10,13 +10,12 @@
 #include "util.h"
 
 #define IDENTITY_REFRESH 32 /* passes between re-reads of a process's cgroup */
-#define HIST_CAP_MAX 4096
 
 static uint32_t hist_cap_for(const struct config *cfg)
 {
 	uint64_t cap = config_max_window_ms(cfg) / cfg->daemon.interval_ms + 3;
 
-	return (uint32_t)MIN(cap, HIST_CAP_MAX);
+	return (uint32_t)MIN(cap, LJ_HISTORY_MAX);
 }
 
 int scanner_init(struct scanner *s, const struct config *cfg)
@@ -184,7 +183,7 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	e->needs_anon = false;
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
 	    !(s->skip_cgroup && cgroup_under(cg, s->skip_cgroup))) {
-		for (size_t i = 0; i < cfg->n_policies && i < 64; i++) {
+		for (size_t i = 0; i < cfg->n_policies && i < LJ_POLICIES_MAX; i++) {
 			if (policy_selects(&cfg->policies[i], e)) {
 				e->policies |= 1ULL << i;
 				if (cfg->policies[i].rss == RSS_ANON)

@@ -40,6 +40,7 @@ struct proc_entry {
 	/* history, only for processes that some policy looks at */
 	struct history hist;
 	uint64_t reported;       /* bit i: policy i's verdict already logged */
+	uint64_t noted;          /* bit i: "a leak, but no pressure" already logged */
 	bool jailed;             /* in a jail already: not judged again */
 };
 

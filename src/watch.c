@@ -77,7 +77,7 @@ void watch_evaluate(struct watch *w)
 	track_for_each(&w->sc->procs, e) {
 		if (!e->policies || e->seen != w->sc->gen || e->jailed)
 			continue;
-		for (size_t i = 0; i < cfg->n_policies && i < 64; i++) {
+		for (size_t i = 0; i < cfg->n_policies && i < LJ_POLICIES_MAX; i++) {
 			const struct policy *p = &cfg->policies[i];
 			uint64_t bit = 1ULL << i;
 			struct evidence ev;
@@ -89,9 +89,18 @@ void watch_evaluate(struct watch *w)
 			if (v == VERDICT_LEAK && !(e->reported & bit)) {
 				report(w, p, e, &ev);
 				e->reported |= bit;
+			} else if (v == VERDICT_CALM && !(e->noted & bit)) {
+				/* said once, so that a policy waiting for pressure is not silent */
+				char evs[512];
+
+				evidence_format(&ev, evs, sizeof(evs));
+				lj_log(LOG_INFO, "grows like a leak: pid %d (%s) policy=%s acts only under memory pressure: %s",
+				       e->pid, e->comm, p->name, evs);
+				e->noted |= bit;
 			} else if (v == VERDICT_NONE || v == VERDICT_SMALL) {
 				/* it stopped: a new episode will be reported again */
 				e->reported &= ~bit;
+				e->noted &= ~bit;
 			}
 		}
 	}

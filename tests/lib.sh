@@ -18,16 +18,17 @@ note() { echo "# $*"; }
 t_cleanup() {
 	local p cg
 	for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	# innermost first
+	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done 2>/dev/null
+	# innermost first, and whatever leakjail made inside them (jails)
 	for ((i = ${#T_CGROUPS[@]} - 1; i >= 0; i--)); do
-		cg=${T_CGROUPS[$i]}
-		[ -d "$cg" ] || continue
-		# anything still inside was started by this test: kill it, then remove
-		if [ -f "$cg/cgroup.procs" ]; then
-			while read -r p; do kill -KILL "$p" 2>/dev/null || true; done <"$cg/cgroup.procs"
-		fi
-		for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
+		[ -d "${T_CGROUPS[$i]}" ] || continue
+		while read -r cg; do
+			# anything still inside was started by this test: kill it, then remove
+			if [ -f "$cg/cgroup.procs" ]; then
+				while read -r p; do kill -KILL "$p" 2>/dev/null || true; done <"$cg/cgroup.procs"
+			fi
+			for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
+		done < <(find "${T_CGROUPS[$i]}" -depth -type d)
 	done
 	if [ -n "$T_SWAP" ]; then
 		swapoff "$T_SWAP" 2>/dev/null || true

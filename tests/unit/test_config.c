@@ -92,7 +92,10 @@ static void test_errors_name_line(void)
 			"[policy c]\n"
 			"window = 1s\n"
 			"jail_max = 0.5x\n"
-			"steadiness = 150%\n",
+			"steadiness = 150%\n"
+			"[policy d]\n"
+			"pressure_swapout = 0\n"
+			"jail_size = 0.05x\n",
 			&cfg);
 
 	CHECK(has(d, "p.conf:2: invalid growth '10Q'"));
@@ -104,6 +107,8 @@ static void test_errors_name_line(void)
 	CHECK(has(d, "p.conf:10: syntax error"));
 	CHECK(has(d, "p.conf:13: jail_max = 0.5x"));
 	CHECK(has(d, "p.conf:14: invalid steadiness '150%'"));
+	CHECK(has(d, "p.conf:16: pressure_swapout = 0: must be above 0"));
+	CHECK(has(d, "p.conf:17: jail_size = 0.05x: a factor below 0.1x"));
 	/* keys of a refused section are not reported one by one */
 	CHECK(!strstr(d, "p.conf:7:"));
 	free(d);
@@ -125,6 +130,27 @@ static void test_window_vs_interval(void)
  * Debian's inih splits a line longer than its buffer, and the tail becomes a
  * line of its own: here it would read "action = jail".
  */
+static void test_history_and_policy_limits(void)
+{
+	struct config cfg;
+	char text[64 * 40 + 64];
+	char *d;
+
+	/* 3 h at the default 2 s interval is more history than is kept */
+	d = parse("[policy long]\nwindow = 3h\n", &cfg);
+	CHECK(has(d, "p.conf:2: policy 'long': window spans more than 4093 sampling intervals"));
+	free(d);
+	config_free(&cfg);
+
+	text[0] = '\0';
+	for (int i = 0; i < 65; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "[policy p%d]\n", i);
+	d = parse(text, &cfg);
+	CHECK(has(d, "p.conf:65: more than 64 policies"));
+	free(d);
+	config_free(&cfg);
+}
+
 static void test_long_line_injection(void)
 {
 	struct config cfg;
@@ -194,6 +220,12 @@ static void test_files_and_permissions(void)
 	CHECK(d.n == 2 && strstr(d.msgs[1], "leakjail.conf:3: unknown section [policy x]"));
 	diag_free(&d);
 
+	/* a second [daemon] section would silently override the first */
+	write_file(conf, "[daemon]\ninterval = 1s\n[daemon]\ninterval = 5s\n", 0644);
+	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL);
+	CHECK(d.n == 1 && strstr(d.msgs[0], "leakjail.conf:3: a second [daemon] section (the first is at line 1)"));
+	diag_free(&d);
+
 	/* a missing file the user named is an error; the default one may be absent */
 	unlink(conf);
 	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL && d.n == 1);
@@ -232,6 +264,7 @@ int main(void)
 	RUN_TEST(test_good_policy);
 	RUN_TEST(test_errors_name_line);
 	RUN_TEST(test_window_vs_interval);
+	RUN_TEST(test_history_and_policy_limits);
 	RUN_TEST(test_long_line_injection);
 	RUN_TEST(test_files_and_permissions);
 	RUN_TEST(test_shipped_files);
