@@ -67,7 +67,9 @@ static void reload(struct daemon *d)
 	d->cfg = cfg;
 	scanner_set_config(&d->sc, &d->cfg);
 	snprintf(d->skip_cgroup, sizeof(d->skip_cgroup), "/%s", d->cfg.daemon.jail_parent);
-	d->watch.dry_run = d->dry_run_flag || d->cfg.daemon.dry_run || !d->have_cg;
+	scope_pressure(d);
+	/* a reload does not start jailing: that takes a restart, which finds the jails */
+	d->watch.dry_run = d->watch.dry_run || d->cfg.daemon.dry_run || !d->have_cg;
 	apply_log_target(d);
 	lj_log_record(LOG_INFO, LJ_MSGID_RELOAD, NULL, 0, "reloaded: %zu policies, interval %llu ms",
 		      d->cfg.n_policies, (unsigned long long)d->cfg.daemon.interval_ms);
@@ -193,7 +195,19 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	return 0;
 }
 
-/* Find the memory controller, the jails of an earlier run, and say what jails can do here. */
+/*
+ * On v2 the scope's own memory.pressure says how much its processes stall,
+ * which is what a policy scoped to it means by pressure.
+ */
+static void scope_pressure(struct daemon *d)
+{
+	d->sc.psi_path[0] = '\0';
+	if (d->have_cg && d->cg.version == CG_V2 && strcmp(d->cfg.daemon.scope, "/") != 0)
+		snprintf(d->sc.psi_path, sizeof(d->sc.psi_path), "%s%s/memory.pressure", d->cg.mount,
+			 d->cfg.daemon.scope);
+}
+
+/* Find the memory controller; unless in a dry run, the jails of an earlier run, and say what jails can do here. */
 static void setup_jails(struct daemon *d)
 {
 	struct lj_error err = { 0 };
@@ -202,10 +216,14 @@ static void setup_jails(struct daemon *d)
 	int n;
 
 	if (cg_backend_init(&d->cg, &err) < 0) {
-		lj_log(LOG_ERR, "%s: cannot jail, running as --dry-run", err.msg);
+		lj_log(d->watch.dry_run ? LOG_INFO : LOG_ERR, "%s: cannot jail, running as --dry-run",
+		       err.msg);
 		return;
 	}
 	d->have_cg = true;
+	scope_pressure(d);
+	if (d->watch.dry_run)
+		return;
 	n = jails_load(&d->jails, &d->cg, d->cfg.daemon.state_dir);
 	if (n < 0)
 		lj_log(LOG_ERR, "cannot read jails in %s: %s", d->cfg.daemon.state_dir, strerror(-n));
@@ -318,8 +336,7 @@ int cmd_daemon(int argc, char **argv)
 	d.watch.jail = jail_process;
 	snprintf(d.skip_cgroup, sizeof(d.skip_cgroup), "/%s", d.cfg.daemon.jail_parent);
 	d.sc.skip_cgroup = d.skip_cgroup;
-	if (!d.watch.dry_run)
-		setup_jails(&d);
+	setup_jails(&d);
 	d.watch.dry_run = d.watch.dry_run || !d.have_cg;
 	r = setup_loop(&d);
 	if (r < 0) {

@@ -224,6 +224,10 @@ static void text_split(const struct diagnosis *d)
 	}
 	printf("  Unevictable %s is inside the application parts, not added again.\n",
 	       fmt_size(a, sizeof(a), d->split.unevictable));
+	if (d->split.swap_mapped)
+		printf("  SwapCached: %s of it is mapped again and counted in AnonPages too (taken off the\n"
+		       "  swap cache); unaccounted memory behind it cannot be seen.\n",
+		       fmt_size(a, sizeof(a), d->split.swap_mapped));
 	printf("  adaptivemm's formula gives %s unaccounted (it counts Unevictable and CmaTotal twice,\n"
 	       "  and vmalloc and percpu as unaccounted): here %s.\n",
 	       fmt_signed(a, sizeof(a), d->split.adaptivemm),
@@ -408,10 +412,10 @@ static void json_split(const struct diagnosis *d)
 	printf("],\"groups\":{");
 	for (enum mem_group g = MEM_FREE; g < MEM_GROUPS; g++)
 		printf("%s\"%s\":%" PRId64, g ? "," : "", mem_group_name(g), group[g]);
-	printf("},\"unevictable\":%" PRIu64 ",\"adaptivemm_unaccounted\":%" PRId64
+	printf("},\"unevictable\":%" PRIu64 ",\"swap_mapped\":%" PRIu64 ",\"adaptivemm_unaccounted\":%" PRId64
 	       ",\"untracked\":%" PRId64 ",\"balloon_outside\":%" PRIu64 ",\"zswap\":%" PRIu64
 	       ",\"socket_buffers\":{\"source\":\"/proc/net/sockstat\",\"tcp\":%" PRIu64 ",\"udp\":%" PRIu64 "}}",
-	       d->split.unevictable, d->split.adaptivemm, kmem_untracked(&d->split),
+	       d->split.unevictable, d->split.swap_mapped, d->split.adaptivemm, kmem_untracked(&d->split),
 	       d->split.balloon_outside, d->zswap, d->tcp_pages * d->page_size,
 	       d->udp_pages * d->page_size);
 }
@@ -580,9 +584,9 @@ static int run_watch(unsigned long passes, uint64_t interval_ms)
 	}
 	for (int k = 0; k < SW_KINDS; k++)
 		found += w.found[k];
-	lj_log(LOG_INFO, "watch: %lu passes, %u findings; slabinfo + sockets pass %.2f ms mean, %.2f ms max; "
+	lj_log(LOG_INFO, "watch: %lu passes, %u finding%s; slabinfo + sockets pass %.2f ms mean, %.2f ms max; "
 	       "holder lookup %.2f ms max",
-	       passes, found, w.slow_passes ? (double)w.slow_us_total / (double)w.slow_passes / 1000.0 : 0.0,
+	       passes, found, found == 1 ? "" : "s", w.slow_passes ? (double)w.slow_us_total / (double)w.slow_passes / 1000.0 : 0.0,
 	       (double)w.slow_us_max / 1000.0, (double)w.holders_us_max / 1000.0);
 	syswatch_free(&w);
 	return 0;

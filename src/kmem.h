@@ -42,6 +42,7 @@ struct mem_split {
 
 	/* for the reader, not parts */
 	uint64_t unevictable;       /* inside anon, file and shmem */
+	uint64_t swap_mapped;       /* of SwapCached, found counted in AnonPages too (see kmem_split) */
 	uint64_t balloon_outside;   /* balloon pages already taken out of MemTotal */
 	int64_t adaptivemm;         /* adaptivemm's formula, unchanged */
 };

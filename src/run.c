@@ -312,6 +312,10 @@ int cmd_run(int argc, char **argv)
 		free(rn.cfg.daemon.scope);
 		rn.cfg.daemon.scope = strdup(scope);
 		r = rn.cfg.daemon.scope ? scanner_init(&rn.sc, &rn.cfg) : -ENOMEM;
+		if (r >= 0 && rn.cg.version == CG_V2)
+			/* pressure, for the policy, is the command's own stall time */
+			snprintf(rn.sc.psi_path, sizeof(rn.sc.psi_path), "%s/%s/memory.pressure",
+				 rn.cg.mount, rn.rel);
 		rn.watching = r >= 0;
 		rn.watch = (struct watch){ .sc = &rn.sc, .dry_run = dry_run, .jail = jail_in_place, .userdata = &rn };
 		if (r >= 0) {

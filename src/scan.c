@@ -208,7 +208,9 @@ static void sample_system(struct scanner *s, uint64_t now)
 		proc_parse_meminfo(buf, &s->sys.mem);
 	if (read_file_at(s->procfd, "vmstat", buf, sizeof(buf)) >= 0)
 		proc_parse_vmstat(buf, &s->sys.vm);
-	s->sys.have_psi = read_file_at(s->procfd, "pressure/memory", buf, sizeof(buf)) >= 0 &&
+	/* a cgroup's memory.pressure has the same format as /proc/pressure/memory */
+	s->sys.have_psi = read_file_at(s->procfd, s->psi_path[0] ? s->psi_path : "pressure/memory", buf,
+				       sizeof(buf)) >= 0 &&
 			  proc_parse_psi(buf, &s->sys.psi);
 	s->sys.have_rates = prev.t_ms && now > prev.t_ms;
 	if (s->sys.have_rates) {

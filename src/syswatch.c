@@ -163,6 +163,16 @@ static void check_untracked(struct syswatch *w, const struct meminfo *m)
 	char evs[160], u[FMT_SIZE_MAX], vm[FMT_SIZE_MAX], pc[FMT_SIZE_MAX], fr[FMT_SIZE_MAX];
 	int64_t untracked;
 
+	/*
+	 * Swap cache pages mapped again are counted twice (see kmem_split), so
+	 * the figure reads up to SwapCached too low. Under half of min_growth
+	 * that cannot make a finding; above it the scan is not counted at all:
+	 * a floor pulled down by it would make the next scans look like growth.
+	 */
+	if (m->swap_cached * 2 > w->rule.min_growth) {
+		w->untracked_skipped++;
+		return;
+	}
 	kmem_split(m, w->balloon_in_total, &s);
 	untracked = kmem_untracked(&s);
 	v = floor_feed(&w->untracked, &w->rule, untracked > 0 ? (uint64_t)untracked : 0, &ev);

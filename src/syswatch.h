@@ -3,7 +3,9 @@
  * The daemon's watch on memory that no process owns, so it cannot be jailed,
  * only found and reported:
  * - untracked kernel memory (kmem_untracked(): adaptivemm's "unaccounted",
- *   without its double counting), against its floor;
+ *   without its double counting), against its floor; not while SwapCached
+ *   holds more than half of min_growth (mapped swap cache pages are counted
+ *   twice by the kernel, and no counter says how many);
  * - SUnreclaim against its floor, naming the slab caches that grew since;
  * - socket queues that keep growing, with the process that holds them.
  * Each finding is one record (its own MESSAGE_ID, LEAKJAIL_* fields, the
@@ -111,6 +113,7 @@ struct syswatch {
 	size_t n_socks, cap_socks;
 	uint64_t sock_gen;
 	unsigned int socks_dropped;  /* not followed: the table was full */
+	uint64_t untracked_skipped;  /* scans not trusted: too much in the swap cache */
 
 	/* figures for the reader and for tests */
 	unsigned int found[SW_KINDS];

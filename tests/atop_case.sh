@@ -5,7 +5,7 @@
 # process leaking. Source after tests/lib.sh.
 
 HOST_MIB=${HOST_MIB:-1200} HOLD_MIB=${HOLD_MIB:-200} LEAK_RATE=${LEAK_RATE:-20}
-RUN_S=${RUN_S:-36} WINDOW=${WINDOW:-10} INTERVAL=${INTERVAL:-1}
+RUN_S=${RUN_S:-36} WINDOW=${WINDOW:-10} INTERVAL=${INTERVAL:-1} GROWTH=${GROWTH:-100M}
 N_INNOCENTS=4
 
 # atop_phase NAME with|without: runs the scenario for RUN_S seconds. Sets, for
@@ -37,7 +37,7 @@ jail_parent = $T_ID-jails
 state_dir = $T_DIR/state
 log = stderr"
 		write_conf "$T_DIR/policies/atop.conf" "[policy atop]
-growth = 100M
+growth = $GROWTH
 window = ${WINDOW}s
 steadiness = 80%
 action = jail

@@ -66,7 +66,7 @@ EOF
 
 # -- the same in text: the socket's line names the receiver
 "$LEAKJAIL" diagnose >"$T_DIR/d.txt" || fail "diagnose failed"
-line=$(grep -E "^  tcp +ESTAB .* 127\.0\.0\.1:$full_port " "$T_DIR/d.txt") ||
+line=$(grep -E "^  tcp +ESTAB .* 127\.0\.0\.1:$full_port +127\.0\.0\.1:[0-9]+ " "$T_DIR/d.txt") ||
 	fail "no line for 127.0.0.1:$full_port: $(cat "$T_DIR/d.txt")"
 echo "$line" | grep -q " $full_receiver (sockhog)\$" || fail "socket line does not name pid $full_receiver: $line"
 note "text: $(echo "$line" | tr -s ' ')"

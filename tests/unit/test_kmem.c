@@ -328,6 +328,33 @@ static void test_split_overlaps(void)
 	CHECK_EQ_U(parts_sum(&in, NULL), 1000000ULL * 1024);
 }
 
+/* Swapped back in on a read fault: 300 MiB both in AnonPages and SwapCached. */
+static void test_split_swap_mapped(void)
+{
+	/* 1000000 = 500000 free + 400000 anon (300000 of it also swap cache) + 50000 cached + 20000 slab + 30000 rest */
+	const char *text = "MemTotal: 1000000 kB\nMemFree: 500000 kB\nCached: 50000 kB\nSwapCached: 310000 kB\n"
+			   "AnonPages: 400000 kB\nSUnreclaim: 20000 kB\n";
+	struct meminfo m;
+	struct mem_split s;
+
+	CHECK(proc_parse_meminfo(text, &m));
+	kmem_split(&m, false, &s);
+	CHECK_EQ_U(parts_sum(&s, NULL), 1000000ULL * 1024);
+	/* the raw rest is 30000 - 310000 = -280000: that much of SwapCached is mapped */
+	CHECK_EQ_U(s.swap_mapped, 280000ULL * 1024);
+	CHECK_EQ_U(s.swap_cached, 30000ULL * 1024);
+	CHECK_EQ_U(s.unaccounted, 0);
+	/* adaptivemm counts it twice, and goes negative */
+	CHECK(s.adaptivemm == -280000LL * 1024);
+
+	/* a deficit larger than the swap cache stays visible */
+	CHECK(proc_parse_meminfo("MemTotal: 1000 kB\nMemFree: 900 kB\nAnonPages: 200 kB\nSwapCached: 50 kB\n", &m));
+	kmem_split(&m, false, &s);
+	CHECK_EQ_U(s.swap_mapped, 50 * 1024);
+	CHECK(s.unaccounted == -100 * 1024);
+	CHECK_EQ_U(parts_sum(&s, NULL), 1000 * 1024);
+}
+
 static void test_sockstat(void)
 {
 	uint64_t tcp, udp;
@@ -377,6 +404,7 @@ int main(void)
 	RUN_TEST(test_mountinfo);
 	RUN_TEST(test_split_recorded);
 	RUN_TEST(test_split_overlaps);
+	RUN_TEST(test_split_swap_mapped);
 	RUN_TEST(test_sockstat);
 	RUN_TEST(test_virtio_features);
 	RUN_TEST(test_sock_held);

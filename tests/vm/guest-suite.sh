@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs inside the VM (busybox sh): the integration suite on cgroup v2.
+O=$1
+export CI=$2
+cd /lj || exit 1
+echo "guest: $(uname -r), $(cat /sys/fs/cgroup/cgroup.controllers)"
+grep -q memory /sys/fs/cgroup/cgroup.controllers || { echo "guest: no memory controller on cgroup v2"; exit 1; }
+# the VM has its swap disk already; the atop case is scaled to 1 GiB of RAM
+export LJ_SWAP_PRESENT=1
+export HOST_MIB=240 HOLD_MIB=40 LEAK_RATE=6 GROWTH=40M RUN_S=40 WINDOW=10
+export RUN_LEAK_RATE=8
+exec bash tests/run.sh --integration "$O"

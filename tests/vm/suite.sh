@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The cgroup v2 suite: the integration tests, run inside a VM whose kernel has
+# the memory controller on cgroup v2, with swap and PSI (tests/vm/vm.sh).
+#   tests/vm/suite.sh [BUILD_DIR]
+# The scenarios are scaled to the VM's memory and to an emulated CPU.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+O=${1:-build}
+[ -x "$O/leakjail" ] && [ -x "$O/progs/memhog" ] || { echo "build first: make all tests" >&2; exit 2; }
+
+# bash and GNU date (nanoseconds) for the test scripts; the rest is busybox
+exec tests/vm/vm.sh --mem 1024 --swap 1024 --cpus 2 --timeout 1500 \
+	--bin /bin/bash --bin /bin/date \
+	--file "$PWD/$O/leakjail:/lj/$O/leakjail" \
+	--file "$PWD/$O/progs:/lj/$O/progs" \
+	--file "$PWD/tests:/lj/tests" \
+	--file "$PWD/policies:/lj/policies" \
+	-- tests/vm/guest-suite.sh "$O" "${CI:-}"
