@@ -50,6 +50,18 @@ static void apply_log_target(struct daemon *d)
 	log_set_target(d->foreground ? LOG_TARGET_BOTH : d->cfg.daemon.log);
 }
 
+/*
+ * On v2 the scope's own memory.pressure says how much its processes stall,
+ * which is what a policy scoped to it means by pressure.
+ */
+static void scope_pressure(struct daemon *d)
+{
+	d->sc.psi_path[0] = '\0';
+	if (d->have_cg && d->cg.version == CG_V2 && strcmp(d->cfg.daemon.scope, "/") != 0)
+		snprintf(d->sc.psi_path, sizeof(d->sc.psi_path), "%s%s/memory.pressure", d->cg.mount,
+			 d->cfg.daemon.scope);
+}
+
 static void reload(struct daemon *d)
 {
 	struct diag_list diags = { 0 };
@@ -193,18 +205,6 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 			      e->pid, e->comm, p->name, evs, path, high, swap, out.moved, outcome);
 	jails_add(&d->jails, &out.state);
 	return 0;
-}
-
-/*
- * On v2 the scope's own memory.pressure says how much its processes stall,
- * which is what a policy scoped to it means by pressure.
- */
-static void scope_pressure(struct daemon *d)
-{
-	d->sc.psi_path[0] = '\0';
-	if (d->have_cg && d->cg.version == CG_V2 && strcmp(d->cfg.daemon.scope, "/") != 0)
-		snprintf(d->sc.psi_path, sizeof(d->sc.psi_path), "%s%s/memory.pressure", d->cg.mount,
-			 d->cfg.daemon.scope);
 }
 
 /* Find the memory controller; unless in a dry run, the jails of an earlier run, and say what jails can do here. */

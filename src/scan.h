@@ -25,7 +25,7 @@ struct scanner {
 	uint32_t gen;
 	const struct config *cfg;
 	const char *skip_cgroup; /* processes under this cgroup are never selected (the jails) */
-	char psi_path[512];      /* memory pressure of the scope (v2 memory.pressure), or the system's */
+	char psi_path[1024];      /* memory pressure of the scope (v2 memory.pressure), or the system's */
 	uint32_t cfg_gen;
 	uint32_t hist_cap;
 	long page_size;

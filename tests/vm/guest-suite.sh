@@ -8,5 +8,8 @@ grep -q memory /sys/fs/cgroup/cgroup.controllers || { echo "guest: no memory con
 # the VM has its swap disk already; the atop case is scaled to 1 GiB of RAM
 export LJ_SWAP_PRESENT=1
 export HOST_MIB=240 HOLD_MIB=40 LEAK_RATE=6 GROWTH=40M RUN_S=40 WINDOW=10
-export RUN_LEAK_RATE=8
+# bash's process substitution needs /dev/fd
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+# diagnose looks at kernel memory, not at cgroups: the host suite covers it
+export LJ_NOT_HERE="diagnose" LJ_NOT_HERE_WHY="kernel-side leaks do not depend on the cgroup version: run on the host"
 exec bash tests/run.sh --integration "$O"

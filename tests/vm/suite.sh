@@ -9,10 +9,10 @@ cd "$(dirname "$0")/../.."
 O=${1:-build}
 [ -x "$O/leakjail" ] && [ -x "$O/progs/memhog" ] || { echo "build first: make all tests" >&2; exit 2; }
 
-# bash and GNU date (nanoseconds) for the test scripts; the rest is busybox
+# bash, GNU date (nanoseconds) and timeout (--kill-after) for the test scripts; the rest is busybox
 exec tests/vm/vm.sh --mem 1024 --swap 1024 --cpus 2 --timeout 1500 \
-	--bin /bin/bash --bin /bin/date \
-	--file "$PWD/$O/leakjail:/lj/$O/leakjail" \
+	--bin /bin/bash --bin /bin/date --bin /usr/bin/timeout \
+	--bin "$PWD/$O/leakjail" --file "$PWD/$O/leakjail:/lj/$O/leakjail" \
 	--file "$PWD/$O/progs:/lj/$O/progs" \
 	--file "$PWD/tests:/lj/tests" \
 	--file "$PWD/policies:/lj/policies" \
