@@ -35,7 +35,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(O)/progs/%)
 
-.PHONY: all deps check check-unit check-integration asan demo install analyze clean
+.PHONY: all deps check check-vm check-unit asan demo install analyze clean
 
 all: $(O)/leakjail
 
@@ -61,12 +61,19 @@ $(O) $(O)/tests $(O)/progs:
 deps:
 	@tests/deps.sh build
 
-# every suite: the plain build, then the same suites under ASan+UBSan
+# every suite: the plain build, the same suites under ASan+UBSan, then cgroup v2 in a VM
 check: deps
 	$(MAKE) --no-print-directory all tests
 	tests/run.sh $(O)
 	$(MAKE) --no-print-directory O=build-asan SAN=1 all tests
 	tests/run.sh build-asan
+	$(MAKE) --no-print-directory check-vm
+
+# the integration suite on cgroup v2, in a VM (qemu, TCG)
+check-vm:
+	@tests/deps.sh vm
+	$(MAKE) --no-print-directory all tests
+	tests/vm/suite.sh $(O)
 
 tests: $(UNIT_BIN) $(PROG_BIN)
 

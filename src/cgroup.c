@@ -256,6 +256,10 @@ int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct 
 		bool has_memsw = cg_read_u64(b, rel, f->swap, &cur_memsw) == 0;
 
 		format_limit(b, memsw, swap, sizeof(swap));
+		if (!has_memsw && l->swap != CG_UNLIMITED)
+			return lj_error_set(err, -EOPNOTSUPP,
+					    "%s: no memory.memsw files (swap accounting is off): swap cannot be capped",
+					    rel);
 		if (has_memsw && l->high != CG_UNLIMITED && l->high > cur_memsw) {
 			/* raising: memsw first */
 			r = write_value(b, rel, f->swap, swap, err);
@@ -264,10 +268,6 @@ int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct 
 		r = write_value(b, rel, f->high, high, err);
 		if (r == 0 && has_memsw)
 			r = write_value(b, rel, f->swap, swap, err);
-		else if (r == 0 && l->swap != CG_UNLIMITED)
-			return lj_error_set(err, -EOPNOTSUPP,
-					    "%s: no memory.memsw files (swap accounting is off): swap cannot be capped",
-					    rel);
 		return r;
 	}
 }

@@ -55,7 +55,7 @@ struct diagnosis {
 	struct sock_top *socks;   /* the top ones, most held first */
 	size_t n_socks;
 	uint64_t sock_count, sock_held;
-	int sock_err, holders_err;
+	int sock_err;
 
 	struct balloon_info balloon;
 	uint64_t elapsed_us;
@@ -87,6 +87,21 @@ static void sock_keep(const struct sock_info *s, void *userdata)
 	d->socks[i] = (struct sock_top){ .s = *s, .held = held };
 }
 
+/* The processes holding the top sockets: one pass over /proc/PID/fd for all of them. */
+static void find_holders(struct diagnosis *d)
+{
+	cleanup_free struct sock_holder *h = calloc(d->n_socks + 1, sizeof(*h));
+
+	if (!h)
+		return;
+	for (size_t i = 0; i < d->n_socks; i++)
+		h[i] = (struct sock_holder){ .inode = d->socks[i].s.inode };
+	/* on failure every pid stays 0: the table shows "-" */
+	sock_find_holders(d->procfd, h, d->n_socks);
+	for (size_t i = 0; i < d->n_socks; i++)
+		d->socks[i].h = h[i];
+}
+
 static void gather(struct diagnosis *d)
 {
 	cleanup_free char *buf = NULL;
@@ -103,36 +118,27 @@ static void gather(struct diagnosis *d)
 	}
 	if (read_file_at(d->procfd, "net/sockstat", small, sizeof(small)) > 0)
 		kmem_parse_sockstat(small, &d->tcp_pages, &d->udp_pages);
-	free(steal_pointer(&buf));
+	free(buf);
+	buf = NULL;
 
 	n = read_file_alloc(d->procfd, "slabinfo", &buf);
 	d->slab_err = n < 0 ? (int)n : kmem_parse_slabinfo(buf, &d->slabs);
 	if (d->slab_err == 0)
 		kmem_slab_aliases_load(&d->aliases);
-	free(steal_pointer(&buf));
+	free(buf);
+	buf = NULL;
 
 	n = read_file_alloc(d->procfd, "vmallocinfo", &buf);
 	d->vm_err = n < 0 ? (int)n : kmem_parse_vmallocinfo(buf, d->page_size, &d->vm);
-	free(steal_pointer(&buf));
+	free(buf);
+	buf = NULL;
 
 	d->tmpfs_err = kmem_tmpfs_load(&d->tmpfs);
 
 	d->socks = calloc(d->top, sizeof(*d->socks));
 	d->sock_err = d->socks ? sockdiag_walk(SOCKDIAG_ALL, sock_keep, d) : -ENOMEM;
-	if (d->sock_err == 0 && d->n_socks) {
-		cleanup_free struct sock_holder *h = calloc(d->n_socks, sizeof(*h));
-
-		if (!h) {
-			d->holders_err = -ENOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < d->n_socks; i++)
-			h[i] = (struct sock_holder){ .inode = d->socks[i].s.inode };
-		d->holders_err = sock_find_holders(d->procfd, h, d->n_socks);
-		for (size_t i = 0; i < d->n_socks; i++)
-			d->socks[i].h = h[i];
-	}
-out:
+	if (d->sock_err == 0)
+		find_holders(d);
 	d->elapsed_us = mono_us() - t0;
 }
 
@@ -381,11 +387,19 @@ static void print_text(const struct diagnosis *d)
 
 /* ---- JSON ---- */
 
-static void json_error(const char *key, int err)
+/* Open a section: "key":{"source":"..." (the caller closes it), or "key":{"error":"..."} and false. */
+static bool json_section(const char *key, int err, const char *source)
 {
-	printf("\"%s\":{\"error\":", key);
-	json_string(stdout, why(err));
-	printf("}");
+	printf("\"%s\":{", key);
+	if (err) {
+		printf("\"error\":");
+		json_string(stdout, why(err));
+		printf("}");
+		return false;
+	}
+	printf("\"source\":");
+	json_string(stdout, source);
+	return true;
 }
 
 static void json_split(const struct diagnosis *d)
@@ -394,11 +408,9 @@ static void json_split(const struct diagnosis *d)
 	size_t n = kmem_split_parts(&d->split, parts, ARRAY_SIZE(parts));
 	int64_t group[MEM_GROUPS] = { 0 };
 
-	if (d->mem_err) {
-		json_error("memory", d->mem_err);
+	if (!json_section("memory", d->mem_err, "/proc/meminfo"))
 		return;
-	}
-	printf("\"memory\":{\"source\":\"/proc/meminfo\",\"total\":%" PRIu64 ",\"parts\":[", d->split.total);
+	printf(",\"total\":%" PRIu64 ",\"parts\":[", d->split.total);
 	for (size_t i = 0; i < n; i++) {
 		group[parts[i].group] += parts[i].bytes;
 		printf("%s{\"name\":", i ? "," : "");
@@ -425,12 +437,10 @@ static void json_slabs(const struct diagnosis *d)
 	cleanup_free const struct slab_cache **top = calloc(d->top, sizeof(*top));
 	size_t n;
 
-	if (d->slab_err || !top) {
-		json_error("slab", d->slab_err ? d->slab_err : -ENOMEM);
+	if (!json_section("slab", d->slab_err ? d->slab_err : top ? 0 : -ENOMEM, "/proc/slabinfo"))
 		return;
-	}
 	n = kmem_slab_top(&d->slabs, d->page_size, top, d->top);
-	printf("\"slab\":{\"source\":\"/proc/slabinfo\",\"caches\":[");
+	printf(",\"caches\":[");
 	for (size_t i = 0; i < n; i++) {
 		char merged[512];
 		const char *p = merged;
@@ -459,12 +469,9 @@ static void json_slabs(const struct diagnosis *d)
 
 static void json_vmalloc(const struct diagnosis *d)
 {
-	if (d->vm_err) {
-		json_error("vmalloc", d->vm_err);
+	if (!json_section("vmalloc", d->vm_err, "/proc/vmallocinfo"))
 		return;
-	}
-	printf("\"vmalloc\":{\"source\":\"/proc/vmallocinfo\",\"total_bytes\":%" PRIu64 ",\"callers\":[",
-	       d->vm.total_bytes);
+	printf(",\"total_bytes\":%" PRIu64 ",\"callers\":[", d->vm.total_bytes);
 	for (size_t i = 0; i < d->vm.n && i < d->top; i++) {
 		printf("%s{\"caller\":", i ? "," : "");
 		json_string(stdout, d->vm.v[i].caller);
@@ -476,12 +483,9 @@ static void json_vmalloc(const struct diagnosis *d)
 
 static void json_tmpfs(const struct diagnosis *d)
 {
-	if (d->tmpfs_err) {
-		json_error("tmpfs", d->tmpfs_err);
+	if (!json_section("tmpfs", d->tmpfs_err, "/proc/self/mountinfo"))
 		return;
-	}
-	printf("\"tmpfs\":{\"source\":\"/proc/self/mountinfo\",\"used\":%" PRIu64 ",\"mounts\":[",
-	       d->tmpfs.used);
+	printf(",\"used\":%" PRIu64 ",\"mounts\":[", d->tmpfs.used);
 	for (size_t i = 0; i < d->tmpfs.n && i < d->top; i++) {
 		const struct tmpfs_mount *t = &d->tmpfs.v[i];
 
@@ -497,12 +501,9 @@ static void json_tmpfs(const struct diagnosis *d)
 
 static void json_socks(const struct diagnosis *d)
 {
-	if (d->sock_err) {
-		json_error("sockets", d->sock_err);
+	if (!json_section("sockets", d->sock_err, "NETLINK_SOCK_DIAG"))
 		return;
-	}
-	printf("\"sockets\":{\"source\":\"NETLINK_SOCK_DIAG\",\"count\":%" PRIu64 ",\"held\":%" PRIu64
-	       ",\"top\":[", d->sock_count, d->sock_held);
+	printf(",\"count\":%" PRIu64 ",\"held\":%" PRIu64 ",\"top\":[", d->sock_count, d->sock_held);
 	for (size_t i = 0; i < d->n_socks; i++) {
 		const struct sock_top *t = &d->socks[i];
 		char local[160], peer[160];

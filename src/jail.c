@@ -230,6 +230,20 @@ static bool pidfd_exited(int pidfd)
 	return poll(&p, 1, 0) == 1;
 }
 
+/* The nearest existing cgroup at or above the origin: it may have been removed meanwhile. */
+static void way_back(const struct cgroup_backend *b, const char *origin, char *rel, size_t size)
+{
+	snprintf(rel, size, "%.1000s", origin[0] == '/' ? origin + 1 : origin);
+	while (rel[0] && !cg_exists(b, rel)) {
+		char *slash = strrchr(rel, '/');
+
+		if (slash)
+			*slash = '\0';
+		else
+			rel[0] = '\0';
+	}
+}
+
 int jail_enter(const struct cgroup_backend *b, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err)
 {
@@ -241,7 +255,12 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	/* the pidfd pins the process: once the start time matches, the pid cannot be reused under us */
+	/*
+	 * The pidfd names this process for good; its pid number can still be
+	 * reused once it exits and is reaped. The start time check below and the
+	 * pidfd_exited() check after the move close that window as far as
+	 * cgroupfs (which takes pids, not pidfds) allows.
+	 */
 	pidfd = pidfd_open(req->pid, 0);
 	if (pidfd < 0)
 		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
@@ -284,6 +303,19 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 			lj_error_set(err, -ESRCH, "pid %d exited while being moved", req->pid);
 		goto undo_state;
 	}
+	if (pidfd_exited(pidfd)) {
+		/* it died around the move: the pid written may already be someone else's */
+		uint64_t now_start;
+
+		if (proc_starttime(req->pid, &now_start) == 0 && now_start != req->starttime) {
+			char back[1024];
+
+			way_back(b, st.origin, back, sizeof(back));
+			cg_move(b, back, req->pid, NULL);
+		}
+		r = lj_error_set(err, -ESRCH, "pid %d exited while being moved", req->pid);
+		goto undo_state;
+	}
 	out->moved = 1;
 	if (req->descendants) {
 		int n = descendants(req->pid, kids, (int)ARRAY_SIZE(kids));
@@ -323,20 +355,6 @@ bool jail_alive(const struct jail_state *j)
 	uint64_t starttime;
 
 	return proc_starttime(j->pid, &starttime) == 0 && starttime == j->starttime;
-}
-
-/* The nearest existing cgroup at or above the origin: it may have been removed meanwhile. */
-static void way_back(const struct cgroup_backend *b, const char *origin, char *rel, size_t size)
-{
-	snprintf(rel, size, "%.1000s", origin[0] == '/' ? origin + 1 : origin);
-	while (rel[0] && !cg_exists(b, rel)) {
-		char *slash = strrchr(rel, '/');
-
-		if (slash)
-			*slash = '\0';
-		else
-			rel[0] = '\0';
-	}
 }
 
 static int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j);

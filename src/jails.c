@@ -40,7 +40,7 @@ int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *st
 	int n = jail_load_all(state_dir, &list);
 
 	js->cg = cg;
-	js->state_dir = state_dir;
+	snprintf(js->state_dir, sizeof(js->state_dir), "%s", state_dir);
 	js->list = NULL;
 	js->n = 0;
 	if (n < 0)

@@ -12,7 +12,7 @@
 
 struct jails {
 	const struct cgroup_backend *cg;
-	const char *state_dir;
+	char state_dir[256]; /* a copy: a reload may change or free the configuration's */
 	struct jail_state *list;
 	size_t n;
 };

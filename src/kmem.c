@@ -9,6 +9,14 @@
 
 #include "util.h"
 
+/* The lists here are all { v, n }: one way to let go of them. */
+#define LIST_FREE(l)            \
+	do {                    \
+		free((l)->v);   \
+		(l)->v = NULL;  \
+		(l)->n = 0;     \
+	} while (0)
+
 /*
  * The split of /proc/meminfo (kernel 6.18):
  *   MemTotal:       24684084 kB     MemFree:        24505700 kB
@@ -213,9 +221,7 @@ int kmem_parse_slabinfo(const char *buf, struct slab_list *out)
 
 void slab_list_free(struct slab_list *l)
 {
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	LIST_FREE(l);
 }
 
 struct ranked {
@@ -518,9 +524,7 @@ int kmem_parse_vmallocinfo(const char *buf, uint64_t page_size, struct vmalloc_l
 
 void vmalloc_list_free(struct vmalloc_list *l)
 {
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	LIST_FREE(l);
 }
 
 /* ---- mountinfo ---- */
@@ -651,9 +655,7 @@ int kmem_tmpfs_load(struct tmpfs_list *out)
 
 void tmpfs_list_free(struct tmpfs_list *l)
 {
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	LIST_FREE(l);
 }
 
 /*

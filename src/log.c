@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <systemd/sd-journal.h>
 
 #include "util.h"
@@ -12,15 +15,31 @@
 static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_max_prio = LOG_INFO;
 
+/*
+ * Under systemd, stderr itself goes to the journal (JOURNAL_STREAM names it):
+ * writing both would log every record twice.
+ */
+static enum log_target effective(enum log_target target)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (target == LOG_TARGET_BOTH && js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		return LOG_TARGET_JOURNAL;
+	return target;
+}
+
 void log_init(enum log_target target, int max_prio)
 {
-	log_target = target;
+	log_target = effective(target);
 	log_max_prio = max_prio;
 }
 
 void log_set_target(enum log_target target)
 {
-	log_target = target;
+	log_target = effective(target);
 }
 
 static const char *prio_prefix(int prio)

@@ -252,8 +252,12 @@ int cmd_run(int argc, char **argv)
 		return 2;
 	}
 	log_init(LOG_TARGET_STDERR, prio);
-	/* with --limit alone nothing is watched: the policies are not needed */
-	if (config_load(config_path, explicit_config, limit && !policy ? NULL : policies, &rn.cfg,
+	/* with --limit nothing is watched (a fixed limit needs no verdict): no policies needed */
+	if (limit && policy) {
+		fprintf(stderr, "leakjail run: --limit and --policy exclude each other: a fixed limit, or a verdict\n");
+		return 2;
+	}
+	if (config_load(config_path, explicit_config, limit ? NULL : policies, &rn.cfg,
 			&diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);
@@ -317,7 +321,8 @@ int cmd_run(int argc, char **argv)
 			snprintf(rn.sc.psi_path, sizeof(rn.sc.psi_path), "%s/%s/memory.pressure",
 				 rn.cg.mount, rn.rel);
 		rn.watching = r >= 0;
-		rn.watch = (struct watch){ .sc = &rn.sc, .dry_run = dry_run, .jail = jail_in_place, .userdata = &rn };
+		rn.watch = (struct watch){ .sc = &rn.sc, .dry_run = dry_run || rn.cfg.daemon.dry_run,
+					   .jail = jail_in_place, .userdata = &rn };
 		if (r >= 0) {
 			sd_event_now(rn.event, CLOCK_MONOTONIC, &rn.next_usec);
 			r = sd_event_add_time(rn.event, NULL, CLOCK_MONOTONIC, rn.next_usec, 1000, on_timer, &rn);

@@ -137,6 +137,10 @@ static int dump(int fd, void *req, size_t reqlen, uint32_t seq, int family, int 
 	}
 }
 
+#define DUMP_REQUEST(len, seq)                                                             \
+	{ .nlmsg_len = (uint32_t)(len), .nlmsg_type = SOCK_DIAG_BY_FAMILY,                 \
+	  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = (seq) }
+
 int sockdiag_walk(unsigned int what, sock_visit_fn fn, void *userdata)
 {
 	static const struct {
@@ -159,8 +163,7 @@ int sockdiag_walk(unsigned int what, sock_visit_fn fn, void *userdata)
 			struct nlmsghdr h;
 			struct inet_diag_req_v2 r;
 		} req = {
-			.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++seq },
+			.h = DUMP_REQUEST(sizeof(req), ++seq),
 			.r = { .sdiag_family = (uint8_t)inet[i].family,
 			       .sdiag_protocol = (uint8_t)inet[i].protocol,
 			       .idiag_ext = 1 << (INET_DIAG_SKMEMINFO - 1),
@@ -179,8 +182,7 @@ int sockdiag_walk(unsigned int what, sock_visit_fn fn, void *userdata)
 			struct nlmsghdr h;
 			struct unix_diag_req r;
 		} req = {
-			.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = ++seq },
+			.h = DUMP_REQUEST(sizeof(req), ++seq),
 			.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0u,
 			       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_RQLEN | UDIAG_SHOW_MEMINFO },
 		};

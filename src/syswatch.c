@@ -313,9 +313,9 @@ static void check_slab(struct syswatch *w, const struct meminfo *m)
 		field(&fl, "LEAKJAIL_SLAB_CACHES=%s", list);
 	}
 	lj_log_record(LOG_WARNING, LJ_MSGID_KMEM_SLAB, fl.p, fl.n,
-		      "unreclaimable slab, %s leak? SUnreclaim %s; %s %s", floor_verdict_name(v), evs,
-		      ng ? "grown since the floor:" : "growing caches unknown",
-		      ng ? names : w->slab_unreadable ? "(/proc/slabinfo unreadable)" : "");
+		      "unreclaimable slab, %s leak? SUnreclaim %s; %s%s", floor_verdict_name(v), evs,
+		      ng ? "grown since the floor: " : "growing caches unknown",
+		      ng ? names : w->slab_unreadable ? " (/proc/slabinfo unreadable)" : "");
 }
 
 /* ---- sockets ---- */

@@ -17,6 +17,10 @@
  * /proc/slabinfo and dumps every socket over NETLINK_SOCK_DIAG; the
  * processes holding a socket are looked up (a pass over /proc/PID/fd) only
  * when a socket becomes a finding. docs/diagnose.md has the figures.
+ *
+ * In the daemon: syswatch_init() once, then after each scanner_pass()
+ *   syswatch_pass(&w, &sc.sys.mem, sc.sys.t_ms);
+ * and syswatch_free() at exit. It logs through lj_log_record() itself.
  */
 #ifndef LJ_SYSWATCH_H
 #define LJ_SYSWATCH_H

@@ -55,7 +55,7 @@ static void report(struct watch *w, const struct policy *p, struct proc_entry *e
 		return;
 	}
 	if (protect)
-		what = "leaks, but oom_score_adj is -1000: never jailed:";
+		what = "not jailed (oom_score_adj -1000):";
 	else if (p->action == ACTION_JAIL)
 		what = "would jail";
 	else

@@ -37,13 +37,19 @@ static bool adaptivemm_line(uint64_t value, uint64_t base)
 	return value > base * ((100 + 10) / 100);
 }
 
+/* A floor, then one value held: v[0] = floor, v[1..n-1] = held. */
+static void step_series(uint64_t *v, int n, uint64_t floor, uint64_t held)
+{
+	v[0] = floor;
+	for (int i = 1; i < n; i++)
+		v[i] = held;
+}
+
 static void test_five_percent_never(void)
 {
 	uint64_t v[60];
 
-	v[0] = 100 * MIB;
-	for (int i = 1; i < 60; i++)
-		v[i] = 105 * MIB;
+	step_series(v, 60, 100 * MIB, 105 * MIB);
 	CHECK(first_verdict(v, 60, FLOOR_SLOW) == -1);
 	CHECK(first_verdict(v, 60, FLOOR_SUDDEN) == -1);
 	/* the same series trips the integer-division line on every scan: the bug this test catches */
@@ -54,9 +60,7 @@ static void test_eleven_percent_ten_scans(void)
 {
 	uint64_t v[30];
 
-	v[0] = 100 * MIB;
-	for (int i = 1; i < 30; i++)
-		v[i] = 111 * MIB;
+	step_series(v, 30, 100 * MIB, 111 * MIB);
 	/* the 10th scan over the line is index 10 */
 	CHECK(first_verdict(v, 30, FLOOR_SLOW) == 10);
 	CHECK(first_verdict(v, 10, FLOOR_SLOW) == -1);
@@ -67,9 +71,7 @@ static void test_exactly_ten_percent_is_not_more(void)
 {
 	uint64_t v[30];
 
-	v[0] = 100 * MIB;
-	for (int i = 1; i < 30; i++)
-		v[i] = 110 * MIB;
+	step_series(v, 30, 100 * MIB, 110 * MIB);
 	CHECK(first_verdict(v, 30, FLOOR_SLOW) == -1);
 	v[29] = 110 * MIB + 1;
 	CHECK(first_verdict(v, 30, FLOOR_SLOW) == -1);
@@ -259,14 +261,11 @@ static void test_untracked_five_and_eleven(void)
 	uint64_t kb[40];
 	struct syswatch w;
 
-	kb[0] = 200 * 1024;
-	for (int i = 1; i < 40; i++)
-		kb[i] = 210 * 1024; /* +5 % */
+	step_series(kb, 40, 200 * 1024, 210 * 1024); /* +5 % */
 	CHECK(untracked_series(kb, 40, &w) == -1);
 	syswatch_free(&w);
 
-	for (int i = 1; i < 40; i++)
-		kb[i] = 222 * 1024; /* +11 % */
+	step_series(kb, 40, 200 * 1024, 222 * 1024); /* +11 % */
 	CHECK(untracked_series(kb, 40, &w) == 10);
 	CHECK(w.rep[SW_UNTRACKED].verdict == FLOOR_SLOW);
 	/* logged once: it did not grow another step */
