@@ -35,7 +35,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(O)/progs/%)
 
-.PHONY: all deps check check-vm check-unit asan demo install analyze clean
+.PHONY: all deps bench check check-vm check-unit asan demo install analyze clean
 
 all: $(O)/leakjail
 
@@ -117,6 +117,18 @@ install: all
 	else \
 		echo "pandoc not found: man pages installed as Markdown in $(DOCDIR)"; \
 	fi
+
+# benchmarks (root): writes docs/benchmarks.md; not a test
+BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births
+$(O)/bench/scanbench: tests/bench/scanbench.c tests/bench/floor.h $(O)/libleakjail.a | $(O)/bench
+	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+$(O)/bench/%: tests/bench/%.c | $(O)/bench
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
+$(O)/bench:
+	mkdir -p $@
+
+bench: all tests $(BENCH_BIN)
+	tests/bench/bench.sh $(O)
 
 clean:
 	rm -rf build build-asan

@@ -164,6 +164,7 @@ static const struct key_def keys[] = {
 	D("scope", V_CGROUP_PATH, scope, "an absolute cgroup path, like / or /user.slice"),
 	D("state_dir", V_ABS_PATH, state_dir, "an absolute directory path, like /run/leakjail"),
 	D("dry_run", V_BOOL, dry_run, "yes or no"),
+	D("kernel_watch", V_BOOL, kernel_watch, "yes or no"),
 	D("log", V_LOG, log, "both, stderr or journal"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
 	D("exempt_cgroup", V_GLOBS, exempt_cgroup, "cgroup path globs"),
@@ -673,6 +674,7 @@ static int config_defaults(struct config *cfg)
 	cfg->daemon.scope = strdup("/");
 	cfg->daemon.state_dir = strdup(LJ_DEFAULT_STATE_DIR);
 	cfg->daemon.log = LOG_TARGET_BOTH;
+	cfg->daemon.kernel_watch = true;
 	if (!cfg->daemon.jail_parent || !cfg->daemon.scope || !cfg->daemon.state_dir)
 		return -ENOMEM;
 	return 0;

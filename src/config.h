@@ -80,6 +80,7 @@ struct daemon_config {
 	char *scope;
 	char *state_dir;      /* where jails are recorded, so a restarted daemon finds them */
 	bool dry_run;
+	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */
 	enum log_target log;
 	struct glob_list exempt_comm, exempt_cgroup;
 };

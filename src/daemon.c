@@ -18,6 +18,7 @@
 #include "jails.h"
 #include "log.h"
 #include "scan.h"
+#include "syswatch.h"
 #include "util.h"
 #include "watch.h"
 
@@ -30,6 +31,8 @@ struct daemon {
 	struct cgroup_backend cg;
 	bool have_cg;
 	struct jails jails;
+	struct syswatch sw;
+	bool have_sw;
 	char skip_cgroup[300];
 	const char *config_path, *policies_dir;
 	bool config_required;
@@ -115,6 +118,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		if (d->have_cg)
 			jails_maintain(&d->jails, &d->sc);
 		watch_evaluate(&d->watch);
+		if (d->have_sw && d->cfg.daemon.kernel_watch)
+			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);
 	}
 	d->passes++;
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
@@ -338,6 +343,12 @@ int cmd_daemon(int argc, char **argv)
 	d.sc.skip_cgroup = d.skip_cgroup;
 	setup_jails(&d);
 	d.watch.dry_run = d.watch.dry_run || !d.have_cg;
+	if (d.have_cg && scanner_use_cgroups(&d.sc, &d.cg) < 0)
+		lj_log(LOG_WARNING, "out of memory: every process is sampled every pass");
+	r = syswatch_init(&d.sw);
+	if (r < 0)
+		lj_log(LOG_WARNING, "the kernel memory watch is off: %s", strerror(-r));
+	d.have_sw = r >= 0;
 	r = setup_loop(&d);
 	if (r < 0) {
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
@@ -355,6 +366,8 @@ int cmd_daemon(int argc, char **argv)
 	sd_event_unref(d.event);
 	scanner_free(&d.sc);
 	jails_free(&d.jails);
+	if (d.have_sw)
+		syswatch_free(&d.sw);
 	config_free(&d.cfg);
 	return r < 0 ? 1 : 0;
 }

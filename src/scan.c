@@ -56,6 +56,8 @@ void scanner_set_config(struct scanner *s, const struct config *cfg)
 void scanner_free(struct scanner *s)
 {
 	track_free(&s->procs);
+	if (s->use_cgroups)
+		cgusage_free(&s->cgroups);
 	if (s->dir)
 		closedir(s->dir);
 	if (s->procfd >= 0)
@@ -131,11 +133,13 @@ static int open_verified(struct scanner *s, const char *name, uint64_t starttime
 	return steal_fd(&fd);
 }
 
-static void read_cgroup(struct proc_entry *e, int dirfd)
+/* dirfd/prefix/cgroup: prefix is "" for a /proc/PID fd, or "PID" relative to /proc */
+static void read_cgroup_at(struct proc_entry *e, int dirfd, const char *prefix)
 {
-	char buf[4096], path[4096];
+	char buf[4096], path[4096], file[48];
 
-	if (read_file_at(dirfd, "cgroup", buf, sizeof(buf)) < 0 ||
+	snprintf(file, sizeof(file), "%s%scgroup", prefix, prefix[0] ? "/" : "");
+	if (read_file_at(dirfd, file, buf, sizeof(buf)) < 0 ||
 	    !proc_parse_cgroup(buf, path, sizeof(path)))
 		return;
 	if (e->cgroup && strcmp(e->cgroup, path) == 0)
@@ -165,7 +169,7 @@ static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 	}
 	if (read_file_at(dirfd, "status", buf, sizeof(buf)) >= 0)
 		proc_status_uid(buf, &e->uid);
-	read_cgroup(e, dirfd);
+	read_cgroup_at(e, dirfd, "");
 	e->identity = true;
 	e->cfg_gen = 0;
 	e->refresh_at = s->gen + IDENTITY_REFRESH + (uint32_t)e->pid % IDENTITY_REFRESH;
@@ -223,21 +227,27 @@ static void sample_system(struct scanner *s, uint64_t now)
 	}
 }
 
-static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t now)
+#define CALM_AFTER 3   /* samples without growth before a process counts as calm */
+#define CALM_EVERY 16  /* a calm process in a calm cgroup is sampled every 16th pass */
+#define CALM_NOISE (64 * 1024)
+
+/* A new process (or a reused pid, or the periodic check): stat, then identity. */
+static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *name, pid_t pid,
+			struct sample *smp)
 {
-	struct proc_entry *e = track_find(&s->procs, pid);
+	struct proc_entry *e = *ep;
 	struct proc_stat st;
-	struct sample smp;
 	char path[32], buf[1024];
 
 	/* path-relative: one open per process; a pid reused in between shows as a new start time */
 	snprintf(path, sizeof(path), "%s/stat", name);
 	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st))
-		return; /* gone: normal */
+		return false; /* gone: normal */
 	if (!e) {
 		e = track_add(&s->procs, pid, st.starttime);
 		if (!e)
-			return;
+			return false;
+		*ep = e;
 	} else if (e->starttime != st.starttime) {
 		track_reset(e, st.starttime);
 	} else if (strcmp(e->comm, st.comm) != 0) {
@@ -245,52 +255,128 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 		e->identity = false;
 		history_clear(&e->hist);
 		e->have_prev = false;
+		e->calm = 0;
 	}
 	e->seen = s->gen;
 	memcpy(e->comm, st.comm, sizeof(e->comm));
-	smp = (struct sample){
-		.t_ms = now,
+	*smp = (struct sample){
 		.rss = st.rss_pages * (uint64_t)s->page_size,
 		.vsz = st.vsize,
 		.minflt = st.minflt,
 		.majflt = st.majflt,
 	};
-	smp.anon = smp.rss;
-	smp.swap = e->last.swap;
+	smp->anon = smp->rss;
 	if (st.flags & PF_KTHREAD_FLAG) {
 		e->kthread = true;
 		e->identity = true;
-	} else if (!e->identity || s->gen >= e->refresh_at) {
+		return true;
+	}
+	if (!e->identity) {
 		cleanup_close int dirfd = open_verified(s, name, st.starttime);
 
 		if (dirfd < 0)
-			return;
-		if (!e->identity) {
-			load_identity(s, e, dirfd);
-		} else {
-			read_cgroup(e, dirfd);
-			e->refresh_at = s->gen + IDENTITY_REFRESH;
-		}
+			return false;
+		load_identity(s, e, dirfd);
+	} else if (s->gen >= e->refresh_at) {
+		/*
+		 * The periodic check, path-relative like stat: the start time was just
+		 * confirmed. Calm processes are checked 4 times less often: they cost
+		 * most of a pass, and what they do not do (grow) is what matters.
+		 */
+		snprintf(path, sizeof(path), "%s", name);
+		read_cgroup_at(e, s->procfd, path);
+		e->refresh_at = s->gen + IDENTITY_REFRESH * (e->calm >= CALM_AFTER ? 4 : 1);
 	}
+	if (s->use_cgroups && e->cgroup && (!e->cgu || strcmp(e->cgu->path, e->cgroup) != 0))
+		e->cgu = cgusage_get(&s->cgroups, e->cgroup, s->gen);
+	return true;
+}
+
+/* A known process: statm alone (RSS, anonymous RSS, VSZ). */
+static bool sample_statm(struct scanner *s, struct proc_entry *e, const char *name, struct sample *smp)
+{
+	struct proc_statm sm;
+	char path[32], buf[256];
+
+	snprintf(path, sizeof(path), "%s/statm", name);
+	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_parse_statm(buf, &sm))
+		return false;
+	*smp = (struct sample){
+		.rss = sm.resident * (uint64_t)s->page_size,
+		.anon = sm.resident >= sm.shared ? (sm.resident - sm.shared) * (uint64_t)s->page_size : 0,
+		.vsz = sm.size * (uint64_t)s->page_size,
+		/* faults are in stat only: they stay as last read */
+		.minflt = e->last.minflt,
+		.majflt = e->last.majflt,
+	};
+	return true;
+}
+
+static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t now)
+{
+	struct proc_entry *e = track_find(&s->procs, pid);
+	struct sample smp;
+
+	if (e && e->kthread) {
+		e->seen = s->gen; /* a kernel thread has no user memory to watch */
+		return;
+	}
+	if (e && e->cgu)
+		e->cgu->seen = s->gen; /* kept while a process that points to it lives */
+	if (e && e->identity && s->gen < e->refresh_at) {
+		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
+		    s->gen - e->sampled < CALM_EVERY) {
+			e->seen = s->gen;
+			s->n_calm++;
+			return;
+		}
+		if (!sample_statm(s, e, name, &smp))
+			return;
+		e->seen = s->gen;
+	} else if (!sample_stat(s, &e, name, pid, &smp)) {
+		return;
+	} else if (e->kthread) {
+		return;
+	}
+	smp.t_ms = now;
+	smp.swap = e->last.swap;
 	if (e->cfg_gen != s->cfg_gen)
 		compute_policies(s, e);
 	if (e->policies) {
-		if (e->needs_anon) {
-			struct proc_statm sm;
+		if (e->needs_anon && smp.anon == smp.rss) {
+			/* a first sample, from stat: anonymous RSS is in statm */
+			struct sample a;
 
-			snprintf(path, sizeof(path), "%s/statm", name);
-			if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 &&
-			    proc_parse_statm(buf, &sm) && sm.resident >= sm.shared)
-				smp.anon = (sm.resident - sm.shared) * (uint64_t)s->page_size;
+			if (sample_statm(s, e, name, &a))
+				smp.anon = a.anon;
 		}
 		if (e->hist.cap != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
 			return;
 		history_push(&e->hist, &smp);
 		s->n_watched++;
 	}
+	if (e->last.t_ms && smp.rss <= e->last.rss + CALM_NOISE)
+		e->calm = e->calm < 255 ? (uint8_t)(e->calm + 1) : 255;
+	else
+		e->calm = 0;
+	e->sampled = s->gen;
 	e->prev = e->last;
 	e->have_prev = e->last.t_ms != 0;
 	e->last = smp;
+}
+
+int scanner_use_cgroups(struct scanner *s, const struct cgroup_backend *cg)
+{
+	int r = cgusage_init(&s->cgroups, cg);
+
+	if (r < 0)
+		return r;
+	s->use_cgroups = true;
+	/* known processes pick up their cgroup at their next identity check */
+	track_for_each(&s->procs, e)
+		if (e->cgroup)
+			e->cgu = cgusage_get(&s->cgroups, e->cgroup, s->gen);
+	return 0;
 }
 
 int scanner_pass(struct scanner *s)
@@ -299,8 +385,10 @@ int scanner_pass(struct scanner *s)
 	struct dirent *d;
 
 	s->gen++;
-	s->n_seen = s->n_watched = 0;
+	s->n_seen = s->n_watched = s->n_calm = 0;
 	sample_system(s, now);
+	if (s->use_cgroups)
+		cgusage_refresh(&s->cgroups);
 	rewinddir(s->dir);
 	for (;;) {
 		char *end;
@@ -321,5 +409,7 @@ int scanner_pass(struct scanner *s)
 	if (errno)
 		return -errno;
 	track_sweep(&s->procs, s->gen);
+	if (s->use_cgroups)
+		cgusage_sweep(&s->cgroups, s->gen);
 	return 0;
 }

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The sampler: one pass over /proc per interval. Every process costs one
- * read of /proc/PID/stat (identity, RSS, VSZ, faults). Only processes that a
- * policy looks at cost more: statm when a policy watches anonymous RSS, and,
- * once per (pid, start time), exe, cmdline, cgroup and the uid; the cgroup
- * is read again every 32 passes, to see processes that were moved.
+ * The sampler: one pass over /proc per interval.
+ * - A new process costs /proc/PID/stat (its identity: start time, comm,
+ *   flags) and, once per (pid, start time), exe, cmdline, cgroup and status.
+ * - A known process costs one read of /proc/PID/statm (RSS, anonymous RSS,
+ *   VSZ); kernel threads cost nothing after the first pass. Every 32 passes
+ *   stat and cgroup are read again: a reused pid, an exec, a move show there.
+ * - With cgroups (scanner_use_cgroups), a process that has not grown for 3
+ *   samples is calm: it is sampled every 8th pass only, unless the usage of
+ *   its memory cgroup grew, which the kernel tells in one read per cgroup.
  */
 #ifndef LJ_SCAN_H
 #define LJ_SCAN_H
@@ -14,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgusage.h"
 #include "config.h"
 #include "detect.h"
 #include "track.h"
@@ -31,8 +36,10 @@ struct scanner {
 	long page_size;
 	pid_t self;
 	struct system_state sys;
+	struct cgusage_table cgroups;
+	bool use_cgroups;
 	/* figures of the last pass, for STATUS= and benchmarks */
-	unsigned int n_seen, n_watched;
+	unsigned int n_seen, n_watched, n_calm;
 };
 
 int scanner_init(struct scanner *s, const struct config *cfg);
@@ -41,6 +48,8 @@ void scanner_set_config(struct scanner *s, const struct config *cfg);
 /* One pass: every process and the system figures. Returns 0 or -errno (only /proc itself failing). */
 int scanner_pass(struct scanner *s);
 void scanner_free(struct scanner *s);
+/* Sample calm processes less often, guided by their cgroups' usage. */
+int scanner_use_cgroups(struct scanner *s, const struct cgroup_backend *cg);
 
 /* Is this process one leakjail must never act on (PID 1, kernel thread, itself)? */
 bool scanner_untouchable(const struct scanner *s, const struct proc_entry *e);

@@ -33,6 +33,10 @@ struct proc_entry {
 	unsigned int uid;
 	char *exe, *cmdline, *cgroup;
 
+	struct cgusage *cgu;     /* its memory cgroup's usage, when the sampler watches cgroups */
+	uint32_t sampled;        /* the pass of the last sample */
+	uint8_t calm;            /* samples in a row without growth */
+
 	/* the last two samples of every process: growth per interval for `status` */
 	struct sample prev, last;
 	bool have_prev;

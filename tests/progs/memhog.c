@@ -8,6 +8,7 @@
  * Memory comes in 1 MiB anonymous mappings filled with non-zero bytes, so it
  * is really resident and freeing it (munmap) really returns it.
  * Runs until killed, or for --seconds N (exit status 0, or --exit N).
+ * --after S: hold still (a small, calm process) for S seconds first.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -82,7 +83,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	double seconds = 0, start, tick = 0.1;
+	double seconds = 0, start, tick = 0.1, after = 0;
 	const char *mode;
 	double a = 0, b = 0;
 	int status = 0, pos = 0;
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 			seconds = atof(argv[++i]);
 		else if (strcmp(argv[i], "--exit") == 0 && i + 1 < argc)
 			status = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc)
+			after = atof(argv[++i]);
 		else if (pos < 3)
 			args[pos++] = argv[i];
 		else
@@ -104,6 +107,10 @@ int main(int argc, char **argv)
 	a = atof(args[1]);
 	b = args[2] ? atof(args[2]) : 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (after > 0) {
+		sleep_until(now() + after);
+		printf("start\n");
+	}
 	start = now();
 	for (unsigned long step = 1;; step++) {
 		double t = now() - start;

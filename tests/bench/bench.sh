@@ -1,0 +1,169 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make bench: what watching costs, how fast leakjail reacts, what the
+# innocents keep. Writes docs/benchmarks.md. Needs root; cleans up after itself.
+# Ratios are taken within one run (the machine is noisy); nothing here is a test.
+cd "$(dirname "$0")/../.."
+O=${1:-build}
+export LEAKJAIL="$PWD/$O/leakjail" MEMHOG="$PWD/$O/progs/memhog"
+. tests/lib.sh
+. tests/atop_case.sh
+[ "$(id -u)" -eq 0 ] || { echo "make bench needs root" >&2; exit 1; }
+root=$(memory_root) || { echo "no memory controller" >&2; exit 1; }
+B="$PWD/$O/bench"
+OUT=${BENCH_OUT:-docs/benchmarks.md}
+PASSES=${PASSES:-40}
+REPORT="$T_DIR/report.md"
+
+say() { echo "$*" | tee -a "$REPORT"; }
+
+# idle_start N: N idle processes in a cgroup of the bench's own; IDLE = their parent
+idle_start() {
+	mk_cgroup "idle-$1"
+	spawn "$CG" "$B/idle" "$1"
+	IDLE=$SPAWNED
+	until [ "$(wc -l <"$CG/cgroup.procs")" -gt "$1" ]; do sleep 0.2; done
+}
+idle_stop() { kill -TERM "$IDLE"; wait "$IDLE" 2>/dev/null || true; }
+
+pid_of_daemon() { # the leakjail child of a background job started with ( exec ... ) &
+	local p=$1
+	[ "$(readlink "/proc/$p/exe")" = "$LEAKJAIL" ] && { echo "$p"; return; }
+	ps -o pid= --ppid "$p" | head -1 | tr -d ' '
+}
+
+write_conf "$T_DIR/leakjail.conf" "[daemon]
+interval = 2s
+jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
+kernel_watch = no
+log = stderr"
+T_CGROUPS+=("$root/$T_ID-jails")
+mkdir -p "$T_DIR/policies"
+cp policies/policies.d/default.conf "$T_DIR/policies/"
+
+cg_version() { [ "$root" = /sys/fs/cgroup ] && echo "cgroup v2" || echo "cgroup v1"; }
+{
+	echo "# leakjail benchmarks"
+	echo
+	echo "Taken by \`make bench\` on $(date -u +%Y-%m-%d): $(nproc) cores, $(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 / 1024)) GiB, kernel $(uname -r), $(cg_version) memory controller."
+	echo "Each ratio compares two things measured in the same run, interleaved, so that the machine's noise hits both alike."
+	echo
+} >"$REPORT"
+
+
+say "## 1. Cost of a sampling pass, and 2. beating the floor"
+say
+say "CPU time (user + sys) per pass of leakjail's sampler and detector (the shipped default policy), against the floor: a program that does only one readdir of /proc and open + read + close of /proc/PID/statm per process (tests/bench/floor.h). $PASSES passes each, interleaved."
+say "\"every process\" reads every process every pass; \"with cgroups\" is what the daemon does: a calm process in a calm cgroup is sampled every 16th pass, the cgroup's usage (one read) telling when it must be sampled at once."
+say
+say "| idle processes | floor µs/pass | every process µs/pass | ratio | with cgroups µs/pass | ratio |"
+say "|---:|---:|---:|---:|---:|---:|"
+for n in 1000 10000; do
+	idle_start "$n"
+	read -r f1 l1 r1 seen _ < <("$B/scanbench" "$PASSES" "$T_DIR/leakjail.conf" "$T_DIR/policies")
+	read -r f2 l2 r2 _ _ < <("$B/scanbench" "$PASSES" "$T_DIR/leakjail.conf" "$T_DIR/policies" cgroups)
+	say "| $n (+$((seen - n)) others) | $f1 / $f2 | $l1 | **${r1}x** | $l2 | **${r2}x** |"
+	idle_stop
+done
+say
+say "Targets: every process at most 1.25x the floor; with cgroups at most 0.3x at 10,000 processes."
+say
+
+say "## 3. Footprint"
+say
+idle_start 1000
+( exec "$LEAKJAIL" daemon --dry-run --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$T_DIR/fp.log" ) &
+job=$!
+T_PIDS+=("$job")
+sleep 5
+dp=$(pid_of_daemon "$job")
+rss0=$(rss_kb "$dp") fd0=$(ls "/proc/$dp/fd" | wc -l)
+anon0=$(awk '/^RssAnon:/ {print $2}' "/proc/$dp/status")
+pss0=$(awk '/^Pss:/ {print $2}' "/proc/$dp/smaps_rollup")
+births=$("$B/births" 100000)
+sleep 5
+rss1=$(rss_kb "$dp") fd1=$(ls "/proc/$dp/fd" | wc -l)
+anon1=$(awk '/^RssAnon:/ {print $2}' "/proc/$dp/status")
+pss1=$(awk '/^Pss:/ {print $2}' "/proc/$dp/smaps_rollup")
+kill -TERM "$dp"
+wait "$job" 2>/dev/null
+idle_stop
+say "The daemon (dry run, interval 2 s, the default policy) with 1,000 idle processes, before and after $births (fork, exit, reap):"
+say
+say "| | VmRSS | private (RssAnon) | PSS | open fds |"
+say "|---|---:|---:|---:|---:|"
+say "| before | $rss0 kB | $anon0 kB | $pss0 kB | $fd0 |"
+say "| after 100,000 births and deaths | $rss1 kB | $anon1 kB | $pss1 kB | $fd1 |"
+say
+say "VmRSS counts the pages of shared libraries that the daemon touched (libc, libsystemd with the compression and crypto libraries it links); PSS shares them out among their users."
+say
+
+say "## 4. Reaction"
+say
+say "From the start of a leak to the process being jailed, for a process that was calm (and so sampled only every 16th pass) until it began to leak, with 1,000 idle processes around. Policy: growth 16M within a window of 10 s, interval 2 s: the bound is window + interval = 12 s."
+say
+say "| leak | jailed after | bound |"
+say "|---:|---:|---:|"
+write_conf "$T_DIR/react/p.conf" "[policy react]
+growth = 16M
+window = 10s
+steadiness = 80%
+action = jail
+jail_size = 1.0x
+jail_pageout = no"
+idle_start 1000
+for rate in 2 20 200; do
+	mk_cgroup "react-$rate"
+	write_conf "$T_DIR/react.conf" "[daemon]
+interval = 2s
+scope = /${CG##*/}
+jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
+kernel_watch = no
+log = stderr"
+	"$LEAKJAIL" daemon --foreground --config "$T_DIR/react.conf" --policies "$T_DIR/react" 2>"$T_DIR/react-$rate.log" &
+	T_PIDS+=("$!")
+	dj=$!
+	wait_for "$T_DIR/react-$rate.log" "started:" 5
+	spawn "$CG" "$MEMHOG" leak "$rate" 8000 --after 12
+	leaker=$SPAWNED
+	sleep 12
+	t0=$(date +%s%N)
+	if wait_for "$T_DIR/react-$rate.log" "jailed pid $leaker " 20; then
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		say "| $rate MiB/s | $((ms / 1000)).$((ms % 1000 / 100)) s | 12 s |"
+	else
+		say "| $rate MiB/s | not jailed in 20 s | 12 s |"
+	fi
+	kill -TERM "$dj"
+	wait "$dj" 2>/dev/null
+	kill -KILL "$leaker" 2>/dev/null
+	wait "$leaker" 2>/dev/null
+done 2>/dev/null
+idle_stop
+say
+
+say "## 5. Outcome: the atop case"
+say
+HOST_MIB=2400 HOLD_MIB=400 LEAK_RATE=40 RUN_S=45 GROWTH=200M
+make_swap $((HOST_MIB * 2))
+atop_phase without without
+W=("$P_PCT" "$P_FLTS" "$P_LRSS" "$P_LSWAP")
+atop_stop
+atop_phase with with
+say "A host cgroup of $HOST_MIB MiB with swap; four processes holding $HOLD_MIB MiB each and touching all of it every second; one leaking $LEAK_RATE MiB/s; $RUN_S s each run. Policy: growth $GROWTH within ${WINDOW} s, jail at 1.0x RSS with page-out."
+say
+say "| | without leakjail | with leakjail |"
+say "|---|---:|---:|"
+say "| innocents' lowest RSS (worst of four, % of before) | ${W[0]} % | $P_PCT % |"
+say "| innocents' major faults (all four) | ${W[1]} | $P_FLTS |"
+say "| leaker's RSS at the end | $((W[2] / 1024)) MiB | $((P_LRSS / 1024)) MiB |"
+say "| leaker's swap at the end | $((W[3] / 1024)) MiB | $((P_LSWAP / 1024)) MiB |"
+say "| jailed after | - | $((JAILED_MS / 1000)).$((JAILED_MS % 1000 / 100)) s |"
+say
+say "The jail record: \`$(grep "jailed pid $LEAKER " "$T_DIR/daemon.log" | sed 's/^leakjail: warning: //')\`"
+kill -TERM "$DAEMON"
+wait "$DAEMON" 2>/dev/null
+cp "$REPORT" "$OUT"
+echo "written: $OUT"
