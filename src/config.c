@@ -341,11 +341,13 @@ static void open_section(struct parse_ctx *c, const char *name)
 		pol->name = strdup(p);
 		pol->file = strdup(c->file);
 		pol->line = c->line;
-		c->cfg->n_policies++;
 		if (!pol->name || !pol->file) {
+			/* not counted: a policy without a name would crash the next strcmp() above */
+			policy_free(pol);
 			diag_add(c->diags, c->file, c->line, "out of memory");
 			return;
 		}
+		c->cfg->n_policies++;
 		c->policy = pol;
 		c->section = SEC_POLICY;
 	}
@@ -650,7 +652,9 @@ static void validate(struct config *cfg, struct diag_list *diags)
 				 "policy '%s': window (%llu ms) is shorter than two sampling intervals (2 x %llu ms)",
 				 p->name, (unsigned long long)p->window_ms,
 				 (unsigned long long)cfg->daemon.interval_ms);
-		if (p->window_ms / cfg->daemon.interval_ms > LJ_HISTORY_MAX - 3)
+		/* an interval refused above (0 among them) was reported already */
+		if (cfg->daemon.interval_ms >= 100 &&
+		    p->window_ms / cfg->daemon.interval_ms > LJ_HISTORY_MAX - 3)
 			diag_add(diags, p->file, p->window_line ? p->window_line : p->line,
 				 "policy '%s': window spans more than %d sampling intervals: lengthen the interval",
 				 p->name, LJ_HISTORY_MAX - 3);
@@ -663,7 +667,9 @@ static void validate(struct config *cfg, struct diag_list *diags)
 		diag_add(diags, cfg->policies[LJ_POLICIES_MAX].file, cfg->policies[LJ_POLICIES_MAX].line,
 			 "more than %d policies: merge some", LJ_POLICIES_MAX);
 	if (cfg->n_policies == 0 && diags->n == 0)
-		diag_add(diags, cfg->policies_dir, 0, "no [policy NAME] section found");
+		/* no directory when config_parse_policies_string() read one text: NULL is no "%s" */
+		diag_add(diags, cfg->policies_dir ? cfg->policies_dir : "policies", 0,
+			 "no [policy NAME] section found");
 }
 
 static int config_defaults(struct config *cfg)

@@ -53,7 +53,7 @@ static const char *pressure_holds(const struct policy *p, const struct system_st
 enum verdict detect(const struct policy *p, const struct history *h, const struct system_state *sys,
 		    uint64_t slack_ms, struct evidence *ev)
 {
-	const struct sample *now = history_last(h);
+	struct sample now;
 	uint64_t shrink_noise = p->growth / 100;
 	uint64_t rises = 0, drops = 0;
 	uint32_t base = UINT32_MAX, steady = 0;
@@ -65,13 +65,14 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 		ev->psi_full = sys->psi.full_avg10 / 100.0;
 		ev->mem_available = sys->mem.mem_available;
 	}
-	if (!now)
+	if (!h->len)
 		return VERDICT_SHORT;
-	ev->rss = value(p, now);
+	now = history_at(h, h->len - 1);
+	ev->rss = value(p, &now);
 
 	/* the newest sample at least a window (less the slack) older than now */
 	for (uint32_t i = h->len; i-- > 0;) {
-		if (history_at(h, i)->t_ms + p->window_ms <= now->t_ms + slack_ms) {
+		if (history_at(h, i).t_ms + p->window_ms <= now.t_ms + slack_ms) {
 			base = i;
 			break;
 		}
@@ -80,7 +81,8 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 		return VERDICT_SHORT;
 
 	for (uint32_t i = base; i + 1 < h->len; i++) {
-		uint64_t a = value(p, history_at(h, i)), b = value(p, history_at(h, i + 1));
+		struct sample sa = history_at(h, i), sb = history_at(h, i + 1);
+		uint64_t a = value(p, &sa), b = value(p, &sb);
 
 		if (b >= a) {
 			rises += b - a;
@@ -92,8 +94,12 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 		}
 	}
 	ev->steps = h->len - 1 - base;
-	ev->span_ms = now->t_ms - history_at(h, base)->t_ms;
-	ev->growth = (int64_t)ev->rss - (int64_t)value(p, history_at(h, base));
+	{
+		struct sample sbase = history_at(h, base);
+
+		ev->span_ms = now.t_ms - sbase.t_ms;
+		ev->growth = (int64_t)ev->rss - (int64_t)value(p, &sbase);
+	}
 	ev->rate = ev->span_ms ? (double)ev->growth * 1000.0 / (double)ev->span_ms : 0.0;
 	ev->steadiness = (double)steady / (double)ev->steps;
 	ev->retained = rises ? (double)(rises - MIN(rises, drops)) / (double)rises : 0.0;

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A process's recent samples: a fixed-size ring, oldest overwritten first.
+ * A process's recent samples, oldest overwritten first. What the detector
+ * needs of a sample (time, RSS, anonymous RSS) is kept in 16 bytes.
+ * A ring starts small and grows (up to its maximum) only while the process
+ * changes: a calm process keeps its last few samples, which is all a leak
+ * that starts later needs (the window is measured from the leak's start).
  */
 #ifndef LJ_HISTORY_H
 #define LJ_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,26 +22,36 @@ struct sample {
 	uint64_t minflt, majflt;
 };
 
-struct history {
-	struct sample *s;
-	uint32_t cap, len, head; /* head: where the next sample goes */
+struct hsample {
+	uint64_t t_ms;
+	uint32_t rss_kib, anon_kib; /* up to 4 TiB */
 };
 
-/* The i-th sample, oldest first (0 <= i < len). */
-static inline const struct sample *history_at(const struct history *h, uint32_t i)
+struct history {
+	struct hsample *s;
+	uint32_t cap, len, head; /* head: where the next sample goes */
+	uint32_t max;            /* the most samples it may hold */
+};
+
+#define HISTORY_MIN 4
+
+/* The i-th sample, oldest first (0 <= i < len): time, rss and anon only. */
+static inline struct sample history_at(const struct history *h, uint32_t i)
 {
-	return &h->s[(h->head + h->cap - h->len + i) % h->cap];
+	const struct hsample *x = &h->s[(h->head + h->cap - h->len + i) % h->cap];
+
+	return (struct sample){ .t_ms = x->t_ms, .rss = (uint64_t)x->rss_kib << 10,
+				.anon = (uint64_t)x->anon_kib << 10 };
 }
 
-static inline const struct sample *history_last(const struct history *h)
-{
-	return h->len ? history_at(h, h->len - 1) : NULL;
-}
+/*
+ * Add a sample. `grow`: make room rather than drop the oldest (up to max).
+ * Returns 0 or -ENOMEM (the sample then replaces the oldest).
+ */
+int history_push(struct history *h, const struct sample *s, bool grow);
 
-void history_push(struct history *h, const struct sample *s);
-
-/* Change the capacity, keeping the newest samples. Returns 0 or -ENOMEM. */
-int history_resize(struct history *h, uint32_t cap);
+/* Set the maximum, keeping the newest samples. Returns 0 or -ENOMEM. */
+int history_resize(struct history *h, uint32_t max);
 
 void history_clear(struct history *h);
 void history_free(struct history *h);

@@ -26,9 +26,21 @@ struct cg_limits jail_limits_for(const struct policy *p, uint64_t rss)
 	/* never below 4 MiB: a smaller jail cannot hold a process at all */
 	l.high = MAX(size_spec_resolve(&p->jail_size, rss), 4 * MIB);
 	l.high = (l.high + page - 1) / page * page;
-	l.max = p->jail_max.is_factor ? (uint64_t)(p->jail_max.factor * (double)l.high)
-				      : MAX(p->jail_max.bytes, l.high);
-	l.max = (l.max + page - 1) / page * page;
+	if (p->jail_max.is_factor) {
+		/*
+		 * "jail_size = 8000000T" with "jail_max = 3x" is 2^64 and more: no
+		 * uint64_t holds it (converting it is undefined), and rounding up what
+		 * comes close wraps to 0. From 2^63 on, as parse_size() says, it is
+		 * beyond any machine: no limit.
+		 */
+		double max = p->jail_max.factor * (double)l.high;
+
+		l.max = max < 9223372036854775808.0 ? (uint64_t)max : CG_UNLIMITED;
+	} else {
+		l.max = MAX(p->jail_max.bytes, l.high);
+	}
+	if (l.max != CG_UNLIMITED)
+		l.max = (l.max + page - 1) / page * page;
 	l.swap = p->jail_swap;
 	return l;
 }
@@ -386,12 +398,32 @@ int jail_release(const struct cgroup_backend *b, const char *state_dir, pid_t pi
 	return jail_state_remove(state_dir, pid);
 }
 
+/*
+ * A value is one line. The comm is whatever the process named itself,
+ * newlines included: "x\npid=77" written as it is would add a line that
+ * jail_state_parse() reads as a key of its own, and let a jailed process
+ * rewrite its record (the pid whose record a restarted daemon deletes, the
+ * jail it moves processes out of). Free text goes on one line, '\n' as '?'.
+ */
+static void one_line(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src);
+	for (char *p = dst; (p = strchr(p, '\n')); p++)
+		*p = '?';
+}
+
 /* State files: "key=value" lines, written to a temporary file and renamed into place. */
 int jail_state_save(const char *state_dir, const struct jail_state *j)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX + 32], path[PATH_MAX + 32];
+	char comm[sizeof(j->comm)], reason[sizeof(j->reason)];
 	cleanup_file FILE *f = NULL;
 
+	/* cgroup paths and policy names hold no newline: one that does is no record to keep */
+	if (strchr(j->policy, '\n') || strchr(j->origin, '\n') || strchr(j->jail, '\n'))
+		return -EINVAL;
+	one_line(comm, sizeof(comm), j->comm);
+	one_line(reason, sizeof(reason), j->reason);
 	snprintf(dir, sizeof(dir), "%s/jails", state_dir);
 	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
@@ -406,9 +438,9 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 		"pid=%d\nstarttime=%" PRIu64 "\ncomm=%s\npolicy=%s\norigin=%s\njail=%s\nsince=%" PRId64
 		"\nhigh=%" PRIu64 "\nmax=%" PRIu64 "\nswap=%" PRIu64 "\nevents_high=%" PRIu64
 		"\nevents_max=%" PRIu64 "\nevents_oom_kill=%" PRIu64 "\nreason=%s\n",
-		j->pid, j->starttime, j->comm, j->policy, j->origin, j->jail, j->since, j->limits.high,
+		j->pid, j->starttime, comm, j->policy, j->origin, j->jail, j->since, j->limits.high,
 		j->limits.max, j->limits.swap, j->events.high, j->events.max, j->events.oom_kill,
-		j->reason);
+		reason);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		unlink(tmp);
 		return -EIO;
@@ -422,15 +454,42 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 	return 0;
 }
 
-static void copy_field(char *dst, size_t size, const char *v)
+/* False when v did not fit: cut short, a jail "leakjail/app-4242" would read as "leakjail/app-42". */
+static bool copy_field(char *dst, size_t size, const char *v)
 {
-	snprintf(dst, size, "%s", v);
+	return (size_t)snprintf(dst, size, "%s", v) < size;
 }
 
-static int jail_state_parse(const char *text, struct jail_state *j)
+/*
+ * A part of a cgroup path that leads elsewhere: ".." climbs out of the tree,
+ * "." and "" (a leading, doubled or trailing '/') name the parent itself:
+ * a jail of "." is the root cgroup, and releasing it would move every process
+ * there. An origin may be "/" (a process in the root cgroup).
+ */
+static bool cgroup_path_escapes(const char *path, bool allow_empty)
 {
+	for (const char *p = path;;) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if ((len == 0 && !allow_empty) || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return true;
+		if (!slash)
+			return false;
+		p = slash + 1;
+	}
+}
+
+int jail_state_parse(const char *text, struct jail_state *j)
+{
+	static const char *const keys[] = {
+		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
+		"swap", "events_high", "events_max", "events_oom_kill", "reason",
+	};
 	cleanup_free char *copy = strdup(text);
 	char *save = NULL;
+	unsigned int seen = 0;
 
 	if (!copy)
 		return -ENOMEM;
@@ -443,19 +502,41 @@ static int jail_state_parse(const char *text, struct jail_state *j)
 			continue;
 		*eq = '\0';
 		v = eq + 1;
-		if (strcmp(k, "pid") == 0)
-			j->pid = (pid_t)atoi(v);
-		else if (strcmp(k, "starttime") == 0)
+		/*
+		 * jail_state_save() writes each key once: a second one was slipped
+		 * in (as a comm with newlines could, before one_line()) and would
+		 * override the first. Such a record is not trusted at all.
+		 */
+		for (unsigned int i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (strcmp(k, keys[i]) != 0)
+				continue;
+			if (seen & (1u << i))
+				return -EINVAL;
+			seen |= 1u << i;
+		}
+		if (strcmp(k, "pid") == 0) {
+			/* atoi() wraps "4294967298" to pid 2: the pid must be the number written */
+			char *end;
+			long pid;
+
+			errno = 0;
+			pid = strtol(v, &end, 10);
+			if (errno || end == v || *end || pid > INT_MAX)
+				return -EINVAL;
+			j->pid = (pid_t)pid;
+		} else if (strcmp(k, "starttime") == 0)
 			j->starttime = strtoull(v, NULL, 10);
 		else if (strcmp(k, "comm") == 0)
 			copy_field(j->comm, sizeof(j->comm), v);
 		else if (strcmp(k, "policy") == 0)
 			copy_field(j->policy, sizeof(j->policy), v);
-		else if (strcmp(k, "origin") == 0)
-			copy_field(j->origin, sizeof(j->origin), v);
-		else if (strcmp(k, "jail") == 0)
-			copy_field(j->jail, sizeof(j->jail), v);
-		else if (strcmp(k, "since") == 0)
+		else if (strcmp(k, "origin") == 0) {
+			if (!copy_field(j->origin, sizeof(j->origin), v))
+				return -EINVAL;
+		} else if (strcmp(k, "jail") == 0) {
+			if (!copy_field(j->jail, sizeof(j->jail), v))
+				return -EINVAL;
+		} else if (strcmp(k, "since") == 0)
 			j->since = strtoll(v, NULL, 10);
 		else if (strcmp(k, "high") == 0)
 			j->limits.high = strtoull(v, NULL, 10);
@@ -472,8 +553,15 @@ static int jail_state_parse(const char *text, struct jail_state *j)
 		else if (strcmp(k, "reason") == 0)
 			copy_field(j->reason, sizeof(j->reason), v);
 	}
-	/* a record that names no process or no jail is of no use, and must not steer a move */
-	if (j->pid <= 1 || !j->jail[0] || strstr(j->jail, "..") || j->origin[0] != '/')
+	/*
+	 * A record that names no process or no jail is of no use, and must not
+	 * steer a move: the jail is relative to the controller's mount, the
+	 * origin absolute, and neither may lead out of the cgroup tree or name
+	 * a parent ("origin=/../cpu/x", "jail=.").
+	 */
+	if (j->pid <= 1 || !j->jail[0] || strstr(j->jail, "..") || j->jail[0] == '/' ||
+	    cgroup_path_escapes(j->jail, false) || j->origin[0] != '/' ||
+	    cgroup_path_escapes(j->origin + 1, true))
 		return -EINVAL;
 	return 0;
 }
@@ -482,11 +570,16 @@ static int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *
 {
 	char path[PATH_MAX];
 	cleanup_free char *text = NULL;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/jails/%d", state_dir, pid);
 	if (read_file_alloc(AT_FDCWD, path, &text) < 0)
 		return -errno;
-	return jail_state_parse(text, j);
+	r = jail_state_parse(text, j);
+	/* the record of pid N speaks of pid N: the daemon deletes jails/<j->pid> when it retires it */
+	if (r == 0 && j->pid != pid)
+		return -EINVAL;
+	return r;
 }
 
 int jail_state_remove(const char *state_dir, pid_t pid)

@@ -79,6 +79,12 @@ int jail_state_save(const char *state_dir, const struct jail_state *j);
 int jail_state_remove(const char *state_dir, pid_t pid);
 
 /*
+ * A record's text ("key=value" lines, as jail_state_save() writes them) into
+ * *j. 0, or -EINVAL for a record that must not steer a move; -ENOMEM.
+ */
+int jail_state_parse(const char *text, struct jail_state *j);
+
+/*
  * process_madvise(MADV_PAGEOUT) over the process's anonymous mappings.
  * Returns 0 and the bytes that went to swap (VmSwap after - before), or -errno.
  */

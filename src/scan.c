@@ -350,9 +350,11 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 			if (sample_statm(s, e, name, &a))
 				smp.anon = a.anon;
 		}
-		if (e->hist.cap != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
+		if (e->hist.max != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
 			return;
-		history_push(&e->hist, &smp);
+		/* the ring grows only while the process changes: see history.h */
+		history_push(&e->hist, &smp, !e->last.t_ms || smp.rss > e->last.rss + CALM_NOISE ||
+						     smp.rss + CALM_NOISE < e->last.rss);
 		s->n_watched++;
 	}
 	if (e->last.t_ms && smp.rss <= e->last.rss + CALM_NOISE)

@@ -18,9 +18,11 @@ REPORT="$T_DIR/report.md"
 say() { echo "$*" | tee -a "$REPORT"; }
 
 # idle_start N: N idle processes in a cgroup of the bench's own; IDLE = their parent
+IDLE_RUNS=0
 idle_start() {
-	mk_cgroup "idle-$1"
-	spawn "$CG" "$B/idle" "$1"
+	IDLE_RUNS=$((IDLE_RUNS + 1))
+	mk_cgroup "idle-$1-$IDLE_RUNS"
+	spawn "$CG" "$B/idle" "$1" >/dev/null
 	IDLE=$SPAWNED
 	until [ "$(wc -l <"$CG/cgroup.procs")" -gt "$1" ]; do sleep 0.2; done
 }

@@ -226,6 +226,12 @@ static void test_files_and_permissions(void)
 	CHECK(d.n == 1 && strstr(d.msgs[0], "leakjail.conf:3: a second [daemon] section (the first is at line 1)"));
 	diag_free(&d);
 
+	/* interval = 0 is refused, and does not take the window check down with it */
+	write_file(conf, "[daemon]\ninterval = 0\n", 0644);
+	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL);
+	CHECK(d.n >= 1 && strstr(d.msgs[0], "leakjail.conf:2: interval = 0: out of range"));
+	diag_free(&d);
+
 	/* a missing file the user named is an error; the default one may be absent */
 	unlink(conf);
 	CHECK(config_load(conf, true, dir, &cfg, &d) == -EINVAL && d.n == 1);

@@ -11,7 +11,7 @@
 
 #define MAXS 400
 
-static struct sample ring[MAXS];
+static struct hsample ring[MAXS];
 
 static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
 {
@@ -27,7 +27,7 @@ static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
 static int first_leak(const struct policy *p, const uint64_t *rss, int n, uint64_t step_ms,
 		      const struct system_state *sys, uint32_t cap, enum verdict *last)
 {
-	struct history h = { ring, cap, 0, 0 };
+	struct history h = { ring, cap, 0, 0, cap };
 	int found = -1;
 
 	for (int i = 0; i < n; i++) {
@@ -35,7 +35,7 @@ static int first_leak(const struct policy *p, const uint64_t *rss, int n, uint64
 		struct evidence ev;
 		enum verdict v;
 
-		history_push(&h, &s);
+		history_push(&h, &s, true);
 		v = detect(p, &h, sys, step_ms / 2, &ev);
 		if (v == VERDICT_LEAK && found < 0)
 			found = i;
@@ -180,7 +180,7 @@ static void test_min_rss_and_short(void)
 
 static void test_evidence(void)
 {
-	struct history h = { ring, 16, 0, 0 };
+	struct history h = { ring, 16, 0, 0, 16 };
 	struct policy p;
 	struct evidence ev;
 	char buf[512];
@@ -189,7 +189,7 @@ static void test_evidence(void)
 	for (int i = 0; i <= 10; i++) {
 		struct sample s = { .t_ms = (uint64_t)i * 1000, .rss = 100 * MIB + (uint64_t)i * 24 * MIB };
 
-		history_push(&h, &s);
+		history_push(&h, &s, true);
 	}
 	CHECK(detect(&p, &h, NULL, 500, &ev) == VERDICT_LEAK);
 	CHECK(ev.growth == 240 * (int64_t)MIB);
