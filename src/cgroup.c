@@ -242,10 +242,13 @@ int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct 
 		format_limit(b, l->max, max, sizeof(max));
 		format_limit(b, l->swap, swap, sizeof(swap));
 		/* max before high: high above an older, lower max would be refused by nobody, but read oddly */
+		uint64_t cur;
+
 		r = write_value(b, rel, f->max, max, err);
 		if (r == 0)
 			r = write_value(b, rel, f->high, high, err);
-		if (r == 0 && cg_exists(b, rel))
+		/* without swap accounting there is no memory.swap.max: fine unless a cap was asked */
+		if (r == 0 && (l->swap != CG_UNLIMITED || cg_read_u64(b, rel, f->swap, &cur) == 0))
 			r = write_value(b, rel, f->swap, swap, err);
 		return r;
 	} else {

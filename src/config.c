@@ -264,9 +264,15 @@ static bool valid_name_path(const char *s)
 {
 	cleanup_free char *copy = strdup(s);
 	char *save = NULL;
-	size_t parts = 0;
+	size_t parts = 0, len = strlen(s);
 
-	if (!copy || *s == '/' || strlen(s) > 200)
+	/*
+	 * strtok_r() skips empty parts, but "leakjail/" is no name to join:
+	 * jail_enter() makes "leakjail//app-4242", the kernel shows the process
+	 * in "/leakjail/app-4242", the two differ, and every move is undone as
+	 * one that "did not take".
+	 */
+	if (!copy || *s == '/' || len > 200 || (len && s[len - 1] == '/') || strstr(s, "//"))
 		return false;
 	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
 		if (!valid_name(t) || strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
@@ -451,7 +457,10 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			return false;
 		if (k->type == V_NAME_PATH && !valid_name_path(v))
 			return false;
-		if (k->type == V_ABS_PATH && (v[0] != '/' || strstr(v, "/../") || strlen(v) > 200))
+		/* a ".." part at the end too: "/run/.." is "/", and state_dir holds the jail records */
+		if (k->type == V_ABS_PATH &&
+		    (v[0] != '/' || strstr(v, "/../") || strlen(v) > 200 ||
+		     (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0)))
 			return false;
 		dup = strdup(v);
 		if (!dup)

@@ -161,7 +161,8 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 
 	evidence_format(ev, evs, sizeof(evs));
 	req.reason = evs;
-	r = jail_enter(&d->cg, d->cfg.daemon.state_dir, &req, &out, &err);
+	/* the records stay where the jails of this run were found: a reload does not move them */
+	r = jail_enter(&d->cg, d->jails.state_dir, &req, &out, &err);
 	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 3);
 	for (size_t i = 0; i < n; i++)
 		fields[i] = f[i];

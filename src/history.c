@@ -24,13 +24,29 @@ static int relayout(struct history *h, uint32_t cap)
 	return 0;
 }
 
-int history_push(struct history *h, const struct sample *s, bool grow)
+static bool differs(uint64_t a, uint64_t b, uint64_t noise)
 {
+	return a > b + noise || b > a + noise;
+}
+
+int history_push(struct history *h, const struct sample *s, uint64_t noise)
+{
+	bool grow = true;
 	int r = 0;
 
 	if (!h->max)
 		return 0;
-	if (h->len == h->cap && h->cap < h->max && (grow || h->cap < HISTORY_MIN)) {
+	if (h->len >= HISTORY_MIN) {
+		struct sample oldest = history_at(h, 0);
+
+		grow = differs(s->rss, oldest.rss, noise) || differs(s->anon, oldest.anon, noise);
+		if (!grow && h->len == h->cap) {
+			/* flat since the oldest: the newest stands for the stretch's end */
+			h->head = (h->head + h->cap - 1) % h->cap;
+			h->len--;
+		}
+	}
+	if (h->len == h->cap && h->cap < h->max && grow) {
 		uint32_t cap = h->cap ? MIN(h->cap * 2, h->max) : MIN(HISTORY_MIN, h->max);
 
 		r = h->cap ? relayout(h, cap) : 0;

@@ -2,9 +2,12 @@
 /*
  * A process's recent samples, oldest overwritten first. What the detector
  * needs of a sample (time, RSS, anonymous RSS) is kept in 16 bytes.
- * A ring starts small and grows (up to its maximum) only while the process
- * changes: a calm process keeps its last few samples, which is all a leak
- * that starts later needs (the window is measured from the leak's start).
+ * A ring starts with HISTORY_MIN samples and grows (up to its maximum) only
+ * while the process changes, that is while the new sample differs from the
+ * oldest one kept by more than the noise. While it does not, the newest
+ * sample is replaced instead of the oldest: a flat stretch is kept as its
+ * first and last sample, so a leak slower than the noise per sample still
+ * shows, against that first sample, once it adds up.
  */
 #ifndef LJ_HISTORY_H
 #define LJ_HISTORY_H
@@ -44,11 +47,8 @@ static inline struct sample history_at(const struct history *h, uint32_t i)
 				.anon = (uint64_t)x->anon_kib << 10 };
 }
 
-/*
- * Add a sample. `grow`: make room rather than drop the oldest (up to max).
- * Returns 0 or -ENOMEM (the sample then replaces the oldest).
- */
-int history_push(struct history *h, const struct sample *s, bool grow);
+/* Add a sample; `noise`: bytes of change that do not count. Returns 0 or -ENOMEM. */
+int history_push(struct history *h, const struct sample *s, uint64_t noise);
 
 /* Set the maximum, keeping the newest samples. Returns 0 or -ENOMEM. */
 int history_resize(struct history *h, uint32_t max);

@@ -10,6 +10,12 @@
 #include "util.h"
 
 #define IDENTITY_REFRESH 32 /* passes between re-reads of a process's cgroup */
+/*
+ * A process first seen between its fork and its exec looks like its parent
+ * (name, exe, cgroup if the parent moves it): read stat, which shows an exec
+ * as a new name, for its first few passes rather than statm.
+ */
+#define YOUNG_PASSES 3
 
 static uint32_t hist_cap_for(const struct config *cfg)
 {
@@ -171,6 +177,7 @@ static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 		proc_status_uid(buf, &e->uid);
 	read_cgroup_at(e, dirfd, "");
 	e->identity = true;
+	e->young = YOUNG_PASSES;
 	e->cfg_gen = 0;
 	e->refresh_at = s->gen + IDENTITY_REFRESH + (uint32_t)e->pid % IDENTITY_REFRESH;
 }
@@ -323,7 +330,7 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 	}
 	if (e && e->cgu)
 		e->cgu->seen = s->gen; /* kept while a process that points to it lives */
-	if (e && e->identity && s->gen < e->refresh_at) {
+	if (e && e->identity && !e->young && s->gen < e->refresh_at) {
 		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
 		    s->gen - e->sampled < CALM_EVERY) {
 			e->seen = s->gen;
@@ -337,6 +344,8 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 		return;
 	} else if (e->kthread) {
 		return;
+	} else if (e->young) {
+		e->young--;
 	}
 	smp.t_ms = now;
 	smp.swap = e->last.swap;
@@ -353,8 +362,7 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 		if (e->hist.max != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
 			return;
 		/* the ring grows only while the process changes: see history.h */
-		history_push(&e->hist, &smp, !e->last.t_ms || smp.rss > e->last.rss + CALM_NOISE ||
-						     smp.rss + CALM_NOISE < e->last.rss);
+		history_push(&e->hist, &smp, CALM_NOISE);
 		s->n_watched++;
 	}
 	if (e->last.t_ms && smp.rss <= e->last.rss + CALM_NOISE)

@@ -7,7 +7,7 @@
  *   VSZ); kernel threads cost nothing after the first pass. Every 32 passes
  *   stat and cgroup are read again: a reused pid, an exec, a move show there.
  * - With cgroups (scanner_use_cgroups), a process that has not grown for 3
- *   samples is calm: it is sampled every 8th pass only, unless the usage of
+ *   samples is calm: it is sampled every 16th pass only, unless the usage of
  *   its memory cgroup grew, which the kernel tells in one read per cgroup.
  */
 #ifndef LJ_SCAN_H

@@ -36,6 +36,7 @@ struct proc_entry {
 	struct cgusage *cgu;     /* its memory cgroup's usage, when the sampler watches cgroups */
 	uint32_t sampled;        /* the pass of the last sample */
 	uint8_t calm;            /* samples in a row without growth */
+	uint8_t young;           /* passes left in which stat is read: fork, then exec, is common */
 
 	/* the last two samples of every process: growth per interval for `status` */
 	struct sample prev, last;

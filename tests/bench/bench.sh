@@ -88,8 +88,8 @@ sleep 5
 rss1=$(rss_kb "$dp") fd1=$(ls "/proc/$dp/fd" | wc -l)
 anon1=$(awk '/^RssAnon:/ {print $2}' "/proc/$dp/status")
 pss1=$(awk '/^Pss:/ {print $2}' "/proc/$dp/smaps_rollup")
-kill -TERM "$dp"
-wait "$job" 2>/dev/null
+kill -TERM "$dp" || true
+wait "$job" 2>/dev/null || true
 idle_stop
 say "The daemon (dry run, interval 2 s, the default policy) with 1,000 idle processes, before and after $births (fork, exit, reap):"
 say
@@ -128,7 +128,7 @@ log = stderr"
 	T_PIDS+=("$!")
 	dj=$!
 	wait_for "$T_DIR/react-$rate.log" "started:" 5
-	spawn "$CG" "$MEMHOG" leak "$rate" 8000 --after 12
+	spawn "$CG" "$MEMHOG" leak "$rate" 8000 --after 12 >/dev/null
 	leaker=$SPAWNED
 	sleep 12
 	t0=$(date +%s%N)
@@ -138,10 +138,10 @@ log = stderr"
 	else
 		say "| $rate MiB/s | not jailed in 20 s | 12 s |"
 	fi
-	kill -TERM "$dj"
-	wait "$dj" 2>/dev/null
-	kill -KILL "$leaker" 2>/dev/null
-	wait "$leaker" 2>/dev/null
+	kill -TERM "$dj" || true
+	wait "$dj" 2>/dev/null || true
+	kill -KILL "$leaker" 2>/dev/null || true
+	wait "$leaker" 2>/dev/null || true # (set -e: a killed process's status is not an error here)
 done 2>/dev/null
 idle_stop
 say
@@ -165,7 +165,7 @@ say "| leaker's swap at the end | $((W[3] / 1024)) MiB | $((P_LSWAP / 1024)) MiB
 say "| jailed after | - | $((JAILED_MS / 1000)).$((JAILED_MS % 1000 / 100)) s |"
 say
 say "The jail record: \`$(grep "jailed pid $LEAKER " "$T_DIR/daemon.log" | sed 's/^leakjail: warning: //')\`"
-kill -TERM "$DAEMON"
-wait "$DAEMON" 2>/dev/null
+kill -TERM "$DAEMON" || true
+wait "$DAEMON" 2>/dev/null || true
 cp "$REPORT" "$OUT"
 echo "written: $OUT"
