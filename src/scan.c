@@ -142,7 +142,7 @@ static int open_verified(struct scanner *s, const char *name, uint64_t starttime
 /* dirfd/prefix/cgroup: prefix is "" for a /proc/PID fd, or "PID" relative to /proc */
 static void read_cgroup_at(struct proc_entry *e, int dirfd, const char *prefix)
 {
-	char buf[4096], path[4096], file[48];
+	char buf[4096], path[4096], file[300];
 
 	snprintf(file, sizeof(file), "%s%scgroup", prefix, prefix[0] ? "/" : "");
 	if (read_file_at(dirfd, file, buf, sizeof(buf)) < 0 ||
@@ -244,7 +244,7 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 {
 	struct proc_entry *e = *ep;
 	struct proc_stat st;
-	char path[32], buf[1024];
+	char path[300], buf[1024];
 
 	/* path-relative: one open per process; a pid reused in between shows as a new start time */
 	snprintf(path, sizeof(path), "%s/stat", name);
@@ -303,7 +303,7 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 static bool sample_statm(struct scanner *s, struct proc_entry *e, const char *name, struct sample *smp)
 {
 	struct proc_statm sm;
-	char path[32], buf[256];
+	char path[300], buf[256];
 
 	snprintf(path, sizeof(path), "%s/statm", name);
 	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_parse_statm(buf, &sm))
