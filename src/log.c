@@ -77,29 +77,33 @@ static void emit(int prio, const char *message_id, const char *const *fields, si
 	}
 }
 
-void lj_log(int prio, const char *fmt, ...)
+static void __attribute__((format(printf, 5, 0)))
+vlog(int prio, const char *message_id, const char *const *fields, size_t n_fields,
+		 const char *fmt, va_list ap)
 {
 	char msg[4096];
-	va_list ap;
 
 	if (prio > log_max_prio)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	emit(prio, message_id, fields, n_fields, msg);
+}
+
+void lj_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(prio, NULL, NULL, 0, fmt, ap);
 	va_end(ap);
-	emit(prio, NULL, NULL, 0, msg);
 }
 
 void lj_log_record(int prio, const char *message_id, const char *const *fields, size_t n_fields,
 		   const char *fmt, ...)
 {
-	char msg[4096];
 	va_list ap;
 
-	if (prio > log_max_prio)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vlog(prio, message_id, fields, n_fields, fmt, ap);
 	va_end(ap);
-	emit(prio, message_id, fields, n_fields, msg);
 }
