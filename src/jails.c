@@ -105,6 +105,9 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 		struct jail_state *j = &js->list[i];
 		struct proc_entry *e;
 
+		/* first: an OOM kill ends the process, and must be told before its jail goes */
+		if (cg_exists(js->cg, j->jail))
+			check_events(js, j);
 		if (!jail_alive(j)) {
 			if (retire(js, j))
 				continue;
@@ -114,7 +117,6 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 			jail_state_remove(js->state_dir, j->pid);
 			continue;
 		} else {
-			check_events(js, j);
 			e = sc ? track_find(&sc->procs, j->pid) : NULL;
 			if (e && e->starttime == j->starttime)
 				e->jailed = true;

@@ -6,6 +6,9 @@
 
 HOST_MIB=${HOST_MIB:-1200} HOLD_MIB=${HOLD_MIB:-200} LEAK_RATE=${LEAK_RATE:-20}
 RUN_S=${RUN_S:-36} WINDOW=${WINDOW:-10} INTERVAL=${INTERVAL:-1} GROWTH=${GROWTH:-100M}
+# what may come on top of window + interval before the jail shows in the log:
+# starting the leaker, the page-out, polling the log (an emulated CPU is slower)
+JAIL_SLACK_MS=${JAIL_SLACK_MS:-700}
 N_INNOCENTS=4
 
 # atop_phase NAME with|without: runs the scenario for RUN_S seconds. Sets, for

@@ -23,8 +23,8 @@ note "with leakjail: the four kept >= ${P_PCT} % of their RSS, took ${P_FLTS} ma
 note "$(grep "jailed pid $LEAKER " "$log")"
 [ -n "$JAILED_MS" ] || fail "the leaker was not jailed: $(cat "$log")"
 note "jailed $JAILED_MS ms after the leak began (window ${WINDOW} s + interval ${INTERVAL} s)"
-# the bound is window + interval; starting the process and polling the log add a few hundred ms
-[ "$JAILED_MS" -le $(((WINDOW + INTERVAL) * 1000 + 700)) ] || fail "jailed after $JAILED_MS ms"
+# the bound is window + interval; JAIL_SLACK_MS (tests/atop_case.sh) is for the rest
+[ "$JAILED_MS" -le $(((WINDOW + INTERVAL) * 1000 + JAIL_SLACK_MS)) ] || fail "jailed after $JAILED_MS ms"
 [ "$P_PCT" -ge 98 ] || fail "the four kept only ${P_PCT} % of their RSS"
 [ "$P_LSWAP" -gt $((50 * 1024)) ] || fail "the jailed leaker does not swap (${P_LSWAP} kB)"
 jail="$root/$T_ID-jails/memhog-$LEAKER"
