@@ -2,6 +2,7 @@
 /* leakjail check: validate the configuration and every policy file. */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "config.h"
@@ -40,6 +41,10 @@ int cmd_check(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "leakjail check: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
 	if (config_load(config_path, explicit_config, policies, &cfg, &diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);
@@ -48,7 +53,8 @@ int cmd_check(int argc, char **argv)
 		return 1;
 	}
 	if (!quiet) {
-		printf("%s: ok (interval %llu ms, scope %s, jail_parent %s%s)\n", config_path,
+		printf("%s: %s (interval %llu ms, scope %s, jail_parent %s%s)\n", config_path,
+		       access(config_path, F_OK) == 0 ? "ok" : "absent, defaults apply",
 		       (unsigned long long)cfg.daemon.interval_ms, cfg.daemon.scope,
 		       cfg.daemon.jail_parent, cfg.daemon.dry_run ? ", dry run" : "");
 		for (size_t i = 0; i < cfg.n_policies; i++) {

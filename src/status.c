@@ -184,15 +184,26 @@ int cmd_status(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 't':
-			top = strtoul(optarg, NULL, 10);
+		case 't': {
+			char *end;
+
+			top = strtoul(optarg, &end, 10);
+			if (*end || top == 0 || top > 100000) {
+				fprintf(stderr, "leakjail status: invalid --top '%s' (a count from 1)\n", optarg);
+				return 2;
+			}
 			break;
+		}
 		case 'h':
 			printf("usage: leakjail status [--json] [--config FILE] [--interval DURATION] [--top N]\n");
 			return 0;
 		default:
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "leakjail status: unexpected argument '%s'\n", argv[optind]);
+		return 2;
 	}
 	if (config_load(config_path, explicit_config, NULL, &dcfg, &diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
