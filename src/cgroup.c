@@ -166,9 +166,21 @@ static int enable_memory_down_to(const struct cgroup_backend *b, const char *rel
 
 int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *err)
 {
+	char path[PATH_MAX];
 	struct cgroup *cg;
-	int r;
+	struct stat st;
+	int r, e;
 
+	/*
+	 * A path through a file (a jail_parent that names a control file, like
+	 * "leakjail/memory.max"): mkdir(2) says ENOTDIR, but on v2 libcgroup
+	 * says "requested group parameter does not exist", and only after +memory
+	 * was written into the parents' subtree_control on the way down. Refuse
+	 * it first, touching nothing, with the kernel's word for it.
+	 */
+	cg_path(b, rel, path, sizeof(path));
+	if (stat(path, &st) < 0 ? errno == ENOTDIR : !S_ISDIR(st.st_mode))
+		return lj_error_set(err, -ENOTDIR, "cannot create cgroup %s: %s", path, strerror(ENOTDIR));
 	if (b->version == CG_V2) {
 		/* the new cgroup's parents must pass the controller down first */
 		char parent[1024];
@@ -195,11 +207,19 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 		return lj_error_set(err, -ENOMEM, "cannot create cgroup %s: out of memory", rel);
 	}
 	r = cgroup_create_cgroup(cg, 1);
+	/*
+	 * libcgroup 2.0.2's cg_mkdir_p() turns every mkdir(2) error but EEXIST
+	 * and EPERM into ECGROUPNOTALLOWED ("Cgroup, operation not allowed")
+	 * without setting its last_errno. errno still holds mkdir's answer on
+	 * that path (nothing after it in libcgroup sets errno), and that answer
+	 * is what tells the user why: EAGAIN (v2 cgroup.max.descendants or
+	 * max.depth), ENOSPC (no memory cgroup id left), EBUSY.
+	 */
+	e = errno;
 	cgroup_free(&cg);
 	if (r) {
-		char path[PATH_MAX];
-
-		cg_path(b, rel, path, sizeof(path));
+		if (r == ECGROUPNOTALLOWED && e != 0 && e != EEXIST)
+			return lj_error_set(err, -e, "cannot create cgroup %s: %s", path, strerror(e));
 		return lcg_error(r, "cannot create cgroup", path, err);
 	}
 	return 0;
@@ -223,7 +243,16 @@ int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *
 	/* EMPTY_ONLY: without it libcgroup would move the processes to the parent first */
 	r = cgroup_delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY);
 	cgroup_free(&cg);
-	if (r == ECGNONEMPTY)
+	/*
+	 * libcgroup 2.0.2 turns rmdir's EBUSY into ECGNONEMPTY for the
+	 * controller, then drops it when it sums up the controllers (an
+	 * ECGNONEMPTY is kept only over an earlier one): a cgroup that still
+	 * holds processes comes back "deleted". Believing it, the daemon logged
+	 * "jail ... removed", deleted the record and forgot a jail that still
+	 * held the children of its exited process. The kernel removes the
+	 * directory within rmdir(2): if it is still there, it was not removed.
+	 */
+	if (r == ECGNONEMPTY || (r == 0 && cg_exists(b, rel)))
 		return lj_error_set(err, -EBUSY, "cannot remove %s: it still holds processes", path);
 	if (r)
 		return lcg_error(r, "cannot remove", path, err);

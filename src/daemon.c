@@ -88,6 +88,14 @@ static void reload(struct daemon *d)
 	apply_log_target(d);
 	lj_log_record(LOG_INFO, LJ_MSGID_RELOAD, NULL, 0, "reloaded: %zu policies, interval %llu ms",
 		      d->cfg.n_policies, (unsigned long long)d->cfg.daemon.interval_ms);
+	/*
+	 * The jails of this run stay recorded where they were found, new ones
+	 * too (jail_process): say so, or a changed state_dir is ignored
+	 * silently until the next start looks for the records there.
+	 */
+	if (d->jails.state_dir[0] && strcmp(d->jails.state_dir, d->cfg.daemon.state_dir) != 0)
+		lj_log(LOG_WARNING, "state_dir %s takes effect at the next start: until then jails are recorded in %s",
+		       d->cfg.daemon.state_dir, d->jails.state_dir);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)

@@ -70,6 +70,18 @@ spawn() {
 	T_PIDS+=("$SPAWNED")
 }
 
+# pause_daemon PID, resume_daemon PID: stop a daemon this test started
+# (SIGSTOP; returns once it is stopped) and let it go on.
+pause_daemon() {
+	kill -STOP "$1"
+	for _ in $(seq 500); do
+		[ "$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+		sleep 0.01
+	done
+	fail "pid $1 did not stop"
+}
+resume_daemon() { kill -CONT "$1"; }
+
 # bg CMD...: start CMD in the background, tracked for cleanup; pid in $SPAWNED.
 bg() {
 	"$@" &
@@ -109,6 +121,49 @@ make_swap() {
 # cg_limit CGROUP BYTES|SIZE: a hard memory limit, v1 or v2.
 cg_limit() {
 	if [ -f "$1/memory.limit_in_bytes" ]; then echo "$2" >"$1/memory.limit_in_bytes"; else echo "$2" >"$1/memory.max"; fi
+}
+
+# mem_cgroup PID: the process's memory cgroup as leakjail reads it: v1's memory
+# line, else v2's 0:: line ("/leakjail-test-42-a"); empty when it has gone.
+mem_cgroup() {
+	awk -F: '$2 == "memory" { m = $3 } $1 == "0" && $2 == "" { u = $3 } END { print (m != "" ? m : u) }' \
+		"/proc/$1/cgroup" 2>/dev/null
+}
+
+# hold_calls PID SYSCALL [STRACE_ARGS...]: attach strace to PID (a daemon
+# this test started) and hold each SYSCALL it makes (those on the path of
+# `-P PATH` only, if given) for $HOLD_S seconds before it runs (strace's
+# inject delay_enter): a race window the kernel keeps open for microseconds,
+# held open long enough for the test to act in it. The strace pid is in
+# $HOLDER; kill it to let go.
+HOLD_S=${HOLD_S:-4}
+hold_calls() {
+	local pid=$1 sys=$2 i
+	shift 2
+	command -v strace >/dev/null || skip "needs strace (to hold a race window open)"
+	strace -qq -o /dev/null -p "$pid" -e trace="$sys" -e inject="$sys":delay_enter=$((HOLD_S * 1000000)) "$@" &
+	HOLDER=$!
+	T_PIDS+=("$HOLDER")
+	for i in $(seq 100); do
+		grep -q "^TracerPid:[[:space:]]*$HOLDER\$" "/proc/$pid/status" && return 0
+		sleep 0.05
+	done
+	fail "strace did not attach to pid $pid"
+}
+
+# held PID PATTERN SECONDS: wait until PID is stopped (state t) in a held call
+# whose /proc/PID/syscall ("434 0x1a2b 0x0 ...": number, arguments) matches
+# the grep PATTERN. False on timeout.
+held() {
+	local end=$(($(date +%s%N) + $3 * 1000000000))
+	while [ "$(date +%s%N)" -lt $end ]; do
+		if [ "$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null)" = t ] &&
+			grep -q -- "$2" "/proc/$1/syscall" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
 }
 
 # rss_kb PID, swap_kb PID, majflt PID

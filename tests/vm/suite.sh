@@ -9,9 +9,11 @@ cd "$(dirname "$0")/../.."
 O=${1:-build}
 [ -x "$O/leakjail" ] && [ -x "$O/progs/memhog" ] || { echo "build first: make all tests" >&2; exit 2; }
 
-# bash, GNU date (nanoseconds) and timeout (--kill-after) for the test scripts; the rest is busybox
+# bash, GNU date (nanoseconds) and timeout (--kill-after) for the test scripts; util-linux
+# unshare (--kill-child) and strace for the hardening tests (pid namespaces, held system
+# calls); the rest is busybox
 exec tests/vm/vm.sh --mem 1024 --swap 1024 --cpus 2 --timeout 1500 \
-	--bin /bin/bash --bin /bin/date --bin /usr/bin/timeout \
+	--bin /bin/bash --bin /bin/date --bin /usr/bin/timeout --bin /usr/bin/unshare --bin /usr/bin/strace \
 	--bin "$PWD/$O/leakjail" --file "$PWD/$O/leakjail:/lj/$O/leakjail" \
 	--file "$PWD/$O/progs:/lj/$O/progs" \
 	--file "$PWD/tests:/lj/tests" \
