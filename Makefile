@@ -149,6 +149,6 @@ bench: all tests $(BENCH_BIN)
 	tests/bench/bench.sh $(O)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-*
 
 -include $(wildcard $(O)/*.d $(O)/tests/*.d)

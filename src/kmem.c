@@ -66,11 +66,22 @@
  * So: untracked = unaccounted + vmalloc + percpu
  *               = adaptivemm + Unevictable + CmaTotal - (balloon in MemTotal).
  */
+/*
+ * a - b as a signed figure, held within int64_t: the counters come from the
+ * kernel, but a parser must not overflow on whatever text it is given.
+ */
+static int64_t signed_diff(uint64_t a, uint64_t b)
+{
+	if (a >= b)
+		return (int64_t)MIN(a - b, (uint64_t)INT64_MAX);
+	return -(int64_t)MIN(b - a, (uint64_t)INT64_MAX);
+}
+
 void kmem_split(const struct meminfo *m, bool balloon_in_total, struct mem_split *out)
 {
 	uint64_t hugetlb = m->hugetlb ? m->hugetlb : m->hugepages_total * m->hugepagesize;
 	uint64_t kreclaimable = MAX(m->kreclaimable, m->sreclaimable);
-	int64_t sum;
+	uint64_t sum;
 
 	memset(out, 0, sizeof(*out));
 	out->total = m->mem_total;
@@ -95,12 +106,11 @@ void kmem_split(const struct meminfo *m, bool balloon_in_total, struct mem_split
 		out->balloon_outside = m->balloon;
 	out->unevictable = m->unevictable;
 
-	sum = (int64_t)(out->free + out->anon + out->file + out->buffers + out->shmem +
-			out->swap_cached + out->slab_reclaimable + out->kreclaimable_other +
-			out->slab_unreclaimable + out->kernel_stack + out->page_tables +
-			out->sec_page_tables + out->vmalloc + out->percpu + out->hugetlb +
-			out->balloon);
-	out->unaccounted = (int64_t)m->mem_total - sum;
+	sum = out->free + out->anon + out->file + out->buffers + out->shmem + out->swap_cached +
+	      out->slab_reclaimable + out->kreclaimable_other + out->slab_unreclaimable +
+	      out->kernel_stack + out->page_tables + out->sec_page_tables + out->vmalloc +
+	      out->percpu + out->hugetlb + out->balloon;
+	out->unaccounted = signed_diff(m->mem_total, sum);
 	if (out->unaccounted < 0) {
 		out->swap_mapped = MIN(out->swap_cached, (uint64_t)-out->unaccounted);
 		out->swap_cached -= out->swap_mapped;
@@ -108,11 +118,11 @@ void kmem_split(const struct meminfo *m, bool balloon_in_total, struct mem_split
 	}
 
 	/* adaptivemm's check_memory_leak(), term by term */
-	out->adaptivemm = (int64_t)m->mem_total -
-			  (int64_t)(m->anon_pages + m->buffers + m->cached + m->cma_total +
-				    m->kreclaimable + m->kernel_stack + m->page_tables +
-				    m->swap_cached + m->sunreclaim + m->sec_page_tables +
-				    m->unevictable + m->mem_free + hugetlb);
+	out->adaptivemm = signed_diff(m->mem_total,
+				      m->anon_pages + m->buffers + m->cached + m->cma_total +
+					      m->kreclaimable + m->kernel_stack + m->page_tables +
+					      m->swap_cached + m->sunreclaim + m->sec_page_tables +
+					      m->unevictable + m->mem_free + hugetlb);
 }
 
 static const struct {

@@ -78,7 +78,15 @@ const char *mem_group_name(enum mem_group g);
  */
 static inline int64_t kmem_untracked(const struct mem_split *s)
 {
-	return s->unaccounted + (int64_t)s->vmalloc + (int64_t)s->percpu;
+	int64_t r;
+
+	/* saturating: the figures come from a parsed file */
+	uint64_t more = s->vmalloc + s->percpu;
+
+	if (more > (uint64_t)INT64_MAX ||
+	    __builtin_add_overflow(s->unaccounted, (int64_t)more, &r))
+		return INT64_MAX;
+	return r;
 }
 
 /* ---- /proc/slabinfo ---- */

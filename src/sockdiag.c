@@ -29,7 +29,7 @@ static void skmem_fill(struct sock_info *s, const struct rtattr *a)
 	s->have_mem = true;
 }
 
-static void parse_inet(const struct nlmsghdr *h, sock_visit_fn fn, void *userdata, int protocol)
+static void parse_inet_msg(const struct nlmsghdr *h, sock_visit_fn fn, void *userdata, int protocol)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
 	const struct rtattr *a = (const struct rtattr *)(m + 1);
@@ -56,7 +56,7 @@ static void parse_inet(const struct nlmsghdr *h, sock_visit_fn fn, void *userdat
 	fn(&s, userdata);
 }
 
-static void parse_unix(const struct nlmsghdr *h, sock_visit_fn fn, void *userdata)
+static void parse_unix_msg(const struct nlmsghdr *h, sock_visit_fn fn, void *userdata)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
 	const struct rtattr *a = (const struct rtattr *)(m + 1);
@@ -91,6 +91,19 @@ static void parse_unix(const struct nlmsghdr *h, sock_visit_fn fn, void *userdat
 	fn(&s, userdata);
 }
 
+/* The length is checked before the message is read at all (the _msg parsers read it in their initializers). */
+static void parse_inet(const struct nlmsghdr *h, sock_visit_fn fn, void *userdata, int protocol)
+{
+	if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+		parse_inet_msg(h, fn, userdata, protocol);
+}
+
+static void parse_unix(const struct nlmsghdr *h, sock_visit_fn fn, void *userdata)
+{
+	if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+		parse_unix_msg(h, fn, userdata);
+}
+
 /* Send one dump request and read every answer until NLMSG_DONE. */
 static int dump(int fd, void *req, size_t reqlen, uint32_t seq, int family, int protocol,
 		sock_visit_fn fn, void *userdata)
@@ -117,7 +130,8 @@ static int dump(int fd, void *req, size_t reqlen, uint32_t seq, int family, int 
 		if (n == 0)
 			return -EIO;
 		len = (int)n;
-		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+		/* NLMSG_OK compares an int with the header's unsigned length: -Wsign-compare under clang */
+		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned int)len); h = NLMSG_NEXT(h, len)) {
 			if (h->nlmsg_seq != seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_DONE)
@@ -125,6 +139,8 @@ static int dump(int fd, void *req, size_t reqlen, uint32_t seq, int family, int 
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(h);
 
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+					return -EIO;
 				return e->error ? e->error : -EIO;
 			}
 			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)

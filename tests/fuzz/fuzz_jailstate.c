@@ -9,9 +9,9 @@
  * origin that stay inside the cgroup tree. Then it is written back with
  * jail_state_save() and read with jail_load_all() (files in a private
  * directory under $TMPDIR); when the input holds a NUL, the bytes after it
- * are the comm, and after the next NUL the reason. The comm is whatever the process
- * named itself, newlines included, and must neither lose the record nor
- * change what it says.
+ * are the comm, and after the next NUL the reason. The comm is whatever the
+ * process named itself, newlines included, and must neither lose the record
+ * nor change what it says.
  */
 #include "fuzz.h"
 
@@ -20,7 +20,7 @@
 #include "jail.h"
 
 /* Parts of a cgroup path: none of them "." or "..", and for a jail none empty. */
-static bool path_parts_ok(const char *path, bool allow_empty)
+static bool record_path_ok(const char *path, bool allow_empty)
 {
 	const char *p = path;
 
@@ -86,8 +86,8 @@ static void fuzz_jailstate_one(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(r == 0 || r == -EINVAL);
 	if (r == 0) {
 		FUZZ_ASSERT(j.pid > 1);
-		FUZZ_ASSERT(j.jail[0] && j.jail[0] != '/' && path_parts_ok(j.jail, false));
-		FUZZ_ASSERT(j.origin[0] == '/' && path_parts_ok(j.origin, true));
+		FUZZ_ASSERT(j.jail[0] && j.jail[0] != '/' && record_path_ok(j.jail, false));
+		FUZZ_ASSERT(j.origin[0] == '/' && record_path_ok(j.origin, true));
 		FUZZ_ASSERT(strnlen(j.comm, sizeof(j.comm)) < sizeof(j.comm));
 		FUZZ_ASSERT(strnlen(j.reason, sizeof(j.reason)) < sizeof(j.reason));
 		round_trip(&j, nul ? nul + 1 : NULL, data + size);
