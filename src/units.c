@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
+
 /*
  * Parse a non-negative decimal number ("12", "1.5") and return where it
  * stopped. strtod() alone would also take "inf", "nan", hex and exponents,
@@ -49,18 +51,14 @@ static bool only_space(const char *p)
 	return *p == '\0';
 }
 
-bool parse_size(const char *s, uint64_t *out)
+struct unit {
+	const char *suffix;
+	double mult;
+};
+
+/* A number with an optional unit suffix (case-insensitive) from the table: value * multiplier. */
+static bool parse_scaled(const char *s, const struct unit *units, size_t n_units, double *out)
 {
-	static const struct {
-		const char *suffix;
-		double mult;
-	} units[] = {
-		{ "", 1 },	   { "b", 1 },
-		{ "k", 1024.0 },   { "kb", 1024.0 },   { "kib", 1024.0 },
-		{ "m", 1048576.0 }, { "mb", 1048576.0 }, { "mib", 1048576.0 },
-		{ "g", 1073741824.0 }, { "gb", 1073741824.0 }, { "gib", 1073741824.0 },
-		{ "t", 1099511627776.0 }, { "tb", 1099511627776.0 }, { "tib", 1099511627776.0 },
-	};
 	const char *p;
 	char suffix[8];
 	size_t n = 0;
@@ -75,18 +73,31 @@ bool parse_size(const char *s, uint64_t *out)
 	suffix[n] = '\0';
 	if (!only_space(p))
 		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < n_units; i++) {
 		if (strcmp(units[i].suffix, suffix) == 0) {
-			double bytes = v * units[i].mult;
-
-			/* 2^63: far beyond any machine, and still exact in a double. */
-			if (bytes >= 9223372036854775808.0)
-				return false;
-			*out = (uint64_t)bytes;
+			*out = v * units[i].mult;
 			return true;
 		}
 	}
 	return false;
+}
+
+bool parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "", 1 },	   { "b", 1 },
+		{ "k", 1024.0 },   { "kb", 1024.0 },   { "kib", 1024.0 },
+		{ "m", 1048576.0 }, { "mb", 1048576.0 }, { "mib", 1048576.0 },
+		{ "g", 1073741824.0 }, { "gb", 1073741824.0 }, { "gib", 1073741824.0 },
+		{ "t", 1099511627776.0 }, { "tb", 1099511627776.0 }, { "tib", 1099511627776.0 },
+	};
+	double bytes;
+
+	/* 2^63: far beyond any machine, and still exact in a double. */
+	if (!parse_scaled(s, units, ARRAY_SIZE(units), &bytes) || bytes >= 9223372036854775808.0)
+		return false;
+	*out = (uint64_t)bytes;
+	return true;
 }
 
 bool parse_size_spec(const char *s, struct size_spec *out)
@@ -118,39 +129,17 @@ uint64_t size_spec_resolve(const struct size_spec *spec, uint64_t base)
 
 bool parse_duration_ms(const char *s, uint64_t *out)
 {
-	static const struct {
-		const char *suffix;
-		double ms;
-	} units[] = {
+	static const struct unit units[] = {
 		{ "", 1000.0 }, { "ms", 1.0 }, { "s", 1000.0 }, { "sec", 1000.0 },
 		{ "m", 60000.0 }, { "min", 60000.0 }, { "h", 3600000.0 },
 	};
-	const char *p;
-	char suffix[8];
-	size_t n = 0;
-	double v;
+	double ms;
 
-	if (!parse_number(s, &v, &p))
+	/* A year is far more than any window or interval needs. */
+	if (!parse_scaled(s, units, ARRAY_SIZE(units), &ms) || ms > 365.0 * 24 * 3600 * 1000)
 		return false;
-	while (isspace((unsigned char)*p))
-		p++;
-	while (isalpha((unsigned char)*p) && n + 1 < sizeof(suffix))
-		suffix[n++] = (char)tolower((unsigned char)*p++);
-	suffix[n] = '\0';
-	if (!only_space(p))
-		return false;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(units[i].suffix, suffix) == 0) {
-			double ms = v * units[i].ms;
-
-			/* A year is far more than any window or interval needs. */
-			if (ms > 365.0 * 24 * 3600 * 1000)
-				return false;
-			*out = (uint64_t)ms;
-			return true;
-		}
-	}
-	return false;
+	*out = (uint64_t)ms;
+	return true;
 }
 
 bool parse_rate(const char *s, double *out)
