@@ -189,7 +189,7 @@ static const struct key_def keys[] = {
 	P("pressure_full", V_FRACTION, pressure_full, "a PSI share, like 5%"),
 	P("pressure_available", V_SIZE, pressure_available, "a size, like 1G"),
 	P("action", V_ACTION, action, "log or jail"),
-	P("jail_size", V_SIZE_SPEC, jail_size, "a size like 512M, or a factor of the RSS like 1.2x"),
+	P("jail_size", V_SIZE_SPEC, jail_size, "floor, a size like 512M, or a factor of the RSS like 1.2x"),
 	P("jail_max", V_SIZE_SPEC, jail_max, "a size like 600M, or a factor of jail_size like 1.1x"),
 	P("jail_swap", V_SWAP, jail_swap, "a size like 2G, or max"),
 	P("jail_pageout", V_BOOL, jail_pageout, "yes or no"),
@@ -229,7 +229,7 @@ static void policy_defaults(struct policy *p)
 	p->pressure_some = -1.0;
 	p->pressure_full = -1.0;
 	p->action = ACTION_LOG;
-	p->jail_size = (struct size_spec){ .is_factor = true, .factor = 1.0 };
+	p->jail_size = (struct size_spec){ .is_floor = true };
 	p->jail_max = (struct size_spec){ .is_factor = true, .factor = 1.1 };
 	p->jail_swap = UINT64_MAX;
 	p->jail_pageout = true;
@@ -492,7 +492,7 @@ static const char *check_range(const struct key_def *k, const void *base)
 	} else if (strcmp(k->name, "jail_size") == 0) {
 		const struct size_spec *s = field;
 
-		if (!s->is_factor && s->bytes < 4 * MIB)
+		if (!s->is_floor && !s->is_factor && s->bytes < 4 * MIB)
 			return "below 4M: a jail that small cannot hold a process";
 		if (s->is_factor && s->factor < 0.1)
 			return "a factor below 0.1x: the process could not keep even its working set";
@@ -501,6 +501,8 @@ static const char *check_range(const struct key_def *k, const void *base)
 
 		if (s->is_factor && s->factor < 1.0)
 			return "a factor of jail_size below 1x (memory.max must not be below memory.high)";
+		if (s->is_floor)
+			return "floor is for jail_size: jail_max is a size, or a factor of jail_size";
 	} else if (strcmp(k->name, "pressure_some") == 0 || strcmp(k->name, "pressure_full") == 0) {
 		if (*(const double *)field <= 0.0)
 			return "must be above 0%";
@@ -667,7 +669,7 @@ static void validate(struct config *cfg, struct diag_list *diags)
 			diag_add(diags, p->file, p->window_line ? p->window_line : p->line,
 				 "policy '%s': window spans more than %d sampling intervals: lengthen the interval",
 				 p->name, LJ_HISTORY_MAX - 3);
-		if (!p->jail_size.is_factor && !p->jail_max.is_factor &&
+		if (!p->jail_size.is_floor && !p->jail_size.is_factor && !p->jail_max.is_factor &&
 		    p->jail_max.bytes < p->jail_size.bytes)
 			diag_add(diags, p->file, p->line,
 				 "policy '%s': jail_max is below jail_size", p->name);

@@ -155,11 +155,11 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		.comm = e->comm,
 		.policy = p->name,
 		.jail_parent = d->cfg.daemon.jail_parent,
-		.limits = jail_limits_for(p, e->last.rss),
+		.limits = jail_limits_for(p, e->last.rss, ev->floor),
 		.pageout = p->jail_pageout,
 		.descendants = p->jail_descendants,
 	};
-	char evs[512], high[24], max[24], swap[24], outcome[600], path[1400];
+	char evs[700], high[24], max[24], swap[24], outcome[600], path[1400], retry[64];
 	char f[WATCH_FIELDS_MAX][WATCH_FIELD_SIZE];
 	const char *fields[WATCH_FIELDS_MAX];
 	struct lj_error err = { 0 };
@@ -167,7 +167,15 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	size_t n;
 	int r;
 
+	/*
+	 * Pages do not move with a process: what it holds at the move stays
+	 * charged to its origin cgroup, and only new pages are charged to the
+	 * jail. The record says so, and `status` shows the record.
+	 */
 	evidence_format(ev, evs, sizeof(evs));
+	snprintf(evs + strlen(evs), sizeof(evs) - strlen(evs),
+		 "; %llu MiB resident at the move stays charged to its origin cgroup",
+		 (unsigned long long)(e->last.rss >> 20));
 	req.reason = evs;
 	/* the records stay where the jails of this run were found: a reload does not move them */
 	r = jail_enter(&d->cg, d->jails.state_dir, &req, &out, &err);
@@ -178,9 +186,14 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_RESULT=%s", strerror(-r));
 		fields[n] = f[n];
 		n++;
+		if (r == -ESRCH || r == -EPERM)
+			snprintf(retry, sizeof(retry), "not tried again");
+		else
+			snprintf(retry, sizeof(retry), "attempt %u, next in %.0f s while it leaks", w->attempt,
+				 (double)w->retry_in_ms / 1000.0);
 		lj_log_record(r == -ESRCH ? LOG_INFO : LOG_ERR, LJ_MSGID_JAILED, fields, n,
-			      "could not jail pid %d (%s) policy=%s: %s; evidence: %s", e->pid, e->comm,
-			      p->name, err.msg, evs);
+			      "could not jail pid %d (%s) policy=%s: %s (%s); evidence: %s", e->pid, e->comm,
+			      p->name, err.msg, retry, evs);
 		return r;
 	}
 	e->jailed = true;

@@ -1,16 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * What "grew like a leak" means, in three tests over the samples of the last
- * `window`:
- *  1. growth: the newest sample is at least `growth` above the one a window ago;
- *  2. steadiness: at least that fraction of the steps between them did not
- *     shrink (a step counts as shrinking when it loses more than 1 % of
- *     `growth`: page cache trimming a few pages off a leaker is noise);
- *  3. retention: the drops gave back less than half of what the rises gained.
- *     A garbage collector's sawtooth rises for many steps and drops in one, so
- *     its steps look steady; what it gives back shows it is no leak.
- * A cache that warms up and then plateaus stops matching once the window
- * holds only the plateau. A leak in steps (flat, jump, flat) never shrinks.
+ * What "grows like a leak" means. A leak is memory that keeps growing and is
+ * not given back, so the detector judges the floor of a process's footprint
+ * (resident + swap), not its level at one moment, and asks whether that floor
+ * rose through the whole window rather than in one burst inside it.
+ *
+ * The floor from time t on is the lower envelope L(t): the least footprint
+ * the process held from t to now. L never falls as t advances. The window,
+ * [now - window, now], is cut into quarters at q0 (its start), q1, q2, q3,
+ * and the floor's rise in each quarter is L(q1) - L(q0), ..., L(now) - L(q3).
+ * A process grows like a leak when
+ *  1. growth: its footprint now is at least `growth` above the window's floor
+ *     L(q0);
+ *  2. persistence: the floor rose by a real share (a sixth of the growth) in
+ *     at least `steadiness` of the quarters: 3 of 4 by default.
+ * What this tells apart:
+ *  - a steady, slow or stepped leak raises the floor in every quarter (steps
+ *    at most a third of the window apart);
+ *  - a leak under a working set that swings, or inside a collector's sawtooth,
+ *    raises its troughs, and the troughs are the floor;
+ *  - a warm-up, however fast, raises the floor in one or two quarters and
+ *    then not at all: one shorter than about a third of the window is never
+ *    a leak;
+ *  - a sawtooth with a flat floor, a batch job that frees what it took, a
+ *    working set that swings: their floor stays where it was;
+ *  - a process faulting its swapped-out pages back in, or being swapped out:
+ *    its footprint does not change;
+ *  - a short-lived process never has a window of history.
+ * A batch job whose single ramp lasts most of the window looks exactly like a
+ * leak while it ramps: choose a window longer than such ramps.
  */
 #include "detect.h"
 
@@ -18,10 +36,9 @@
 
 #include "util.h"
 
-static uint64_t value(const struct policy *p, const struct sample *s)
-{
-	return p->rss == RSS_ANON ? s->anon : s->rss;
-}
+#define QUARTERS 4
+#define SHARE 6            /* a quarter counts when the floor rose by growth / SHARE there */
+#define RISE_NOISE (64 * 1024)
 
 static const char *pressure_holds(const struct policy *p, const struct system_state *sys)
 {
@@ -50,13 +67,22 @@ static const char *pressure_holds(const struct policy *p, const struct system_st
 	return any ? NULL : "always";
 }
 
+/* How many quarters the floor must rise in: steadiness in whole quarters, at least 2. */
+static uint32_t quarters_needed(double steadiness)
+{
+	uint32_t q = (uint32_t)(steadiness * QUARTERS + 1e-9);
+
+	return MIN(MAX(q, 2u), QUARTERS);
+}
+
 enum verdict detect(const struct policy *p, const struct history *h, const struct system_state *sys,
 		    uint64_t slack_ms, struct evidence *ev)
 {
-	struct sample now;
-	uint64_t shrink_noise = p->growth / 100;
-	uint64_t rises = 0, drops = 0;
-	uint32_t base = UINT32_MAX, steady = 0;
+	bool anon = p->rss == RSS_ANON;
+	uint64_t env[QUARTERS + 1]; /* the floor L at q0..q3, and now */
+	uint64_t t0, tn, low, end, peak, bottom;
+	bool gives_back;
+	uint32_t base = UINT32_MAX, rising = 0, q, cut;
 
 	*ev = (struct evidence){ 0 };
 	if (sys) {
@@ -67,47 +93,93 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 	}
 	if (!h->len)
 		return VERDICT_SHORT;
-	now = history_at(h, h->len - 1);
-	ev->rss = value(p, &now);
+	tn = history_at(h, h->len - 1)->t_ms;
+	ev->footprint = hsample_footprint(history_at(h, h->len - 1), anon);
 
 	/* the newest sample at least a window (less the slack) older than now */
 	for (uint32_t i = h->len; i-- > 0;) {
-		if (history_at(h, i).t_ms + p->window_ms <= now.t_ms + slack_ms) {
+		if (history_at(h, i)->t_ms + p->window_ms <= tn + slack_ms) {
 			base = i;
 			break;
 		}
 	}
 	if (base == UINT32_MAX || base == h->len - 1)
 		return VERDICT_SHORT;
+	t0 = history_at(h, base)->t_ms;
 
-	for (uint32_t i = base; i + 1 < h->len; i++) {
-		struct sample sa = history_at(h, i), sb = history_at(h, i + 1);
-		uint64_t a = value(p, &sa), b = value(p, &sb);
+	/*
+	 * A process that gives back (its footprint fell by half the growth or
+	 * more: a sawtooth, a batch job, a working set that swings) is judged by
+	 * its troughs: from its last trough on, the rise is a ramp that may well
+	 * be given back again, so it does not count. The history reaches back
+	 * two windows, so a batch job's last cycle is seen while it ramps again;
+	 * a rise that began before the window did not stop for a whole window,
+	 * and counts.
+	 */
+	gives_back = false;
+	peak = bottom = hsample_footprint(history_at(h, 0), anon);
+	cut = 0;
+	for (uint32_t i = 1; i < h->len; i++) {
+		uint64_t f = hsample_footprint(history_at(h, i), anon);
 
-		if (b >= a) {
-			rises += b - a;
-			steady++;
-		} else {
-			drops += a - b;
-			if (a - b <= shrink_noise)
-				steady++;
+		if (gives_back && i == cut + 1 && f <= bottom + p->growth / 8) {
+			/* still going down, or resting near the bottom */
+			cut = i;
+			bottom = MIN(bottom, f);
+			peak = MAX(peak, f);
+		} else if (f > peak) {
+			peak = f;
+		} else if ((peak - f) * 2 >= p->growth) {
+			gives_back = true;
+			cut = i;
+			peak = bottom = f;
 		}
 	}
-	ev->steps = h->len - 1 - base;
-	{
-		struct sample sbase = history_at(h, base);
+	if (!gives_back || cut <= base)
+		cut = h->len - 1;
 
-		ev->span_ms = now.t_ms - sbase.t_ms;
-		ev->growth = (int64_t)ev->rss - (int64_t)value(p, &sbase);
+	/*
+	 * One pass from now back: `low` is the least footprint from the sample
+	 * at hand to now. A quarter that starts after a sample has its floor set
+	 * before that sample joins. Before the window the minimum goes on: the
+	 * floor of the whole history, what the process held before the leak.
+	 */
+	low = ev->footprint;
+	end = ev->footprint;
+	q = QUARTERS - 1;
+	for (uint32_t i = h->len; i-- > 0;) {
+		const struct hsample *x = history_at(h, i);
+
+		while (i >= base && q > 0 && t0 + (tn - t0) * q / QUARTERS > x->t_ms)
+			env[q--] = low;
+		low = MIN(low, hsample_footprint(x, anon));
+		if (i == cut)
+			end = low;
+		if (i == base)
+			env[0] = low;
 	}
+	/* after the last trough the floor is taken as the trough's */
+	env[QUARTERS] = end;
+	for (uint32_t j = 1; j < QUARTERS; j++)
+		env[j] = MIN(env[j], end);
+	ev->floor = low;
+	ev->steps = h->len - 1 - base;
+	ev->span_ms = tn - t0;
+	ev->growth = (int64_t)end - (int64_t)env[0];
 	ev->rate = ev->span_ms ? (double)ev->growth * 1000.0 / (double)ev->span_ms : 0.0;
-	ev->steadiness = (double)steady / (double)ev->steps;
-	ev->retained = rises ? (double)(rises - MIN(rises, drops)) / (double)rises : 0.0;
+	if (ev->growth > 0) {
+		for (uint32_t i = 0; i < QUARTERS; i++) {
+			uint64_t rise = env[i + 1] - env[i];
 
-	if (ev->growth < 0 || (uint64_t)ev->growth < p->growth || ev->steadiness < p->steadiness ||
-	    ev->retained < 0.5)
+			if (rise > RISE_NOISE && rise * SHARE >= (uint64_t)ev->growth)
+				rising++;
+		}
+	}
+	ev->steadiness = (double)rising / QUARTERS;
+
+	if (ev->growth < 0 || (uint64_t)ev->growth < p->growth || rising < quarters_needed(p->steadiness))
 		return VERDICT_NONE;
-	if (ev->rss < p->min_rss)
+	if (ev->footprint < p->min_rss)
 		return VERDICT_SMALL;
 	ev->pressure = sys ? pressure_holds(p, sys) : "always";
 	return ev->pressure ? VERDICT_LEAK : VERDICT_CALM;
@@ -132,14 +204,16 @@ const char *verdict_name(enum verdict v)
 
 void evidence_format(const struct evidence *ev, char *buf, size_t size)
 {
-	char rss[FMT_SIZE_MAX], growth[FMT_SIZE_MAX], rate[FMT_SIZE_MAX];
+	char fp[FMT_SIZE_MAX], rss[FMT_SIZE_MAX], swap[FMT_SIZE_MAX], growth[FMT_SIZE_MAX];
+	char rate[FMT_SIZE_MAX], floor[FMT_SIZE_MAX];
 
 	snprintf(buf, size,
-		 "rss %s grew %s in %.0f s (%s/s, steady %.0f %%); swap-out %.0f pages/s; psi some %.1f %% full %.1f %%; available %llu MiB",
-		 fmt_size(rss, sizeof(rss), ev->rss),
+		 "footprint %s (rss %s + swap %s) grew %s in %.0f s (%s/s, floor rose in %.0f/4 quarters); held %s before; swap-out %.0f pages/s; psi some %.1f %% full %.1f %%; available %llu MiB",
+		 fmt_size(fp, sizeof(fp), ev->footprint), fmt_size(rss, sizeof(rss), ev->rss),
+		 fmt_size(swap, sizeof(swap), ev->swap),
 		 fmt_size(growth, sizeof(growth), ev->growth > 0 ? (uint64_t)ev->growth : 0),
 		 (double)ev->span_ms / 1000.0,
 		 fmt_size(rate, sizeof(rate), ev->rate > 0 ? (uint64_t)ev->rate : 0),
-		 ev->steadiness * 100.0, ev->swapout_ps, ev->psi_some * 100.0, ev->psi_full * 100.0,
-		 (unsigned long long)(ev->mem_available / MIB));
+		 ev->steadiness * 4.0, fmt_size(floor, sizeof(floor), ev->floor), ev->swapout_ps,
+		 ev->psi_some * 100.0, ev->psi_full * 100.0, (unsigned long long)(ev->mem_available / MIB));
 }

@@ -22,6 +22,7 @@ struct system_state {
 	struct psi psi;
 	bool have_psi;
 	bool have_rates;      /* false on the first pass */
+	bool swap_moved;      /* pages went to or came from swap since the pass before */
 	double swapout_ps;    /* pages/s */
 	double swapin_ps;
 	double pgscan_ps;
@@ -37,12 +38,13 @@ enum verdict {
 };
 
 struct evidence {
-	uint64_t rss;          /* now, of the kind the policy watches (total or anon) */
-	int64_t growth;        /* bytes over the span */
+	uint64_t footprint;    /* now: resident (all, or anonymous) + swap, as the policy watches */
+	uint64_t rss, swap;    /* now, for the record (the caller fills them in from the last sample) */
+	int64_t growth;        /* footprint now over the window's floor */
 	uint64_t span_ms;
 	double rate;           /* bytes/s */
-	double steadiness;     /* fraction of steps that did not shrink */
-	double retained;       /* net growth / sum of rises: a sawtooth gives back what it gains */
+	double steadiness;     /* share of the window's quarters in which the floor rose */
+	uint64_t floor;        /* the lowest footprint in the history: what it held before the leak */
 	uint32_t steps;
 	/* the pressure figures at the time */
 	double swapout_ps;
@@ -60,7 +62,7 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 
 const char *verdict_name(enum verdict v);
 
-/* "rss 612 MiB grew 240 MiB in 30 s (8.0 MiB/s, steady 97 %); swap-out 1840 pages/s" */
+/* "footprint 612 MiB (rss 400 MiB + swap 212 MiB) grew 240 MiB in 30 s (8.0 MiB/s, floor rose in 4/4 quarters); before 372 MiB; swap-out ..." */
 void evidence_format(const struct evidence *ev, char *buf, size_t size);
 
 #endif

@@ -33,13 +33,15 @@ int history_push(struct history *h, const struct sample *s, uint64_t noise)
 {
 	bool grow = true;
 	int r = 0;
+	uint64_t total = sample_footprint(s, false), anon = sample_footprint(s, true);
 
 	if (!h->max)
 		return 0;
 	if (h->len >= HISTORY_MIN) {
-		struct sample oldest = history_at(h, 0);
+		const struct hsample *oldest = history_at(h, 0);
 
-		grow = differs(s->rss, oldest.rss, noise) || differs(s->anon, oldest.anon, noise);
+		grow = differs(total, hsample_footprint(oldest, false), noise) ||
+		       differs(anon, hsample_footprint(oldest, true), noise);
 		if (!grow && h->len == h->cap) {
 			/* flat since the oldest: the newest stands for the stretch's end */
 			h->head = (h->head + h->cap - 1) % h->cap;
@@ -62,8 +64,8 @@ int history_push(struct history *h, const struct sample *s, uint64_t noise)
 	}
 	h->s[h->head] = (struct hsample){
 		.t_ms = s->t_ms,
-		.rss_kib = (uint32_t)MIN(s->rss >> 10, UINT32_MAX),
-		.anon_kib = (uint32_t)MIN(s->anon >> 10, UINT32_MAX),
+		.total_kib = (uint32_t)MIN(total >> 10, UINT32_MAX),
+		.anon_kib = (uint32_t)MIN(anon >> 10, UINT32_MAX),
 	};
 	h->head = (h->head + 1) % h->cap;
 	if (h->len < h->cap)

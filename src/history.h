@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A process's recent samples, oldest overwritten first. What the detector
- * needs of a sample (time, RSS, anonymous RSS) is kept in 16 bytes.
+ * A process's recent footprints, oldest overwritten first. The footprint is
+ * what a process holds: resident memory plus swap. RSS alone goes down when
+ * the kernel swaps a leaker out and up when an innocent faults its pages back
+ * in; the footprint does neither. Two are kept, for the two kinds a policy
+ * may watch (all resident + swap, anonymous resident + swap), in 16 bytes.
  * A ring starts with HISTORY_MIN samples and grows (up to its maximum) only
  * while the process changes, that is while the new sample differs from the
  * oldest one kept by more than the noise. While it does not, the newest
@@ -16,18 +19,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One reading of a process, as the sampler takes it. */
 struct sample {
 	uint64_t t_ms;   /* monotonic */
 	uint64_t rss;    /* bytes, resident */
 	uint64_t anon;   /* bytes, resident anonymous (rss - file - shmem) */
 	uint64_t vsz;    /* bytes */
-	uint64_t swap;   /* bytes */
+	uint64_t swap;   /* bytes in swap (VmSwap) */
 	uint64_t minflt, majflt;
 };
 
+/* What a history keeps of a sample: time and the two footprints, in KiB (up to 4 TiB). */
 struct hsample {
 	uint64_t t_ms;
-	uint32_t rss_kib, anon_kib; /* up to 4 TiB */
+	uint32_t total_kib; /* rss + swap */
+	uint32_t anon_kib;  /* anon + swap */
 };
 
 struct history {
@@ -38,13 +44,21 @@ struct history {
 
 #define HISTORY_MIN 4
 
-/* The i-th sample, oldest first (0 <= i < len): time, rss and anon only. */
-static inline struct sample history_at(const struct history *h, uint32_t i)
+static inline uint64_t sample_footprint(const struct sample *s, bool anon)
 {
-	const struct hsample *x = &h->s[(h->head + h->cap - h->len + i) % h->cap];
+	return (anon ? s->anon : s->rss) + s->swap;
+}
 
-	return (struct sample){ .t_ms = x->t_ms, .rss = (uint64_t)x->rss_kib << 10,
-				.anon = (uint64_t)x->anon_kib << 10 };
+/* The i-th sample, oldest first (0 <= i < len). */
+static inline const struct hsample *history_at(const struct history *h, uint32_t i)
+{
+	return &h->s[(h->head + h->cap - h->len + i) % h->cap];
+}
+
+/* Its footprint in bytes: anonymous + swap, or all resident + swap. */
+static inline uint64_t hsample_footprint(const struct hsample *x, bool anon)
+{
+	return (uint64_t)(anon ? x->anon_kib : x->total_kib) << 10;
 }
 
 /* Add a sample; `noise`: bytes of change that do not count. Returns 0 or -ENOMEM. */

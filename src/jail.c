@@ -18,13 +18,22 @@
 
 #include "proc.h"
 
-struct cg_limits jail_limits_for(const struct policy *p, uint64_t rss)
+struct cg_limits jail_limits_for(const struct policy *p, uint64_t rss, uint64_t floor)
 {
 	const uint64_t page = 4096;
 	struct cg_limits l;
 
+	/*
+	 * By default a jail gives back what the leak took: it holds the process
+	 * at what it held before, and what it leaked goes to swap. The RSS at
+	 * jail time would let a leaker caught late keep the host's memory.
+	 */
+	if (p->jail_size.is_floor)
+		l.high = floor + MAX(floor / 4, JAIL_MARGIN_MIN);
+	else
+		l.high = size_spec_resolve(&p->jail_size, rss);
 	/* never below 4 MiB: a smaller jail cannot hold a process at all */
-	l.high = MAX(size_spec_resolve(&p->jail_size, rss), 4 * MIB);
+	l.high = MAX(l.high, 4 * MIB);
 	l.high = (l.high + page - 1) / page * page;
 	if (p->jail_max.is_factor) {
 		/*

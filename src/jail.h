@@ -90,8 +90,14 @@ int jail_state_parse(const char *text, struct jail_state *j);
  */
 int jail_pageout(pid_t pid, int pidfd, uint64_t *paged_out, double *seconds);
 
-/* The limits a policy gives a jail for a process holding `rss` bytes now. */
-struct cg_limits jail_limits_for(const struct policy *p, uint64_t rss);
+/*
+ * The limits a policy gives a jail for a process holding `rss` bytes now,
+ * whose footprint before its leak was `floor` (jail_size = floor, the
+ * default: that floor plus a quarter, at least JAIL_MARGIN_MIN more).
+ */
+struct cg_limits jail_limits_for(const struct policy *p, uint64_t rss, uint64_t floor);
+
+#define JAIL_MARGIN_MIN (16ULL << 20)
 
 /* "640M", or "max" */
 void jail_fmt_limit(char *buf, size_t size, uint64_t v);

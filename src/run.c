@@ -77,7 +77,7 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 			 const struct evidence *ev)
 {
 	struct run *rn = w->userdata;
-	struct cg_limits l = jail_limits_for(p, e->last.rss);
+	struct cg_limits l = jail_limits_for(p, e->last.rss, ev->floor);
 	struct lj_error err = { 0 };
 	char evs[512], high[24], max[24], path[700];
 	struct timespec t0, t1;

@@ -17,9 +17,10 @@
  */
 #define YOUNG_PASSES 3
 
+/* two windows: the detector looks back past the window for what a process gave back (detect.c) */
 static uint32_t hist_cap_for(const struct config *cfg)
 {
-	uint64_t cap = config_max_window_ms(cfg) / cfg->daemon.interval_ms + 3;
+	uint64_t cap = 2 * config_max_window_ms(cfg) / cfg->daemon.interval_ms + 3;
 
 	return (uint32_t)MIN(cap, LJ_HISTORY_MAX);
 }
@@ -232,6 +233,9 @@ static void sample_system(struct scanner *s, uint64_t now)
 		s->sys.pgscan_ps = (double)(s->sys.vm.pgscan - prev.vm.pgscan) / dt;
 		s->sys.pgsteal_ps = (double)(s->sys.vm.pgsteal - prev.vm.pgsteal) / dt;
 	}
+	/* a process's swap changes only when pages move (or swapped pages are freed) */
+	s->sys.swap_moved = !prev.t_ms || s->sys.vm.pswpin != prev.vm.pswpin ||
+			    s->sys.vm.pswpout != prev.vm.pswpout || s->sys.mem.swap_free != prev.mem.swap_free;
 }
 
 #define CALM_AFTER 3   /* samples without growth before a process counts as calm */
@@ -299,6 +303,22 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 	return true;
 }
 
+/*
+ * VmSwap from /proc/PID/status: what a footprint adds to the RSS. The file
+ * costs a few times statm, so it is read only for watched processes, and
+ * only when swap moved (see scan_one).
+ */
+static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
+{
+	char path[300], buf[4096];
+	uint64_t kb;
+
+	snprintf(path, sizeof(path), "%s/status", name);
+	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &kb))
+		return old;
+	return kb << 10;
+}
+
 /* A known process: statm alone (RSS, anonymous RSS, VSZ). */
 static bool sample_statm(struct scanner *s, struct proc_entry *e, const char *name, struct sample *smp)
 {
@@ -331,8 +351,9 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 	if (e && e->cgu)
 		e->cgu->seen = s->gen; /* kept while a process that points to it lives */
 	if (e && e->identity && !e->young && s->gen < e->refresh_at) {
+		/* while swap moves, a watched process's footprint may too: a leak swapped out as it grows */
 		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
-		    s->gen - e->sampled < CALM_EVERY) {
+		    s->gen - e->sampled < CALM_EVERY && !(e->policies && s->sys.swap_moved)) {
 			e->seen = s->gen;
 			s->n_calm++;
 			return;
@@ -359,13 +380,15 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 			if (sample_statm(s, e, name, &a))
 				smp.anon = a.anon;
 		}
+		if (s->sys.mem.swap_total && (s->sys.swap_moved || !e->hist.len))
+			smp.swap = read_swap(s, name, smp.swap);
 		if (e->hist.max != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
 			return;
 		/* the ring grows only while the process changes: see history.h */
 		history_push(&e->hist, &smp, CALM_NOISE);
 		s->n_watched++;
 	}
-	if (e->last.t_ms && smp.rss <= e->last.rss + CALM_NOISE)
+	if (e->last.t_ms && smp.rss + smp.swap <= e->last.rss + e->last.swap + CALM_NOISE)
 		e->calm = e->calm < 255 ? (uint8_t)(e->calm + 1) : 255;
 	else
 		e->calm = 0;

@@ -105,9 +105,14 @@ bool parse_size_spec(const char *s, struct size_spec *out)
 	const char *p;
 	double v;
 
+	if (strcmp(s, "floor") == 0) {
+		*out = (struct size_spec){ .is_floor = true };
+		return true;
+	}
 	if (parse_number(s, &v, &p) && (*p == 'x' || *p == 'X') && only_space(p + 1)) {
 		if (v <= 0.0 || v > 1000.0)
 			return false;
+		out->is_floor = false;
 		out->is_factor = true;
 		out->factor = v;
 		out->bytes = 0;
@@ -115,6 +120,7 @@ bool parse_size_spec(const char *s, struct size_spec *out)
 	}
 	if (!parse_size(s, &out->bytes))
 		return false;
+	out->is_floor = false;
 	out->is_factor = false;
 	out->factor = 0.0;
 	return true;

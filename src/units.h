@@ -6,6 +6,7 @@
  *
  *   size      "4096", "64K", "512M", "1.5G", "2T" (binary units; "MiB" too)
  *   factor    "1.2x": a multiple of something known later (the RSS at jail time)
+ *   size spec a size, a factor, or "floor" (jail sizes)
  *   duration  "500ms", "2s", "5m", "1h"; a bare number is seconds
  *   rate      "200", "200/s": events per second
  *   fraction  "0.8", "80%"
@@ -17,8 +18,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A jail size: either absolute bytes or a factor of the RSS at jail time. */
+/*
+ * A jail size: absolute bytes, a factor of the RSS at jail time, or "floor":
+ * what the process held before its leak, plus a margin (is_floor).
+ */
 struct size_spec {
+	bool is_floor;
 	bool is_factor;
 	uint64_t bytes;
 	double factor;

@@ -21,13 +21,16 @@ size_t watch_fields(const struct proc_entry *e, const struct policy *p, const st
 {
 	size_t n = 0;
 
-	if (max < 12)
+	if (max < 15)
 		return 0;
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_PID=%d", e->pid);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_COMM=%s", e->comm);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_POLICY=%s", p->name);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_ACTION=%s", action);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FOOTPRINT=%" PRIu64, ev->footprint);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_RSS=%" PRIu64, ev->rss);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_SWAP=%" PRIu64, ev->swap);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FLOOR=%" PRIu64, ev->floor);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_GROWTH=%" PRId64, ev->growth);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_SPAN_MS=%" PRIu64, ev->span_ms);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_RATE=%.0f", ev->rate);
@@ -48,10 +51,18 @@ static void report(struct watch *w, const struct policy *p, struct proc_entry *e
 	const char *what;
 	size_t n;
 
-	w->leaks++;
+	if (!e->attempts)
+		w->leaks++;
 	if (act) {
-		/* the jail records its own action, evidence and outcome */
-		w->jail(w, p, e, ev);
+		uint64_t interval = w->sc->cfg->daemon.interval_ms;
+		int r;
+
+		/* the jail records its own action, evidence and outcome, and the next attempt */
+		w->attempt = ++e->attempts;
+		w->retry_in_ms = MIN(interval << MIN(e->attempts - 1, 16), MAX(WATCH_RETRY_MAX_MS, interval));
+		r = w->jail(w, p, e, ev);
+		/* gone, or never to be jailed (-EPERM): not tried again */
+		e->retry_at = r < 0 && r != -ESRCH && r != -EPERM ? w->sc->sys.t_ms + w->retry_in_ms : 0;
 		return;
 	}
 	if (protect)
@@ -86,7 +97,10 @@ void watch_evaluate(struct watch *w)
 			if (!(e->policies & bit))
 				continue;
 			v = detect(p, &e->hist, &w->sc->sys, slack, &ev);
-			if (v == VERDICT_LEAK && !(e->reported & bit)) {
+			ev.rss = e->last.rss;
+			ev.swap = e->last.swap;
+			if (v == VERDICT_LEAK && (!(e->reported & bit) ||
+						  (e->retry_at && w->sc->sys.t_ms >= e->retry_at))) {
 				report(w, p, e, &ev);
 				e->reported |= bit;
 			} else if (v == VERDICT_CALM && !(e->noted & bit)) {
@@ -101,6 +115,8 @@ void watch_evaluate(struct watch *w)
 				/* it stopped: a new episode will be reported again */
 				e->reported &= ~bit;
 				e->noted &= ~bit;
+				e->retry_at = 0;
+				e->attempts = 0;
 			}
 		}
 	}

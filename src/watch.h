@@ -22,11 +22,21 @@ struct watch {
 	watch_jail_fn jail;       /* NULL: report what would be jailed, touch nothing */
 	void *userdata;           /* for jail() */
 	unsigned int leaks;       /* verdicts reported since start */
+	/* for jail(): which attempt this is, and when the next follows if it fails (0: none) */
+	unsigned int attempt;
+	uint64_t retry_in_ms;
 };
+
+/*
+ * A failed jail is tried again while the leak lasts: after one interval, then
+ * twice as long each time, up to WATCH_RETRY_MAX_MS; a process that has
+ * exited is not.
+ */
+#define WATCH_RETRY_MAX_MS (5 * 60 * 1000)
 
 void watch_evaluate(struct watch *w);
 
-#define WATCH_FIELDS_MAX 16
+#define WATCH_FIELDS_MAX 24
 #define WATCH_FIELD_SIZE 192
 
 /* The journal fields of a record about process e: LEAKJAIL_PID=..., the evidence. Returns the count. */

@@ -100,10 +100,11 @@ static void check_policy(const struct config *cfg, const struct policy *p)
 	FUZZ_ASSERT(p->window_ms >= 1000 && p->window_ms >= 2 * cfg->daemon.interval_ms);
 	FUZZ_ASSERT(p->growth > 0);
 	FUZZ_ASSERT(p->steadiness >= 0.0 && p->steadiness <= 1.0);
-	FUZZ_ASSERT(p->jail_size.is_factor ? p->jail_size.factor >= 0.1 : p->jail_size.bytes >= 4 * MIB);
+	FUZZ_ASSERT(p->jail_size.is_floor ||
+			    (p->jail_size.is_factor ? p->jail_size.factor >= 0.1 : p->jail_size.bytes >= 4 * MIB));
 	FUZZ_ASSERT(!p->jail_max.is_factor || p->jail_max.factor >= 1.0);
 	for (size_t i = 0; i < ARRAY_SIZE(rss); i++) {
-		struct cg_limits l = jail_limits_for(p, rss[i]);
+		struct cg_limits l = jail_limits_for(p, rss[i], rss[ARRAY_SIZE(rss) - 1 - i]);
 		char high[24], max[24];
 
 		FUZZ_ASSERT(l.high >= 4 * MIB && l.high % 4096 == 0);
