@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "detect.h"
 
 int cmd_check(int argc, char **argv)
 {
@@ -60,10 +61,10 @@ int cmd_check(int argc, char **argv)
 		for (size_t i = 0; i < cfg.n_policies; i++) {
 			const struct policy *p = &cfg.policies[i];
 
-			printf("%s:%d: policy %s: %s when growth >= %llu MiB in %llu s\n", p->file, p->line,
-			       p->name, p->action == ACTION_JAIL ? "jail" : "log",
-			       (unsigned long long)(p->growth >> 20),
-			       (unsigned long long)(p->window_ms / 1000));
+			printf("%s:%d: policy %s: %s when growth >= %llu MiB in %llu s, the floor rising in %u of %u quarters\n",
+			       p->file, p->line, p->name, p->action == ACTION_JAIL ? "jail" : "log",
+			       (unsigned long long)(p->growth >> 20), (unsigned long long)(p->window_ms / 1000),
+			       detect_quarters_needed(p), DETECT_QUARTERS);
 		}
 	}
 	config_free(&cfg);

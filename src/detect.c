@@ -36,7 +36,7 @@
 
 #include "util.h"
 
-#define QUARTERS 4
+#define QUARTERS DETECT_QUARTERS
 #define SHARE 6            /* a quarter counts when the floor rose by growth / SHARE there */
 #define RISE_NOISE (64 * 1024)
 
@@ -67,12 +67,11 @@ static const char *pressure_holds(const struct policy *p, const struct system_st
 	return any ? NULL : "always";
 }
 
-/* How many quarters the floor must rise in: steadiness in whole quarters, at least 2. */
-static uint32_t quarters_needed(double steadiness)
+unsigned int detect_quarters_needed(const struct policy *p)
 {
-	uint32_t q = (uint32_t)(steadiness * QUARTERS + 1e-9);
+	unsigned int q = (unsigned int)(p->steadiness * DETECT_QUARTERS + 1e-9);
 
-	return MIN(MAX(q, 2u), QUARTERS);
+	return MIN(MAX(q, 2u), DETECT_QUARTERS);
 }
 
 enum verdict detect(const struct policy *p, const struct history *h, const struct system_state *sys,
@@ -177,7 +176,7 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 	}
 	ev->steadiness = (double)rising / QUARTERS;
 
-	if (ev->growth < 0 || (uint64_t)ev->growth < p->growth || rising < quarters_needed(p->steadiness))
+	if (ev->growth < 0 || (uint64_t)ev->growth < p->growth || rising < detect_quarters_needed(p))
 		return VERDICT_NONE;
 	if (ev->footprint < p->min_rss)
 		return VERDICT_SMALL;

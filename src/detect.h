@@ -62,6 +62,10 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 
 const char *verdict_name(enum verdict v);
 
+/* In how many of the window's DETECT_QUARTERS quarters the floor must rise: steadiness, in whole quarters, at least 2. */
+#define DETECT_QUARTERS 4
+unsigned int detect_quarters_needed(const struct policy *p);
+
 /* "footprint 612 MiB (rss 400 MiB + swap 212 MiB) grew 240 MiB in 30 s (8.0 MiB/s, floor rose in 4/4 quarters); before 372 MiB; swap-out ..." */
 void evidence_format(const struct evidence *ev, char *buf, size_t size);
 
