@@ -306,7 +306,7 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 /*
  * VmSwap from /proc/PID/status: what a footprint adds to the RSS. The file
  * costs a few times statm, so it is read only for watched processes, and
- * only when swap moved (see scan_one).
+ * only when swap moved and their RSS changed (see scan_one).
  */
 static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
 {
@@ -351,9 +351,8 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 	if (e && e->cgu)
 		e->cgu->seen = s->gen; /* kept while a process that points to it lives */
 	if (e && e->identity && !e->young && s->gen < e->refresh_at) {
-		/* while swap moves, a watched process's footprint may too: a leak swapped out as it grows */
 		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
-		    s->gen - e->sampled < CALM_EVERY && !(e->policies && s->sys.swap_moved)) {
+		    s->gen - e->sampled < CALM_EVERY) {
 			e->seen = s->gen;
 			s->n_calm++;
 			return;
@@ -380,7 +379,14 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 			if (sample_statm(s, e, name, &a))
 				smp.anon = a.anon;
 		}
-		if (s->sys.mem.swap_total && (s->sys.swap_moved || !e->hist.len))
+		/*
+		 * Pages that go to swap leave the RSS, pages that come back join
+		 * it: a process whose resident pages did not change at all did not
+		 * swap (a leak pinned at its cgroup's limit still changes by a few).
+		 */
+		if (!s->sys.mem.swap_total && !s->swap_always)
+			smp.swap = 0;
+		else if (!e->hist.len || s->swap_always || (s->sys.swap_moved && smp.rss != e->last.rss))
 			smp.swap = read_swap(s, name, smp.swap);
 		if (e->hist.max != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
 			return;

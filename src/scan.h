@@ -38,6 +38,7 @@ struct scanner {
 	struct system_state sys;
 	struct cgusage_table cgroups;
 	bool use_cgroups;
+	bool swap_always;         /* read swap every pass, as while swap moves (benchmarks) */
 	/* figures of the last pass, for STATUS= and benchmarks */
 	unsigned int n_seen, n_watched, n_calm;
 };

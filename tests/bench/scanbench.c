@@ -3,9 +3,10 @@
  * scanbench: CPU time of leakjail's sampling pass (sampler + detector, as
  * the daemon runs them) against the floor (floor.h), taken in one run,
  * interleaved pass by pass so that the machine's noise hits both alike.
- *   scanbench PASSES CONFIG POLICIES_DIR [cgroups]
+ *   scanbench PASSES CONFIG POLICIES_DIR [cgroups] [swap]
  * With "cgroups", the sampler uses the memory controller (what the daemon
- * does); without, it reads every process every pass.
+ * does); without, it reads every process every pass. With "swap", it reads
+ * the swap of every watched process every pass, as it does while swap moves.
  * Prints: floor_us leakjail_us ratio processes watched
  */
 #include <stdio.h>
@@ -49,8 +50,12 @@ int main(int argc, char **argv)
 	}
 	if (scanner_init(&sc, &cfg) < 0)
 		return 1;
-	if (argc > 4 && strcmp(argv[4], "cgroups") == 0 && cg_backend_init(&cg, NULL) == 0)
-		scanner_use_cgroups(&sc, &cg);
+	for (int i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "cgroups") == 0 && cg_backend_init(&cg, NULL) == 0)
+			scanner_use_cgroups(&sc, &cg);
+		else if (strcmp(argv[i], "swap") == 0)
+			sc.swap_always = true;
+	}
 	w.sc = &sc;
 	w.dry_run = true;
 	/* warm up: identities are read once; steady state is what counts */
