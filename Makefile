@@ -11,7 +11,7 @@ DESTDIR ?=
 
 O ?= build
 CC ?= cc
-PKGS := libcgroup libsystemd inih
+PKGS := libcgroup libsystemd inih libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -47,6 +47,23 @@ $(O)/libleakjail.a: $(LIB_OBJ)
 
 $(O)/leakjail: $(O)/leakjail.o $(O)/libleakjail.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The task iterator (src/bpf/): clang's BPF target with CO-RE against the BTF
+# of the kernel that builds it (vmlinux.h, generated here, never shipped); the
+# object is embedded in a skeleton header that sample-bpf.c includes.
+BPFTOOL ?= bpftool
+BPF_CLANG ?= clang
+$(O)/bpf/vmlinux.h: | $(O)/bpf
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c >$@.tmp && mv $@.tmp $@
+$(O)/bpf/taskiter.bpf.o: src/bpf/taskiter.bpf.c src/bpf/taskiter.h $(O)/bpf/vmlinux.h
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(O)/bpf -Isrc/bpf -c -o $@ $<
+$(O)/bpf/taskiter.skel.h: $(O)/bpf/taskiter.bpf.o
+	$(BPFTOOL) gen skeleton $< name taskiter >$@.tmp && mv $@.tmp $@
+# generated: its warnings are not ours (-isystem)
+$(O)/sample-bpf.o: ALL_CFLAGS += -isystem $(O)/bpf
+$(O)/sample-bpf.o: $(O)/bpf/taskiter.skel.h
+$(O)/bpf:
+	mkdir -p $@
 
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libleakjail.a | $(O)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)

@@ -141,6 +141,7 @@ enum value_type {
 	V_ACTION,
 	V_RSS,
 	V_LOG,
+	V_SAMPLER,
 	V_CGROUP_PATH,
 	V_NAME_PATH,
 	V_ABS_PATH,
@@ -166,6 +167,7 @@ static const struct key_def keys[] = {
 	D("dry_run", V_BOOL, dry_run, "yes or no"),
 	D("kernel_watch", V_BOOL, kernel_watch, "yes or no"),
 	D("log", V_LOG, log, "both, stderr or journal"),
+	D("sampler", V_SAMPLER, sampler, "auto, bpf or proc"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
 	D("exempt_cgroup", V_GLOBS, exempt_cgroup, "cgroup path globs"),
 
@@ -445,6 +447,16 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			*(enum log_target *)field = LOG_TARGET_STDERR;
 		else if (strcmp(v, "journal") == 0)
 			*(enum log_target *)field = LOG_TARGET_JOURNAL;
+		else
+			return false;
+		return true;
+	case V_SAMPLER:
+		if (strcmp(v, "auto") == 0)
+			*(enum sampler_kind *)field = SAMPLER_AUTO;
+		else if (strcmp(v, "bpf") == 0)
+			*(enum sampler_kind *)field = SAMPLER_BPF;
+		else if (strcmp(v, "proc") == 0)
+			*(enum sampler_kind *)field = SAMPLER_PROC;
 		else
 			return false;
 		return true;

@@ -41,6 +41,8 @@ bool glob_list_match(const struct glob_list *g, const char *s);
 enum lj_action { ACTION_LOG, ACTION_JAIL };
 enum rss_kind { RSS_TOTAL, RSS_ANON };
 enum log_target { LOG_TARGET_BOTH, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
+/* where the sampler finds processes (sample.h): auto is bpf where it loads, else proc */
+enum sampler_kind { SAMPLER_AUTO, SAMPLER_BPF, SAMPLER_PROC };
 
 struct policy {
 	char *name;
@@ -82,6 +84,7 @@ struct daemon_config {
 	bool dry_run;
 	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */
 	enum log_target log;
+	enum sampler_kind sampler;
 	struct glob_list exempt_comm, exempt_cgroup;
 };
 

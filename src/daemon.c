@@ -353,11 +353,18 @@ int cmd_daemon(int argc, char **argv)
 	apply_log_target(&d);
 	d.watch.dry_run = d.dry_run_flag || d.cfg.daemon.dry_run;
 	r = scanner_init(&d.sc, &d.cfg);
-	if (r < 0) {
+	if (r < 0 && d.sc.src_why[0]) {
+		lj_log(LOG_ERR, "sampler = bpf, but %s: not starting", d.sc.src_why);
+		config_free(&d.cfg);
+		return 1;
+	} else if (r < 0) {
 		lj_log(LOG_ERR, "cannot open /proc: %s", strerror(-r));
 		config_free(&d.cfg);
 		return 1;
 	}
+	if (d.sc.src_why[0])
+		lj_log(LOG_NOTICE, "sampling through /proc: the bpf task iterator is not used: %s",
+		       d.sc.src_why);
 	d.watch.sc = &d.sc;
 	d.watch.userdata = &d;
 	d.watch.jail = jail_process;
@@ -376,8 +383,9 @@ int cmd_daemon(int argc, char **argv)
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
 	} else {
 		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
-			      "started: %zu policies, interval %llu ms, scope %s, %s%s", d.cfg.n_policies,
-			      (unsigned long long)d.cfg.daemon.interval_ms, d.cfg.daemon.scope,
+			      "started: %zu policies, interval %llu ms, scope %s, sampler %s, %s%s",
+			      d.cfg.n_policies, (unsigned long long)d.cfg.daemon.interval_ms,
+			      d.cfg.daemon.scope, d.sc.src->name,
 			      d.have_cg ? cg_version_name(&d.cg) : "no cgroups",
 			      d.watch.dry_run ? ", dry run: nothing is touched" : "");
 		sd_notify(0, "READY=1");

@@ -27,23 +27,20 @@ static uint32_t hist_cap_for(const struct config *cfg)
 
 int scanner_init(struct scanner *s, const struct config *cfg)
 {
-	int dfd;
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->procfd < 0)
 		return -errno;
-	dfd = fcntl(s->procfd, F_DUPFD_CLOEXEC, 3);
-	if (dfd < 0 || !(s->dir = fdopendir(dfd))) {
-		int r = -errno;
-
-		if (dfd >= 0)
-			close(dfd);
+	r = sample_source_choose(cfg->daemon.sampler, s->procfd, &s->src, &s->src_state, s->src_why,
+				 sizeof(s->src_why));
+	if (r < 0) {
 		close(s->procfd);
 		return r;
 	}
 	if (track_init(&s->procs) < 0) {
-		closedir(s->dir);
+		s->src->close(s->src_state);
 		close(s->procfd);
 		return -ENOMEM;
 	}
@@ -65,11 +62,12 @@ void scanner_free(struct scanner *s)
 	track_free(&s->procs);
 	if (s->use_cgroups)
 		cgusage_free(&s->cgroups);
-	if (s->dir)
-		closedir(s->dir);
+	if (s->src)
+		s->src->close(s->src_state);
 	if (s->procfd >= 0)
 		close(s->procfd);
-	s->dir = NULL;
+	s->src = NULL;
+	s->src_state = NULL;
 	s->procfd = -1;
 }
 
@@ -339,8 +337,54 @@ static bool sample_statm(struct scanner *s, struct proc_entry *e, const char *na
 	return true;
 }
 
-static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t now)
+/*
+ * A process whose figures came from the source (bpf): a new start time is a
+ * reused pid, a new comm an exec, a new cgroup id a move; files are read only
+ * for those (and the periodic check of the cgroup path).
+ */
+static bool sample_full(struct scanner *s, struct proc_entry **ep, const struct sample_task *t,
+			struct sample *smp)
 {
+	struct proc_entry *e = *ep;
+
+	if (!e) {
+		e = track_add(&s->procs, t->pid, t->starttime);
+		if (!e)
+			return false;
+		*ep = e;
+	} else if (e->starttime != t->starttime) {
+		track_reset(e, t->starttime);
+	} else if (strcmp(e->comm, t->comm) != 0) {
+		e->identity = false;
+		history_clear(&e->hist);
+		e->have_prev = false;
+		e->calm = 0;
+	}
+	e->seen = s->gen;
+	memcpy(e->comm, t->comm, sizeof(e->comm));
+	if (!e->identity) {
+		cleanup_close int dirfd = open_verified(s, t->name, t->starttime);
+
+		if (dirfd < 0)
+			return false;
+		load_identity(s, e, dirfd);
+		e->young = 0; /* an exec shows in the next pass's comm: no stat to re-read */
+		e->cgroup_id = t->cgroup_id;
+	} else if (e->cgroup_id != t->cgroup_id || s->gen >= e->refresh_at) {
+		read_cgroup_at(e, s->procfd, t->name);
+		e->cgroup_id = t->cgroup_id;
+		e->refresh_at = s->gen + IDENTITY_REFRESH * (e->calm >= CALM_AFTER ? 4 : 1);
+	}
+	*smp = t->smp;
+	smp->minflt = e->last.minflt; /* faults are in stat only: they stay as last read */
+	smp->majflt = e->last.majflt;
+	return true;
+}
+
+static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t now)
+{
+	const char *name = t->name;
+	pid_t pid = t->pid;
 	struct proc_entry *e = track_find(&s->procs, pid);
 	struct sample smp;
 
@@ -350,7 +394,10 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 	}
 	if (e && e->cgu)
 		e->cgu->seen = s->gen; /* kept while a process that points to it lives */
-	if (e && e->identity && !e->young && s->gen < e->refresh_at) {
+	if (t->full) {
+		if (!sample_full(s, &e, t, &smp))
+			return;
+	} else if (e && e->identity && !e->young && s->gen < e->refresh_at) {
 		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
 		    s->gen - e->sampled < CALM_EVERY) {
 			e->seen = s->gen;
@@ -368,11 +415,12 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 		e->young--;
 	}
 	smp.t_ms = now;
-	smp.swap = e->last.swap;
+	if (!t->full)
+		smp.swap = e->last.swap;
 	if (e->cfg_gen != s->cfg_gen)
 		compute_policies(s, e);
 	if (e->policies) {
-		if (e->needs_anon && smp.anon == smp.rss) {
+		if (e->needs_anon && !t->full && smp.anon == smp.rss) {
 			/* a first sample, from stat: anonymous RSS is in statm */
 			struct sample a;
 
@@ -384,7 +432,9 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 		 * it: a process whose resident pages did not change at all did not
 		 * swap (a leak pinned at its cgroup's limit still changes by a few).
 		 */
-		if (!s->sys.mem.swap_total && !s->swap_always)
+		if (t->full)
+			; /* the source read it */
+		else if (!s->sys.mem.swap_total && !s->swap_always)
 			smp.swap = 0;
 		else if (!e->hist.len || s->swap_always || (s->sys.swap_moved && smp.rss != e->last.rss))
 			smp.swap = read_swap(s, name, smp.swap);
@@ -406,8 +456,11 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 
 int scanner_use_cgroups(struct scanner *s, const struct cgroup_backend *cg)
 {
-	int r = cgusage_init(&s->cgroups, cg);
+	int r;
 
+	if (s->src->figures)
+		return 0; /* every process is sampled every pass anyway */
+	r = cgusage_init(&s->cgroups, cg);
 	if (r < 0)
 		return r;
 	s->use_cgroups = true;
@@ -421,32 +474,22 @@ int scanner_use_cgroups(struct scanner *s, const struct cgroup_backend *cg)
 int scanner_pass(struct scanner *s)
 {
 	uint64_t now = now_ms();
-	struct dirent *d;
+	struct sample_task t;
+	int r;
 
 	s->gen++;
 	s->n_seen = s->n_watched = s->n_calm = 0;
 	sample_system(s, now);
 	if (s->use_cgroups)
 		cgusage_refresh(&s->cgroups);
-	rewinddir(s->dir);
-	for (;;) {
-		char *end;
-		long pid;
-
-		errno = 0; /* readdir() tells its end from an error only through errno */
-		d = readdir(s->dir);
-		if (!d)
-			break;
-		if (!isdigit((unsigned char)d->d_name[0]))
-			continue;
-		pid = strtol(d->d_name, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		scan_one(s, d->d_name, (pid_t)pid, now);
+	r = s->src->begin(s->src_state);
+	while (r == 0 && (r = s->src->next(s->src_state, &t)) > 0) {
+		scan_one(s, &t, now);
 		s->n_seen++;
+		r = 0;
 	}
-	if (errno)
-		return -errno;
+	if (r < 0)
+		return r;
 	track_sweep(&s->procs, s->gen);
 	if (s->use_cgroups)
 		cgusage_sweep(&s->cgroups, s->gen);

@@ -3,6 +3,9 @@
  * The sampler: one pass over /proc per interval.
  * - A new process costs /proc/PID/stat (its identity: start time, comm,
  *   flags) and, once per (pid, start time), exe, cmdline, cgroup and status.
+ * - With the bpf source (sample.h), every process's figures come in one read:
+ *   files are read only for a new process's identity and when its cgroup id
+ *   changes (and every 32 passes, as below).
  * - A known process costs one read of /proc/PID/statm (RSS, anonymous RSS,
  *   VSZ); kernel threads cost nothing after the first pass. Every 32 passes
  *   stat and cgroup are read again: a reused pid, an exec, a move show there.
@@ -21,11 +24,14 @@
 #include "cgusage.h"
 #include "config.h"
 #include "detect.h"
+#include "sample.h"
 #include "track.h"
 
 struct scanner {
 	int procfd;
-	DIR *dir;        /* on a dup of procfd, rewound each pass */
+	const struct sample_source *src; /* where processes are found (sample.h) */
+	void *src_state;
+	char src_why[160];        /* why the bpf source is not used, when it was asked for */
 	struct track_table procs;
 	uint32_t gen;
 	const struct config *cfg;
@@ -43,6 +49,7 @@ struct scanner {
 	unsigned int n_seen, n_watched, n_calm;
 };
 
+/* The source is chosen from cfg->daemon.sampler; -errno with the reason in s->src_why. */
 int scanner_init(struct scanner *s, const struct config *cfg);
 /* Point the scanner at a new configuration (after a reload): policy masks are recomputed. */
 void scanner_set_config(struct scanner *s, const struct config *cfg);

@@ -222,6 +222,8 @@ int cmd_status(int argc, char **argv)
 		}
 		free(jails);
 	}
+	/* sample as the daemon does; bpf where this command may load it */
+	cfg.daemon.sampler = dcfg.daemon.sampler == SAMPLER_PROC ? SAMPLER_PROC : SAMPLER_AUTO;
 	config_free(&dcfg);
 
 	cfg.daemon.interval_ms = interval_ms;
@@ -255,7 +257,7 @@ int cmd_status(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		g[i].swap = read_swap(sc.procfd, g[i].e->pid);
 	if (json) {
-		printf("{");
+		printf("{\"sampler\":\"%s\",", sc.src->name);
 		if (views)
 			print_jails_json(views, n_jails, &cg);
 		print_json(g, n, interval_ms);
@@ -263,6 +265,8 @@ int cmd_status(int argc, char **argv)
 	} else {
 		if (views)
 			print_jails_text(views, n_jails, &cg);
+		printf("sampler: %s%s%s%s\n", sc.src->name, sc.src_why[0] ? " (bpf: " : "", sc.src_why,
+		       sc.src_why[0] ? ")" : "");
 		print_text(g, n, interval_ms);
 	}
 	scanner_free(&sc);

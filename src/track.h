@@ -32,6 +32,7 @@ struct proc_entry {
 	uint32_t refresh_at;     /* the pass at which to re-read the cgroup */
 	unsigned int uid;
 	char *exe, *cmdline, *cgroup;
+	uint64_t cgroup_id;      /* as the bpf source last saw it: a change means a move */
 
 	struct cgusage *cgu;     /* its memory cgroup's usage, when the sampler watches cgroups */
 	uint32_t sampled;        /* the pass of the last sample */

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A task iterator that writes, for every process (thread-group leader) but
+ * kernel threads, what /proc/PID/stat, statm and status would tell the
+ * sampler: start time, comm, resident file/anonymous/shmem pages, swap
+ * entries, address space size, and its memory cgroup. One read() of the
+ * iterator's fd walks them all in the kernel: no open/read/close per process.
+ *
+ * CO-RE: field offsets are relocated against the running kernel's BTF, so one
+ * build runs on kernels whose mm_struct differs:
+ *   6.2 and later:  struct percpu_counter rss_stat[NR_MM_COUNTERS]
+ *   before 6.2:     struct mm_rss_stat { atomic_long_t count[NR_MM_COUNTERS]; } rss_stat
+ * Since 6.2 a counter is a percpu_counter: its shared count lags the per-CPU
+ * parts by less than the batch (max(32, 2 x CPUs) pages) per CPU. /proc
+ * (task_statm, task_mem) sums the parts since 6.16; this reads the shared
+ * count, as get_mm_counter() (OOM badness) does: summing needs each CPU's
+ * per-CPU offset, which a BPF program finds only through kallsyms data
+ * symbols (typed ksyms), and kernels built without CONFIG_KALLSYMS_ALL have
+ * none. The lag is bounded and does not grow: a leak still shows.
+ */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "taskiter.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* the kernel's anonymous enum in include/linux/mm_types_task.h, stable since 4.x */
+#define MM_FILEPAGES 0
+#define MM_ANONPAGES 1
+#define MM_SWAPENTS 2
+#define MM_SHMEMPAGES 3
+
+#define PF_KTHREAD 0x00200000
+
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+/* percpu_counter_read(&mm->rss_stat[i]); i must be a constant: CO-RE relocates it */
+#define RSS_NEW(mm, i) BPF_CORE_READ(mm, rss_stat[i].count)
+#define RSS_OLD(mm, i) BPF_CORE_READ((struct mm_struct___pre62 *)(mm), rss_stat.count[i].counter)
+
+static __always_inline __u64 positive(__s64 v)
+{
+	return v > 0 ? (__u64)v : 0;
+}
+
+SEC("iter/task")
+int lj_taskiter(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct seq_file *seq = ctx->meta->seq;
+	struct lj_task_rec r = {};
+	struct mm_struct *mm;
+	struct cgroup *cg;
+	int memcg;
+
+	if (!task || task->pid != task->tgid || (task->flags & PF_KTHREAD))
+		return 0;
+	r.pid = (__u32)task->tgid;
+	r.start_ns = task->start_boottime;
+	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+
+	/* v1: the memory hierarchy's cgroup; v2 (hierarchy 0): the one /proc/PID/cgroup names */
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+		memcg = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+		cg = BPF_CORE_READ(task, cgroups, subsys[memcg], cgroup);
+		if (cg && BPF_CORE_READ(cg, root, hierarchy_id) != 0) {
+			r.cgroup_id = BPF_CORE_READ(cg, kn, id);
+			r.flags |= LJ_TASK_V1_CGROUP;
+		}
+	}
+	if (!(r.flags & LJ_TASK_V1_CGROUP))
+		r.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+
+	mm = task->mm;
+	if (!mm) {
+		r.flags |= LJ_TASK_NO_MM;
+	} else if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
+		r.file_pages = positive(RSS_OLD(mm, MM_FILEPAGES));
+		r.anon_pages = positive(RSS_OLD(mm, MM_ANONPAGES));
+		r.shmem_pages = positive(RSS_OLD(mm, MM_SHMEMPAGES));
+		r.swap_pages = positive(RSS_OLD(mm, MM_SWAPENTS));
+		r.vm_pages = BPF_CORE_READ(mm, total_vm);
+	} else {
+		r.file_pages = positive(RSS_NEW(mm, MM_FILEPAGES));
+		r.anon_pages = positive(RSS_NEW(mm, MM_ANONPAGES));
+		r.shmem_pages = positive(RSS_NEW(mm, MM_SHMEMPAGES));
+		r.swap_pages = positive(RSS_NEW(mm, MM_SWAPENTS));
+		r.vm_pages = BPF_CORE_READ(mm, total_vm);
+	}
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}
