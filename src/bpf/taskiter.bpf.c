@@ -60,11 +60,28 @@ int lj_taskiter(struct bpf_iter__task *ctx)
 	struct lj_task_rec r = {};
 	struct mm_struct *mm;
 	struct cgroup *cg;
+	struct task_struct *me;
+	struct pid *tp;
+	struct upid up;
+	unsigned int level;
 	int memcg;
 
 	if (!task || task->pid != task->tgid || (task->flags & PF_KTHREAD))
 		return 0;
-	r.pid = (__u32)task->tgid;
+	/*
+	 * The pid as the reader numbers it: the iterator walks the reader's pid
+	 * namespace, but tgid is the pid in the initial one. A leader's
+	 * thread_pid is its process's struct pid; numbers[level] is its number
+	 * in the namespace at that depth (the reader's, which holds it).
+	 */
+	me = bpf_get_current_task_btf();
+	level = BPF_CORE_READ(me, thread_pid, level);
+	tp = task->thread_pid;
+	if (!tp || level > BPF_CORE_READ(tp, level) || level > 31)
+		return 0;
+	if (bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level & 31]))
+		return 0;
+	r.pid = (__u32)up.nr;
 	r.start_ns = task->start_boottime;
 	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
 
