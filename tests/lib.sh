@@ -102,7 +102,12 @@ wait_for() {
 # write_conf FILE TEXT: a configuration file as leakjail accepts it (root, 0644).
 write_conf() {
 	mkdir -p "$(dirname "$1")"
-	printf '%s\n' "$2" >"$1"
+	# LJ_SAMPLER (tests/run.sh): the sampler every [daemon] section asks for
+	if [ -n "${LJ_SAMPLER:-}" ] && [[ $2 == "[daemon]"* ]]; then
+		printf '[daemon]\nsampler = %s%s\n' "$LJ_SAMPLER" "${2#"[daemon]"}" >"$1"
+	else
+		printf '%s\n' "$2" >"$1"
+	fi
 	chmod 0644 "$1"
 }
 

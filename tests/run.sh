@@ -5,6 +5,9 @@
 # Unit tests are TAP programs; integration tests are scripts that exit 0
 # (pass), 77 (skip, with the reason on stderr) or anything else (fail).
 # Under CI=true a skip counts as a failure: CI must run everything.
+# LJ_SAMPLER=bpf|proc: the sampler the daemons of the suites use (default:
+# auto, which is bpf where it loads); the suites in LJ_PROC_TOO run once more
+# with the other one.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -43,9 +46,21 @@ if [ "$what" != integration ]; then
 fi
 
 if [ "$what" != unit ]; then
+	LJ_PROC_TOO=${LJ_PROC_TOO-daemon_dryrun hardening_pid_reuse}
+	other=proc
+	[ "${LJ_SAMPLER:-}" = proc ] && other=bpf
+	runs=()
 	for t in tests/integration/*.sh; do
-		[ -f "$t" ] || continue
+		runs+=("$t|${LJ_SAMPLER:-}")
+		case " $LJ_PROC_TOO " in *" $(basename "$t" .sh) "*) runs+=("$t|$other") ;; esac
+	done
+	for run in "${runs[@]}"; do
+		t=${run%|*}
+		sampler=${run##*|}
 		name=$(basename "$t" .sh)
+		label=$name
+		[ "$sampler" != "${LJ_SAMPLER:-}" ] && label="$name[sampler=$sampler]"
+		[ -f "$t" ] || continue
 		# LJ_NOT_HERE: tests that do not apply where this runs (say, in the v2 VM)
 		case " ${LJ_NOT_HERE:-} " in *" $name "*) echo "n/a:  integration/$name (${LJ_NOT_HERE_WHY:-does not apply here})"; continue ;; esac
 		# v2_*: what only cgroup v2 has
@@ -55,11 +70,11 @@ if [ "$what" != unit ]; then
 		fi
 		log=$(mktemp /tmp/leakjail-test-log.XXXXXX)
 		start=$(date +%s)
-		timeout --kill-after=10 600 bash "$t" >"$log" 2>&1
+		LJ_SAMPLER=$sampler timeout --kill-after=10 600 bash "$t" >"$log" 2>&1
 		rc=$?
 		if [ $rc -ne 0 ]; then sed 's/^/    /' "$log"; else grep '^#' "$log" | sed 's/^/    /'; fi
 		rm -f "$log"
-		record "integration/$(basename "$t" .sh) ($(($(date +%s) - start)) s)" $rc
+		record "integration/$label ($(($(date +%s) - start)) s)" $rc
 	done
 fi
 
