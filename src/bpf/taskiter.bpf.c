@@ -43,9 +43,14 @@ struct mm_struct___pre62 {
 	struct mm_rss_stat___pre62 rss_stat;
 } __attribute__((preserve_access_index));
 
-/* percpu_counter_read(&mm->rss_stat[i]); i must be a constant: CO-RE relocates it */
-#define RSS_NEW(mm, i) BPF_CORE_READ(mm, rss_stat[i].count)
-#define RSS_OLD(mm, i) BPF_CORE_READ((struct mm_struct___pre62 *)(mm), rss_stat.count[i].counter)
+/*
+ * Fields are read with plain loads through the task's BTF-typed pointers
+ * (the verifier makes each a load that cannot fault), not with
+ * bpf_probe_read_kernel(): a helper call per field cost more than the walk.
+ * percpu_counter_read(&mm->rss_stat[i]); i must be a constant: CO-RE relocates it.
+ */
+#define RSS_NEW(mm, i) ((mm)->rss_stat[i].count)
+#define RSS_OLD(mm, i) (((struct mm_struct___pre62 *)(mm))->rss_stat.count[i].counter)
 
 static __always_inline __u64 positive(__s64 v)
 {
@@ -60,9 +65,7 @@ int lj_taskiter(struct bpf_iter__task *ctx)
 	struct lj_task_rec r = {};
 	struct mm_struct *mm;
 	struct cgroup *cg;
-	struct task_struct *me;
 	struct pid *tp;
-	struct upid up;
 	unsigned int level;
 	int memcg;
 
@@ -74,28 +77,34 @@ int lj_taskiter(struct bpf_iter__task *ctx)
 	 * thread_pid is its process's struct pid; numbers[level] is its number
 	 * in the namespace at that depth (the reader's, which holds it).
 	 */
-	me = bpf_get_current_task_btf();
-	level = BPF_CORE_READ(me, thread_pid, level);
+	level = bpf_get_current_task_btf()->thread_pid->level;
 	tp = task->thread_pid;
-	if (!tp || level > BPF_CORE_READ(tp, level) || level > 31)
+	if (!tp || level > tp->level)
 		return 0;
-	if (bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level & 31]))
-		return 0;
-	r.pid = (__u32)up.nr;
+	if (level == 0) {
+		r.pid = (__u32)tp->numbers[0].nr;
+	} else {
+		struct upid up;
+
+		/* a variable index: only a probe read may take it */
+		if (level > 31 || bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level & 31]))
+			return 0;
+		r.pid = (__u32)up.nr;
+	}
 	r.start_ns = task->start_boottime;
-	bpf_probe_read_kernel_str(r.comm, sizeof(r.comm), task->comm);
+	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
 
 	/* v1: the memory hierarchy's cgroup; v2 (hierarchy 0): the one /proc/PID/cgroup names */
 	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
 		memcg = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-		cg = BPF_CORE_READ(task, cgroups, subsys[memcg], cgroup);
-		if (cg && BPF_CORE_READ(cg, root, hierarchy_id) != 0) {
-			r.cgroup_id = BPF_CORE_READ(cg, kn, id);
+		cg = task->cgroups->subsys[memcg]->cgroup;
+		if (cg && cg->root->hierarchy_id != 0) {
+			r.cgroup_id = cg->kn->id;
 			r.flags |= LJ_TASK_V1_CGROUP;
 		}
 	}
 	if (!(r.flags & LJ_TASK_V1_CGROUP))
-		r.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+		r.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
 
 	mm = task->mm;
 	if (!mm) {
@@ -105,13 +114,13 @@ int lj_taskiter(struct bpf_iter__task *ctx)
 		r.anon_pages = positive(RSS_OLD(mm, MM_ANONPAGES));
 		r.shmem_pages = positive(RSS_OLD(mm, MM_SHMEMPAGES));
 		r.swap_pages = positive(RSS_OLD(mm, MM_SWAPENTS));
-		r.vm_pages = BPF_CORE_READ(mm, total_vm);
+		r.vm_pages = mm->total_vm;
 	} else {
 		r.file_pages = positive(RSS_NEW(mm, MM_FILEPAGES));
 		r.anon_pages = positive(RSS_NEW(mm, MM_ANONPAGES));
 		r.shmem_pages = positive(RSS_NEW(mm, MM_SHMEMPAGES));
 		r.swap_pages = positive(RSS_NEW(mm, MM_SWAPENTS));
-		r.vm_pages = BPF_CORE_READ(mm, total_vm);
+		r.vm_pages = mm->total_vm;
 	}
 	bpf_seq_write(seq, &r, sizeof(r));
 	return 0;

@@ -3,10 +3,12 @@
  * scanbench: CPU time of leakjail's sampling pass (sampler + detector, as
  * the daemon runs them) against the floor (floor.h), taken in one run,
  * interleaved pass by pass so that the machine's noise hits both alike.
- *   scanbench PASSES CONFIG POLICIES_DIR [cgroups] [swap]
+ *   scanbench PASSES CONFIG POLICIES_DIR [cgroups] [swap] [bpf|proc]
  * With "cgroups", the sampler uses the memory controller (what the daemon
  * does); without, it reads every process every pass. With "swap", it reads
  * the swap of every watched process every pass, as it does while swap moves.
+ * "bpf" or "proc" chooses the sampler's source (default: the configuration's);
+ * the bpf source hands over every figure, swap included, every pass.
  * Prints: floor_us leakjail_us ratio processes watched
  */
 #include <stdio.h>
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
 	int passes;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: scanbench PASSES CONFIG POLICIES_DIR [cgroups]\n");
+		fprintf(stderr, "usage: scanbench PASSES CONFIG POLICIES_DIR [cgroups] [swap] [bpf|proc]\n");
 		return 2;
 	}
 	passes = atoi(argv[1]);
@@ -48,8 +50,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\n", d.msgs[i]);
 		return 1;
 	}
-	if (scanner_init(&sc, &cfg) < 0)
+	for (int i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "bpf") == 0)
+			cfg.daemon.sampler = SAMPLER_BPF;
+		else if (strcmp(argv[i], "proc") == 0)
+			cfg.daemon.sampler = SAMPLER_PROC;
+	}
+	if (scanner_init(&sc, &cfg) < 0) {
+		fprintf(stderr, "scanbench: the sampler does not start%s%s\n", sc.src_why[0] ? ": " : "",
+			sc.src_why);
 		return 1;
+	}
 	for (int i = 4; i < argc; i++) {
 		if (strcmp(argv[i], "cgroups") == 0 && cg_backend_init(&cg, NULL) == 0)
 			scanner_use_cgroups(&sc, &cg);
