@@ -55,13 +55,13 @@ BPFTOOL ?= bpftool
 BPF_CLANG ?= clang
 $(O)/bpf/vmlinux.h: | $(O)/bpf
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c >$@.tmp && mv $@.tmp $@
-$(O)/bpf/taskiter.bpf.o: src/bpf/taskiter.bpf.c src/bpf/taskiter.h $(O)/bpf/vmlinux.h
+$(O)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/taskrec.bpf.h src/bpf/taskiter.h $(O)/bpf/vmlinux.h
 	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(O)/bpf -Isrc/bpf -c -o $@ $<
-$(O)/bpf/taskiter.skel.h: $(O)/bpf/taskiter.bpf.o
-	$(BPFTOOL) gen skeleton $< name taskiter >$@.tmp && mv $@.tmp $@
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* >$@.tmp && mv $@.tmp $@
 # generated: its warnings are not ours (-isystem)
 $(O)/sample-bpf.o: ALL_CFLAGS += -isystem $(O)/bpf
-$(O)/sample-bpf.o: $(O)/bpf/taskiter.skel.h
+$(O)/sample-bpf.o: $(O)/bpf/taskiter.skel.h $(O)/bpf/taskwalk.skel.h
 $(O)/bpf:
 	mkdir -p $@
 

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The BPF source: a task iterator (bpf/taskiter.bpf.c) walks the kernel's
- * task list and writes one record per process; a pass is one iterator fd,
- * read to its end in chunks of whole records. Loading needs BTF
- * (/sys/kernel/btf/vmlinux, for CO-RE), iterator support (5.8+) and the
- * privilege to load tracing programs (CAP_BPF + CAP_PERFMON, or root) in a
- * sandbox that lets bpf() through.
+ * The BPF source: one record per process, from one of two programs:
+ * - walk (bpf/taskwalk.bpf.c, kernels 6.7+): a program run once a pass
+ *   fills an array that is mapped here; nothing is copied.
+ * - iter (bpf/taskiter.bpf.c, 5.11+): a task iterator; a pass is one
+ *   iterator fd, read to its end in chunks of whole records.
+ * Loading needs BTF (/sys/kernel/btf/vmlinux, for CO-RE) and the privilege
+ * to load tracing programs (CAP_BPF + CAP_PERFMON, or root) in a sandbox
+ * that lets bpf() through.
  */
 #include "sample.h"
 
@@ -16,16 +18,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/types.h>
 
 #include "bpf/taskiter.h"
 #include "taskiter.skel.h"
+#include "taskwalk.skel.h"
+#include "util.h"
 
 #define CHUNK_RECORDS 512 /* 40 KiB: a read() returns at most what the kernel buffered */
 
+#define WALK_MIN_RECORDS 4096
+
 struct bpf_source {
+	/* walk: the array of records, mapped */
+	struct taskwalk *walk;
+	const struct lj_task_rec *recs;
+	size_t map_size;
+	uint32_t cap, n, next;
+	/* iter */
 	struct taskiter *skel;
 	struct bpf_link *link;
 	int fd;                /* this pass's iterator, or -1 */
@@ -45,6 +58,78 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+static void walk_unload(struct bpf_source *bs)
+{
+	if (bs->recs)
+		munmap((void *)bs->recs, bs->map_size);
+	bs->recs = NULL;
+	taskwalk__destroy(bs->walk);
+	bs->walk = NULL;
+}
+
+/* The walking program with room for `cap` processes. */
+static int walk_load(struct bpf_source *bs, uint32_t cap)
+{
+	void *p;
+	int r;
+
+	walk_unload(bs);
+	bs->walk = taskwalk__open();
+	if (!bs->walk)
+		return -errno;
+	r = bpf_map__set_max_entries(bs->walk->maps.lj_recs, cap);
+	if (r == 0)
+		r = taskwalk__load(bs->walk);
+	if (r < 0) {
+		walk_unload(bs);
+		return r;
+	}
+	bs->map_size = (size_t)cap * sizeof(struct lj_task_rec);
+	p = mmap(NULL, bs->map_size, PROT_READ, MAP_SHARED, bpf_map__fd(bs->walk->maps.lj_recs), 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		walk_unload(bs);
+		return r;
+	}
+	bs->recs = p;
+	bs->cap = cap;
+	return 0;
+}
+
+/* Run the walk; a full array is made twice as big as it needed, once. */
+static int walk_run(struct bpf_source *bs)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts);
+		int r = bpf_prog_test_run_opts(bpf_program__fd(bs->walk->progs.lj_taskwalk), &opts);
+
+		if (r < 0)
+			return r;
+		bs->n = bs->walk->bss->n_procs;
+		bs->next = 0;
+		if (bs->n <= bs->cap)
+			return 0;
+		r = walk_load(bs, bs->n * 2);
+		if (r < 0)
+			return r;
+	}
+	return -EAGAIN;
+}
+
+/* Room for twice the tasks there are now (/proc/loadavg: "0.20 0.18 0.12 1/80 11206"). */
+static uint32_t walk_first_cap(void)
+{
+	unsigned long running, total = 0;
+	FILE *f = fopen("/proc/loadavg", "re");
+
+	if (f) {
+		if (fscanf(f, "%*s %*s %*s %lu/%lu", &running, &total) != 2)
+			total = 0;
+		fclose(f);
+	}
+	return (uint32_t)MAX(WALK_MIN_RECORDS, MIN(total * 2, 1UL << 22));
+}
+
 static void bpf_close_source(void *state)
 {
 	struct bpf_source *bs = state;
@@ -55,6 +140,7 @@ static void bpf_close_source(void *state)
 		close(bs->fd);
 	bpf_link__destroy(bs->link);
 	taskiter__destroy(bs->skel);
+	walk_unload(bs);
 	free(bs);
 }
 
@@ -74,6 +160,12 @@ static int bpf_open_source(void **state, int procfd)
 	bs->page_size = sysconf(_SC_PAGESIZE);
 	bs->ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
 	libbpf_set_print(libbpf_quiet);
+	/* walk where the kernel has the open-coded task iterator (6.7+), else iter */
+	if (walk_load(bs, walk_first_cap()) == 0 && walk_run(bs) == 0) {
+		*state = bs;
+		return 0;
+	}
+	walk_unload(bs);
 	bs->skel = taskiter__open();
 	if (!bs->skel) {
 		r = -errno;
@@ -100,6 +192,8 @@ static int bpf_begin(void *state)
 {
 	struct bpf_source *bs = state;
 
+	if (bs->walk)
+		return walk_run(bs);
 	if (bs->fd >= 0)
 		close(bs->fd);
 	bs->len = bs->pos = 0;
@@ -138,16 +232,22 @@ static int bpf_next(void *state, struct sample_task *t)
 	uint64_t page = (uint64_t)bs->page_size;
 	int r;
 
-	if (bs->fd < 0)
-		return 0;
-	r = fill(bs);
-	if (r <= 0) {
-		close(bs->fd);
-		bs->fd = -1;
-		return r;
+	if (bs->walk) {
+		if (bs->next >= bs->n)
+			return 0;
+		memcpy(&rec, &bs->recs[bs->next++], sizeof(rec));
+	} else {
+		if (bs->fd < 0)
+			return 0;
+		r = fill(bs);
+		if (r <= 0) {
+			close(bs->fd);
+			bs->fd = -1;
+			return r;
+		}
+		memcpy(&rec, bs->buf + bs->pos, sizeof(rec));
+		bs->pos += sizeof(rec);
 	}
-	memcpy(&rec, bs->buf + bs->pos, sizeof(rec));
-	bs->pos += sizeof(rec);
 	t->pid = (pid_t)rec.pid;
 	snprintf(t->name, sizeof(t->name), "%u", rec.pid);
 	t->full = true;
