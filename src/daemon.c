@@ -385,7 +385,7 @@ int cmd_daemon(int argc, char **argv)
 		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
 			      "started: %zu policies, interval %llu ms, scope %s, sampler %s, %s%s",
 			      d.cfg.n_policies, (unsigned long long)d.cfg.daemon.interval_ms,
-			      d.cfg.daemon.scope, d.sc.src->name,
+			      d.cfg.daemon.scope, d.sc.src->describe(d.sc.src_state),
 			      d.have_cg ? cg_version_name(&d.cg) : "no cgroups",
 			      d.watch.dry_run ? ", dry run: nothing is touched" : "");
 		sd_notify(0, "READY=1");

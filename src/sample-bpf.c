@@ -32,6 +32,8 @@
 
 #define WALK_MIN_RECORDS 4096
 
+bool sample_bpf_iter_only;
+
 struct bpf_source {
 	/* walk: the array of records, mapped */
 	struct taskwalk *walk;
@@ -161,7 +163,7 @@ static int bpf_open_source(void **state, int procfd)
 	bs->ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
 	libbpf_set_print(libbpf_quiet);
 	/* walk where the kernel has the open-coded task iterator (6.7+), else iter */
-	if (walk_load(bs, walk_first_cap()) == 0 && walk_run(bs) == 0) {
+	if (!sample_bpf_iter_only && walk_load(bs, walk_first_cap()) == 0 && walk_run(bs) == 0) {
 		*state = bs;
 		return 0;
 	}
@@ -265,6 +267,13 @@ static int bpf_next(void *state, struct sample_task *t)
 	return 1;
 }
 
+static const char *bpf_describe(void *state)
+{
+	const struct bpf_source *bs = state;
+
+	return bs->walk ? "bpf (task walk)" : "bpf (task iterator)";
+}
+
 const struct sample_source sample_source_bpf = {
 	.name = "bpf",
 	.figures = true,
@@ -272,6 +281,7 @@ const struct sample_source sample_source_bpf = {
 	.begin = bpf_begin,
 	.next = bpf_next,
 	.close = bpf_close_source,
+	.describe = bpf_describe,
 };
 
 static void explain(int r, char *why, size_t size)

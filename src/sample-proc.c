@@ -82,10 +82,17 @@ static void proc_close(void *state)
 	free(ps);
 }
 
+static const char *proc_describe(void *state)
+{
+	(void)state;
+	return "proc";
+}
+
 const struct sample_source sample_source_proc = {
 	.name = "proc",
 	.open = proc_open,
 	.begin = proc_begin,
 	.next = proc_next,
 	.close = proc_close,
+	.describe = proc_describe,
 };

@@ -39,10 +39,15 @@ struct sample_source {
 	int (*begin)(void *state); /* a new pass */
 	int (*next)(void *state, struct sample_task *t);
 	void (*close)(void *state);
+	/* how it samples, for the start-up record and `status`: "bpf (task walk)" */
+	const char *(*describe)(void *state);
 };
 
 extern const struct sample_source sample_source_proc;
 extern const struct sample_source sample_source_bpf;
+
+/* Tests and benchmarks: load the task iterator even where the task walk loads. */
+extern bool sample_bpf_iter_only;
 
 /*
  * The source a configuration asks for. SAMPLER_AUTO takes bpf where it loads

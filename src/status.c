@@ -265,8 +265,8 @@ int cmd_status(int argc, char **argv)
 	} else {
 		if (views)
 			print_jails_text(views, n_jails, &cg);
-		printf("sampler: %s%s%s%s\n", sc.src->name, sc.src_why[0] ? " (bpf: " : "", sc.src_why,
-		       sc.src_why[0] ? ")" : "");
+		printf("sampler: %s%s%s%s\n", sc.src->describe(sc.src_state),
+		       sc.src_why[0] ? " (bpf: " : "", sc.src_why, sc.src_why[0] ? ")" : "");
 		print_text(g, n, interval_ms);
 	}
 	scanner_free(&sc);

@@ -27,8 +27,8 @@ action = jail"
 daemon=$!
 T_PIDS+=("$daemon")
 wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
-note "$(grep -o 'sampler [a-z]*' "$log")"
-[ -z "${LJ_SAMPLER:-}" ] || grep -q "started:.* sampler $LJ_SAMPLER," "$log" || fail "not the sampler asked for: $(cat "$log")"
+note "$(grep -o 'sampler [^,]*' "$log")"
+[ -z "${LJ_SAMPLER:-}" ] || grep -q "started:.* sampler $LJ_SAMPLER[ ,]" "$log" || fail "not the sampler asked for: $(cat "$log")"
 
 spawn "$cg" "$MEMHOG" sawtooth 150 8
 saw=$SPAWNED

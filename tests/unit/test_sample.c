@@ -293,6 +293,27 @@ static void test_every_process(void)
 	CHECK(n > 0 && missing <= 5 + n / 50 && differ <= 5 + n / 50);
 }
 
+/* The same with the task iterator, which kernels before 6.7 get instead of the task walk. */
+static void reopen_as_iterator(void)
+{
+	char why[160];
+
+	bpf->close(bpf_state);
+	sample_bpf_iter_only = true;
+	CHECK(sample_source_choose(SAMPLER_BPF, -1, &bpf, &bpf_state, why, sizeof(why)) == 0);
+	CHECK(strcmp(bpf->describe(bpf_state), "bpf (task iterator)") == 0);
+}
+
+static void test_same_figures_iterator(void)
+{
+	test_same_figures();
+}
+
+static void test_every_process_iterator(void)
+{
+	test_every_process();
+}
+
 /* The sampler itself, once with each source: the same processes, the same figures. */
 static void test_scanner_sources(void)
 {
@@ -355,6 +376,10 @@ int main(int argc, char **argv)
 	RUN_TEST(test_known_amounts);
 	RUN_TEST(test_every_process);
 	RUN_TEST(test_scanner_sources);
+	printf("# first: %s\n", bpf->describe(bpf_state));
+	reopen_as_iterator();
+	RUN_TEST(test_same_figures_iterator);
+	RUN_TEST(test_every_process_iterator);
 	printf("1..%d\n", tap_run);
 
 	for (size_t i = 0; i < n_own; i++) {
