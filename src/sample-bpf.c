@@ -60,6 +60,16 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/*
+ * CO-RE against the kernel's BTF alone: without it libbpf also walks the
+ * modules' BTF objects, which takes CAP_SYS_ADMIN (BPF_BTF_GET_NEXT_ID); the
+ * programs need nothing from modules.
+ */
+static const struct bpf_object_open_opts open_opts = {
+	.sz = sizeof(struct bpf_object_open_opts),
+	.btf_custom_path = "/sys/kernel/btf/vmlinux",
+};
+
 static void walk_unload(struct bpf_source *bs)
 {
 	if (bs->recs)
@@ -76,7 +86,7 @@ static int walk_load(struct bpf_source *bs, uint32_t cap)
 	int r;
 
 	walk_unload(bs);
-	bs->walk = taskwalk__open();
+	bs->walk = taskwalk__open_opts(&open_opts);
 	if (!bs->walk)
 		return -errno;
 	r = bpf_map__set_max_entries(bs->walk->maps.lj_recs, cap);
@@ -168,7 +178,7 @@ static int bpf_open_source(void **state, int procfd)
 		return 0;
 	}
 	walk_unload(bs);
-	bs->skel = taskiter__open();
+	bs->skel = taskiter__open_opts(&open_opts);
 	if (!bs->skel) {
 		r = -errno;
 		goto fail;
