@@ -309,12 +309,12 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
 {
 	char path[300], buf[4096];
-	uint64_t kb;
+	uint64_t bytes;
 
 	snprintf(path, sizeof(path), "%s/status", name);
-	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &kb))
+	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &bytes))
 		return old;
-	return kb << 10;
+	return bytes; /* proc_status_kb() gives bytes */
 }
 
 /* A known process: statm alone (RSS, anonymous RSS, VSZ). */

@@ -116,7 +116,7 @@ static bool near(uint64_t a, uint64_t b)
 struct proc_view {
 	struct proc_stat st;
 	struct proc_statm sm;
-	uint64_t swap_kb;
+	uint64_t swap;          /* bytes (proc_status_kb) */
 	char cgroup[4096];
 };
 
@@ -132,7 +132,7 @@ static bool read_proc(pid_t pid, struct proc_view *v)
 	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_statm(buf, &v->sm))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &v->swap_kb))
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &v->swap))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	return read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0 &&
@@ -187,13 +187,13 @@ static void test_same_figures(void)
 		       (unsigned long long)(v.sm.resident * (uint64_t)page) >> 10,
 		       (unsigned long long)t->smp.anon >> 10,
 		       (unsigned long long)((v.sm.resident - v.sm.shared) * (uint64_t)page) >> 10,
-		       (unsigned long long)t->smp.swap >> 10, (unsigned long long)v.swap_kb);
+		       (unsigned long long)t->smp.swap >> 10, (unsigned long long)v.swap >> 10);
 		CHECK_EQ_U(t->starttime, v.st.starttime);
 		CHECK(strcmp(t->comm, v.st.comm) == 0);
 		CHECK_NEAR("rss", t->smp.rss, v.sm.resident * (uint64_t)page);
 		CHECK_NEAR("anon", t->smp.anon, (v.sm.resident - v.sm.shared) * (uint64_t)page);
 		CHECK_NEAR("vsz", t->smp.vsz, v.sm.size * (uint64_t)page);
-		CHECK_NEAR("swap", t->smp.swap, v.swap_kb << 10);
+		CHECK_NEAR("swap", t->smp.swap, v.swap);
 		/* the cgroup id is the inode number of the cgroup's directory */
 		if (have_cg) {
 			snprintf(path, sizeof(path), "%s%s", cg.mount, v.cgroup);
@@ -314,12 +314,23 @@ static void test_every_process_iterator(void)
 	test_every_process();
 }
 
-/* The sampler itself, once with each source: the same processes, the same figures. */
+/*
+ * The sampler itself, once with each source, with a policy that watches
+ * every process (so that the /proc sampler reads swap too): the same
+ * processes, the same figures.
+ */
 static void test_scanner_sources(void)
 {
-	struct config cfg = { .daemon = { .interval_ms = 1000, .scope = (char *)"/" } };
+	struct config cfg;
+	struct diag_list d = { 0 };
 	struct scanner sb, sp;
 
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK(config_parse_policies_string("all.conf", "[policy all]\ngrowth = 100M\nwindow = 10s\n", &cfg,
+					   &d) == 0);
+	diag_free(&d);
+	cfg.daemon.interval_ms = 1000;
+	cfg.daemon.scope = strdup("/");
 	cfg.daemon.sampler = SAMPLER_BPF;
 	CHECK(scanner_init(&sb, &cfg) == 0);
 	cfg.daemon.sampler = SAMPLER_PROC;
@@ -336,12 +347,16 @@ static void test_scanner_sources(void)
 		CHECK_EQ_U(b->starttime, p->starttime);
 		CHECK(strcmp(b->comm, p->comm) == 0);
 		CHECK(b->cgroup && p->cgroup && strcmp(b->cgroup, p->cgroup) == 0);
+		CHECK(b->policies == 1 && p->policies == 1);
 		/* a first pass reads stat on /proc: its RSS is statm's, without the anonymous split */
 		CHECK_NEAR("rss", b->last.rss, p->last.rss);
 		CHECK_NEAR("vsz", b->last.vsz, p->last.vsz);
+		CHECK_NEAR("swap", b->last.swap, p->last.swap);
+		CHECK_NEAR("footprint", sample_footprint(&b->last, false), sample_footprint(&p->last, false));
 	}
 	scanner_free(&sb);
 	scanner_free(&sp);
+	config_free(&cfg);
 }
 
 int main(int argc, char **argv)
