@@ -70,6 +70,7 @@ sampler_section() {
 		read -r f1 l1 r1 _ _ < <("$B/scanbench" "$PASSES" "$T_DIR/leakjail.conf" "$T_DIR/policies" cgroups swap proc)
 		read -r f2 l2 r2 seen w < <("$B/scanbench" "$PASSES" "$T_DIR/leakjail.conf" "$T_DIR/policies" cgroups bpf)
 		say "| $layout | $f1 / $f2 | $l1 | **${r1}x** | $l2 | **${r2}x** | $seen ($w) |"
+		[ "$layout" = calm ] && sampler_rss
 		if [ "$layout" = busy ]; then
 			kill -KILL "$busy"
 			wait "$busy" 2>/dev/null || true
@@ -79,6 +80,31 @@ sampler_section() {
 	say
 	say "Target: bpf at most 0.1x the floor in both layouts."
 	say
+	say "The daemon (dry run, interval 2 s, the default policy) with these 10,000 processes, after 10 s, with each sampler (kB; RssFile + RssShmem hold the pages of the bpf programs' mapped array):"
+	say
+	say "| sampler | VmRSS | RssAnon | RssFile + RssShmem |"
+	say "|---|---:|---:|---:|"
+	cat "$T_DIR/rss.md" >>"$REPORT"
+	cat "$T_DIR/rss.md"
+	say
+}
+# sampler_rss: the daemon's memory with each source, into $T_DIR/rss.md
+sampler_rss() {
+	local smp dp job
+	: >"$T_DIR/rss.md"
+	for smp in bpf proc; do
+		sed "s/^\[daemon\]\$/[daemon]\nsampler = $smp/" "$T_DIR/leakjail.conf" >"$T_DIR/rss-$smp.conf"
+		( exec "$LEAKJAIL" daemon --dry-run --config "$T_DIR/rss-$smp.conf" --policies "$T_DIR/policies" 2>"$T_DIR/rss-$smp.log" ) &
+		job=$!
+		T_PIDS+=("$job")
+		sleep 10
+		dp=$(pid_of_daemon "$job")
+		awk -v s="$(grep -o 'sampler [^,]*' "$T_DIR/rss-$smp.log" | head -1)" \
+			'/^VmRSS:/ {r=$2} /^RssAnon:/ {a=$2} /^RssFile:/ {f=$2} /^RssShmem:/ {m=$2}
+			 END {printf "| %s | %d | %d | %d |\n", s, r, a, f + m}' "/proc/$dp/status" >>"$T_DIR/rss.md"
+		kill -TERM "$dp" || true
+		wait "$job" 2>/dev/null || true
+	done
 }
 # BENCH_ONLY=sampler: section 1b alone, printed (docs/ is not written)
 if [ "${BENCH_ONLY:-}" = sampler ]; then
