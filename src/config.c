@@ -76,7 +76,7 @@ static void glob_list_free(struct glob_list *g)
 bool glob_list_match(const struct glob_list *g, const char *s)
 {
 	for (size_t i = 0; i < g->n; i++)
-		if (fnmatch(g->items[i], s, 0) == 0)
+		if (fnmatch(g->items[i], s, g->noescape ? FNM_NOESCAPE : 0) == 0)
 			return true;
 	return false;
 }
@@ -131,6 +131,7 @@ enum section_kind { SEC_NONE, SEC_DAEMON, SEC_POLICY, SEC_INVALID };
 
 enum value_type {
 	V_GLOBS,
+	V_PATH_GLOBS, /* cgroup paths: a backslash is a character */
 	V_SIZE,
 	V_SIZE_SPEC,
 	V_SWAP,
@@ -167,18 +168,20 @@ static const struct key_def keys[] = {
 	D("kernel_watch", V_BOOL, kernel_watch, "yes or no"),
 	D("log", V_LOG, log, "both, stderr or journal"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
-	D("exempt_cgroup", V_GLOBS, exempt_cgroup, "cgroup path globs"),
+	D("exempt_cgroup", V_PATH_GLOBS, exempt_cgroup, "cgroup path globs"),
+	D("exempt_exe", V_GLOBS, exempt_exe, "executable path globs"),
+	D("exempt_user", V_GLOBS, exempt_user, "user name or uid globs"),
 
 	P("match_comm", V_GLOBS, match_comm, "command-name globs"),
 	P("match_exe", V_GLOBS, match_exe, "executable path globs"),
 	P("match_cmdline", V_GLOBS, match_cmdline, "command-line globs"),
 	P("match_user", V_GLOBS, match_user, "user name or uid globs"),
-	P("match_cgroup", V_GLOBS, match_cgroup, "cgroup path globs"),
+	P("match_cgroup", V_PATH_GLOBS, match_cgroup, "cgroup path globs"),
 	P("exclude_comm", V_GLOBS, exclude_comm, "command-name globs"),
 	P("exclude_exe", V_GLOBS, exclude_exe, "executable path globs"),
 	P("exclude_cmdline", V_GLOBS, exclude_cmdline, "command-line globs"),
 	P("exclude_user", V_GLOBS, exclude_user, "user name or uid globs"),
-	P("exclude_cgroup", V_GLOBS, exclude_cgroup, "cgroup path globs"),
+	P("exclude_cgroup", V_PATH_GLOBS, exclude_cgroup, "cgroup path globs"),
 	P("min_rss", V_SIZE, min_rss, "a size, like 64M"),
 	P("rss", V_RSS, rss, "total or anon"),
 	P("growth", V_SIZE, growth, "a size above 0, like 100M"),
@@ -403,7 +406,11 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 
 	switch (k->type) {
 	case V_GLOBS:
-		return glob_list_parse(v, field) && ((struct glob_list *)field)->n > 0;
+	case V_PATH_GLOBS:
+		if (!glob_list_parse(v, field))
+			return false;
+		((struct glob_list *)field)->noescape = k->type == V_PATH_GLOBS;
+		return ((struct glob_list *)field)->n > 0;
 	case V_SIZE:
 		return parse_size(v, field);
 	case V_SIZE_SPEC:
@@ -753,6 +760,8 @@ void config_free(struct config *cfg)
 	free(cfg->daemon.state_dir);
 	glob_list_free(&cfg->daemon.exempt_comm);
 	glob_list_free(&cfg->daemon.exempt_cgroup);
+	glob_list_free(&cfg->daemon.exempt_exe);
+	glob_list_free(&cfg->daemon.exempt_user);
 	free(cfg->config_path);
 	free(cfg->policies_dir);
 	memset(cfg, 0, sizeof(*cfg));

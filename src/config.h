@@ -30,10 +30,15 @@ void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 void diag_free(struct diag_list *d);
 
-/* Whitespace-separated fnmatch() globs; a glob in double quotes may hold spaces. */
+/*
+ * Whitespace-separated fnmatch() globs; a glob in double quotes may hold
+ * spaces. In cgroup path globs a backslash is itself (systemd escapes unit
+ * names: "system-systemd\x2dfsck.slice"), not an escape.
+ */
 struct glob_list {
 	char **items;
 	size_t n;
+	bool noescape;
 };
 
 bool glob_list_match(const struct glob_list *g, const char *s);
@@ -82,7 +87,7 @@ struct daemon_config {
 	bool dry_run;
 	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */
 	enum log_target log;
-	struct glob_list exempt_comm, exempt_cgroup;
+	struct glob_list exempt_comm, exempt_cgroup, exempt_exe, exempt_user;
 };
 
 struct config {

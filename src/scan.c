@@ -189,8 +189,11 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	const char *cg = e->cgroup ? e->cgroup : "";
 
 	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
+	/* exempt_comm is what a process calls itself: exempt_exe, _user and _cgroup cannot be claimed */
 	e->exempt = glob_list_match(&cfg->daemon.exempt_comm, e->comm) ||
-		    glob_list_match(&cfg->daemon.exempt_cgroup, cg);
+		    glob_list_match(&cfg->daemon.exempt_cgroup, cg) ||
+		    glob_list_match(&cfg->daemon.exempt_exe, e->exe ? e->exe : "") ||
+		    (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid));
 	e->policies = 0;
 	e->needs_anon = false;
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
