@@ -186,13 +186,13 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_RESULT=%s", strerror(-r));
 		fields[n] = f[n];
 		n++;
-		if (r == -ESRCH || r == -EPERM)
-			snprintf(retry, sizeof(retry), "not tried again");
-		else
-			snprintf(retry, sizeof(retry), "attempt %u, next in %.0f s while it leaks", w->attempt,
+		/* gone, or never to be jailed: no next attempt (watch.c) */
+		retry[0] = '\0';
+		if (r != -ESRCH && r != -EPERM)
+			snprintf(retry, sizeof(retry), " (attempt %u, next in %.1f s while it leaks)", w->attempt,
 				 (double)w->retry_in_ms / 1000.0);
 		lj_log_record(r == -ESRCH ? LOG_INFO : LOG_ERR, LJ_MSGID_JAILED, fields, n,
-			      "could not jail pid %d (%s) policy=%s: %s (%s); evidence: %s", e->pid, e->comm,
+			      "could not jail pid %d (%s) policy=%s: %s%s; evidence: %s", e->pid, e->comm,
 			      p->name, err.msg, retry, evs);
 		return r;
 	}

@@ -353,7 +353,7 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 	r = jail_state_save(state_dir, &st);
 	if (r < 0) {
 		lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir,
-			     r == -EPERM ? "not leakjail's own directory (another owner, or writable by group or others)"
+			     r == -EACCES ? "not leakjail's own directory (another owner, or writable by group or others)"
 					 : strerror(-r));
 		goto undo_cgroup;
 	}
@@ -471,7 +471,7 @@ static int state_dir_make(const char *dir)
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
-		return -EPERM;
+		return -EACCES;
 	return 0;
 }
 
