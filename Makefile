@@ -53,7 +53,7 @@ $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libleakjail.a | $(O)/tests
 
 # test programs are plain, unsanitized: they stand in for ordinary processes
 $(O)/progs/%: tests/progs/%.c | $(O)/progs
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -o $@ $<
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -pthread -o $@ $<
 
 $(O) $(O)/tests $(O)/progs:
 	mkdir -p $@

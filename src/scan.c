@@ -58,11 +58,17 @@ void scanner_set_config(struct scanner *s, const struct config *cfg)
 	s->cfg = cfg;
 	s->cfg_gen++;
 	s->hist_cap = hist_cap_for(cfg);
+	s->needs_cmdline = false;
+	for (size_t i = 0; i < cfg->n_policies; i++)
+		if (cfg->policies[i].match_cmdline.n || cfg->policies[i].exclude_cmdline.n)
+			s->needs_cmdline = true;
 }
 
 void scanner_free(struct scanner *s)
 {
 	track_free(&s->procs);
+	cmdread_free(s->cmdread);
+	s->cmdread = NULL;
 	if (s->use_cgroups)
 		cgusage_free(&s->cgroups);
 	if (s->dir)
@@ -164,15 +170,11 @@ static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 	free(e->exe);
 	free(e->cmdline);
 	e->exe = e->cmdline = NULL;
+	e->cmdline_asked = false;
 	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
 	if (n >= 0) {
 		buf[n] = '\0';
 		e->exe = strdup(buf);
-	}
-	n = read_file_at(dirfd, "cmdline", buf, sizeof(buf));
-	if (n >= 0) {
-		proc_cmdline_to_string(buf, (size_t)n);
-		e->cmdline = strdup(buf);
 	}
 	if (read_file_at(dirfd, "status", buf, sizeof(buf)) >= 0)
 		proc_status_uid(buf, &e->uid);
@@ -181,6 +183,33 @@ static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 	e->young = YOUNG_PASSES;
 	e->cfg_gen = 0;
 	e->refresh_at = s->gen + IDENTITY_REFRESH + (uint32_t)e->pid % IDENTITY_REFRESH;
+}
+
+/*
+ * The command line is asked for off the loop (cmdread.h); until it comes, no
+ * policy looks at the process. Returns true while it is awaited.
+ */
+static bool cmdline_awaited(struct scanner *s, struct proc_entry *e)
+{
+	if (!s->needs_cmdline || e->cmdline)
+		return false;
+	if (!e->cmdline_asked && (s->cmdread || cmdread_new(&s->cmdread) == 0) &&
+	    cmdread_ask(s->cmdread, e->pid, e->starttime) == 0)
+		e->cmdline_asked = true;
+	return e->cmdline_asked; /* could not ask (no memory, no thread): judged without it */
+}
+
+static void cmdline_arrived(pid_t pid, uint64_t starttime, const char *cmdline, void *arg)
+{
+	struct scanner *s = arg;
+	struct proc_entry *e = track_find(&s->procs, pid);
+
+	if (!e || e->starttime != starttime || !e->cmdline_asked)
+		return; /* exited, or its pid is another process's now */
+	e->cmdline_asked = false;
+	free(e->cmdline);
+	e->cmdline = strdup(cmdline ? cmdline : "");
+	e->cfg_gen = 0; /* the policies can be told now */
 }
 
 static void compute_policies(struct scanner *s, struct proc_entry *e)
@@ -198,6 +227,11 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	e->needs_anon = false;
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
 	    !(s->skip_cgroup && cgroup_under(cg, s->skip_cgroup))) {
+		if (cmdline_awaited(s, e)) {
+			/* asked for, not there yet: judged from the pass it comes (cfg_gen stays old) */
+			history_free(&e->hist);
+			return;
+		}
 		for (size_t i = 0; i < cfg->n_policies && i < LJ_POLICIES_MAX; i++) {
 			if (policy_selects(&cfg->policies[i], e)) {
 				e->policies |= 1ULL << i;
@@ -209,8 +243,12 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	if (e->cfg_gen != s->cfg_gen)
 		e->reported = 0;
 	e->cfg_gen = s->cfg_gen;
-	if (!e->policies)
+	if (!e->policies) {
 		history_free(&e->hist);
+		/* kept only while a policy looks at the process; a reload asks again */
+		free(e->cmdline);
+		e->cmdline = NULL;
+	}
 }
 
 static void sample_system(struct scanner *s, uint64_t now)
@@ -429,6 +467,8 @@ int scanner_pass(struct scanner *s)
 	s->gen++;
 	s->n_seen = s->n_watched = s->n_calm = 0;
 	sample_system(s, now);
+	if (s->cmdread)
+		cmdread_collect(s->cmdread, cmdline_arrived, s);
 	if (s->use_cgroups)
 		cgusage_refresh(&s->cgroups);
 	rewinddir(s->dir);

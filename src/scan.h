@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "cgusage.h"
+#include "cmdread.h"
 #include "config.h"
 #include "detect.h"
 #include "track.h"
@@ -39,6 +40,8 @@ struct scanner {
 	struct cgusage_table cgroups;
 	bool use_cgroups;
 	bool swap_always;         /* read swap every pass, as while swap moves (benchmarks) */
+	bool needs_cmdline;       /* some policy has cmdline globs */
+	struct cmdread *cmdread;  /* reads them off the loop; made when first needed */
 	/* figures of the last pass, for STATUS= and benchmarks */
 	unsigned int n_seen, n_watched, n_calm;
 };
