@@ -166,6 +166,7 @@ static const struct key_def keys[] = {
 	D("state_dir", V_ABS_PATH, state_dir, "an absolute directory path, like /run/leakjail"),
 	D("dry_run", V_BOOL, dry_run, "yes or no"),
 	D("kernel_watch", V_BOOL, kernel_watch, "yes or no"),
+	D("memory_budget", V_SIZE, memory_budget, "a size, like 32M"),
 	D("log", V_LOG, log, "both, stderr or journal"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
 	D("exempt_cgroup", V_PATH_GLOBS, exempt_cgroup, "cgroup path globs"),
@@ -485,7 +486,10 @@ static const char *check_range(const struct key_def *k, const void *base)
 {
 	const void *field = (const char *)base + k->offset;
 
-	if (strcmp(k->name, "interval") == 0) {
+	if (strcmp(k->name, "memory_budget") == 0) {
+		if (*(const uint64_t *)field < 4 * MIB)
+			return "below 4M: too little to track a host's processes";
+	} else if (strcmp(k->name, "interval") == 0) {
 		uint64_t ms = *(const uint64_t *)field;
 
 		if (ms < 100 || ms > 3600 * 1000)
@@ -699,6 +703,7 @@ static int config_defaults(struct config *cfg)
 	cfg->daemon.state_dir = strdup(LJ_DEFAULT_STATE_DIR);
 	cfg->daemon.log = LOG_TARGET_BOTH;
 	cfg->daemon.kernel_watch = true;
+	cfg->daemon.memory_budget = LJ_DEFAULT_MEMORY_BUDGET;
 	if (!cfg->daemon.jail_parent || !cfg->daemon.scope || !cfg->daemon.state_dir)
 		return -ENOMEM;
 	return 0;

@@ -19,6 +19,7 @@
 #define LJ_DEFAULT_STATE_DIR "/run/leakjail"
 #define LJ_POLICIES_MAX 64    /* a process's policies are a 64-bit mask */
 #define LJ_HISTORY_MAX 4096   /* samples kept per process */
+#define LJ_DEFAULT_MEMORY_BUDGET (32ULL << 20)
 
 /* Problems found while loading, each "file:line: message". */
 struct diag_list {
@@ -86,6 +87,7 @@ struct daemon_config {
 	char *state_dir;      /* where jails are recorded, so a restarted daemon finds them */
 	bool dry_run;
 	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */
+	uint64_t memory_budget; /* what the daemon's knowledge of processes may take (scan.h) */
 	enum log_target log;
 	struct glob_list exempt_comm, exempt_cgroup, exempt_exe, exempt_user;
 };

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -39,6 +40,7 @@ struct daemon {
 	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
 	bool foreground;
 	uint64_t passes, max_passes;
+	bool over_budget;    /* said so */
 	uint64_t next_usec;
 };
 
@@ -128,6 +130,17 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		watch_evaluate(&d->watch);
 		if (d->have_sw && d->cfg.daemon.kernel_watch)
 			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);
+		if (d->sc.over_budget != d->over_budget) {
+			d->over_budget = d->sc.over_budget;
+			if (d->over_budget)
+				lj_log(LOG_WARNING,
+				       "over the memory budget: %llu KiB for %zu processes, memory_budget %llu KiB: histories no longer grow, so a leak in a process first watched from now on may go unseen",
+				       (unsigned long long)(d->sc.state_bytes >> 10), d->sc.procs.n,
+				       (unsigned long long)(d->cfg.daemon.memory_budget >> 10));
+			else
+				lj_log(LOG_NOTICE, "back under the memory budget: %llu KiB for %zu processes",
+				       (unsigned long long)(d->sc.state_bytes >> 10), d->sc.procs.n);
+		}
 	}
 	d->passes++;
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
@@ -371,6 +384,14 @@ int cmd_daemon(int argc, char **argv)
 	if (r < 0)
 		lj_log(LOG_WARNING, "the kernel memory watch is off: %s", strerror(-r));
 	d.have_sw = r >= 0;
+	/*
+	 * The daemon acts when the host thrashes: its own pages must not be the
+	 * ones swapped out then, or every pass waits on swap. Locked as they are
+	 * touched (MCL_ONFAULT), what it holds stays bounded by memory_budget.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		lj_log(LOG_INFO, "cannot lock its memory (%s): its pages can be swapped out under pressure",
+		       strerror(errno));
 	r = setup_loop(&d);
 	if (r < 0) {
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));

@@ -429,7 +429,9 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 			smp.swap = 0;
 		else if (!e->hist.len || s->swap_always || (s->sys.swap_moved && smp.rss != e->last.rss))
 			smp.swap = read_swap(s, name, smp.swap);
-		if (e->hist.max != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
+		uint32_t max = s->over_budget ? MIN(MAX(e->hist.cap, HISTORY_MIN), s->hist_cap) : s->hist_cap;
+
+		if (e->hist.max != max && history_resize(&e->hist, max) < 0)
 			return;
 		/* the ring grows only while the process changes: see history.h */
 		history_push(&e->hist, &smp, CALM_NOISE);
@@ -457,6 +459,27 @@ int scanner_use_cgroups(struct scanner *s, const struct cgroup_backend *cg)
 		if (e->cgroup)
 			e->cgu = cgusage_get(&s->cgroups, e->cgroup, s->gen);
 	return 0;
+}
+
+static size_t str_bytes(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* What the tracked processes take, as allocated (allocator overhead aside). */
+static void account(struct scanner *s)
+{
+	uint64_t bytes = s->procs.n_buckets * sizeof(*s->procs.buckets);
+
+	track_for_each(&s->procs, e)
+		bytes += sizeof(*e) + str_bytes(e->exe) + str_bytes(e->cmdline) + str_bytes(e->cgroup) +
+			 (uint64_t)e->hist.cap * sizeof(*e->hist.s);
+	s->state_bytes = bytes;
+	/* back under 90 %: histories grow again */
+	if (bytes > s->cfg->daemon.memory_budget)
+		s->over_budget = true;
+	else if (bytes * 10 < s->cfg->daemon.memory_budget * 9)
+		s->over_budget = false;
 }
 
 int scanner_pass(struct scanner *s)
@@ -491,6 +514,7 @@ int scanner_pass(struct scanner *s)
 	if (errno)
 		return -errno;
 	track_sweep(&s->procs, s->gen);
+	account(s);
 	if (s->use_cgroups)
 		cgusage_sweep(&s->cgroups, s->gen);
 	return 0;

@@ -44,6 +44,14 @@ struct scanner {
 	struct cmdread *cmdread;  /* reads them off the loop; made when first needed */
 	/* figures of the last pass, for STATUS= and benchmarks */
 	unsigned int n_seen, n_watched, n_calm;
+	/*
+	 * What the tracked processes take (entries, names, histories), against
+	 * the configuration's memory_budget. Over it, no history grows: a
+	 * process that changes keeps what it has, overwriting its oldest
+	 * samples, and one first watched now keeps HISTORY_MIN.
+	 */
+	uint64_t state_bytes;
+	bool over_budget;
 };
 
 int scanner_init(struct scanner *s, const struct config *cfg);
