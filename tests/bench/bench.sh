@@ -75,6 +75,32 @@ say
 say "Targets: every process at most 1.25x the floor while nothing swaps; with cgroups at most 0.3x at 10,000 processes."
 say
 
+say "## 1b. A process that cannot be read"
+say
+say "A policy with command-line globs (match_cmdline = *) makes leakjail read every process's /proc/PID/cmdline, which takes the process's mmap_lock. tests/progs/unreadable holds that lock for ever (a read of its own mapping of a FUSE file that never answers, and a writer queued behind it), as a thrashing or hung process can for long. Command lines are read by reader threads, so the sampling pass does not wait: its longest pass, in wall-clock time, with and without such a process among 1,000 idle ones ($PASSES passes each):"
+say
+mkdir -p "$T_DIR/cmdpol" "$T_DIR/mnt"
+write_conf "$T_DIR/cmdpol/cmd.conf" "[policy cmd]
+match_cmdline = *
+growth = 256M
+window = 2m"
+idle_start 1000
+read -r _ l_free _ _ _ w_free < <("$B/scanbench" "$PASSES" "$T_DIR/leakjail.conf" "$T_DIR/cmdpol" cgroups)
+mk_cgroup unreadable
+spawn "$CG" "$O/progs/unreadable" "$T_DIR/mnt" >"$T_DIR/unreadable.out"
+UNR=$SPAWNED
+sleep 1.5
+read -r _ l_stuck _ _ _ w_stuck < <("$B/scanbench" "$PASSES" "$T_DIR/leakjail.conf" "$T_DIR/cmdpol" cgroups)
+kill -TERM "$UNR"; wait "$UNR" 2>/dev/null || true
+idle_stop
+say "| | CPU µs/pass | longest pass (wall) |"
+say "|---|---:|---:|"
+say "| 1,000 idle processes | $l_free | $((${w_free%.*} / 1000)) ms |"
+say "| and one whose command line cannot be read | $l_stuck | $((${w_stuck%.*} / 1000)) ms |"
+say
+say "Read on the sampling loop, as before, that one read would have held the pass, and the daemon, for as long as the process did not answer: here for ever."
+say
+
 say "## 3. Footprint"
 say
 idle_start 1000
@@ -100,6 +126,27 @@ say "| | VmRSS | private (RssAnon) | PSS | open fds |"
 say "|---|---:|---:|---:|---:|"
 say "| before | $rss0 kB | $anon0 kB | $pss0 kB | $fd0 |"
 say "| after 100,000 births and deaths | $rss1 kB | $anon1 kB | $pss1 kB | $fd1 |"
+say
+# the same with command lines read and kept: a policy with command-line globs, 4 KiB command lines
+idle_start 1000
+( exec "$LEAKJAIL" daemon --dry-run --config "$T_DIR/leakjail.conf" --policies "$T_DIR/cmdpol" 2>"$T_DIR/fp2.log" ) &
+job=$!
+T_PIDS+=("$job")
+sleep 5
+dp=$(pid_of_daemon "$job")
+rss2=$(rss_kb "$dp") anon2=$(awk '/^RssAnon:/ {print $2}' "/proc/$dp/status")
+births2=$("$B/births" 100000 4096 300 2000)
+sleep 5
+rss3=$(rss_kb "$dp") anon3=$(awk '/^RssAnon:/ {print $2}' "/proc/$dp/status") fd3=$(ls "/proc/$dp/fd" | wc -l)
+kill -TERM "$dp" || true
+wait "$job" 2>/dev/null || true
+idle_stop
+say "With a policy that has command-line globs (match_cmdline = *, so every command line is read and, while the policy looks at the process, kept), before and after $births2 that each execute with a 4 KiB command line and live 300 ms, 2,000 at a time (memory_budget 32 MiB):"
+say
+say "| | VmRSS | private (RssAnon) | open fds |"
+say "|---|---:|---:|---:|"
+say "| before | $rss2 kB | $anon2 kB | |"
+say "| after | $rss3 kB | $anon3 kB | $fd3 |"
 say
 say "VmRSS counts the pages of shared libraries that the daemon touched (libc, libsystemd with the compression and crypto libraries it links); PSS shares them out among their users."
 say
