@@ -352,12 +352,12 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
 {
 	char path[300], buf[4096];
-	uint64_t kb;
+	uint64_t bytes;
 
 	snprintf(path, sizeof(path), "%s/status", name);
-	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &kb))
+	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &bytes))
 		return old;
-	return kb << 10;
+	return bytes;
 }
 
 /* A known process: statm alone (RSS, anonymous RSS, VSZ). */
@@ -392,8 +392,13 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 	if (e && e->cgu)
 		e->cgu->seen = s->gen; /* kept while a process that points to it lives */
 	if (e && e->identity && !e->young && s->gen < e->refresh_at) {
+		/*
+		 * A calm process in a calm cgroup waits its turn, unless it has
+		 * pages in swap while swap moves: a leak pinned at its cgroup's
+		 * limit swaps as it grows, and its cgroup's usage does not.
+		 */
 		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
-		    s->gen - e->sampled < CALM_EVERY) {
+		    s->gen - e->sampled < CALM_EVERY && !(e->last.swap && s->sys.swap_moved)) {
 			e->seen = s->gen;
 			s->n_calm++;
 			return;
@@ -422,12 +427,15 @@ static void scan_one(struct scanner *s, const char *name, pid_t pid, uint64_t no
 		}
 		/*
 		 * Pages that go to swap leave the RSS, pages that come back join
-		 * it: a process whose resident pages did not change at all did not
-		 * swap (a leak pinned at its cgroup's limit still changes by a few).
+		 * it: while swap moves, a process whose resident pages did not
+		 * change and that has nothing in swap did not swap. One with pages
+		 * in swap may have: its RSS can stay put while it swaps as fast as
+		 * it grows.
 		 */
 		if (!s->sys.mem.swap_total && !s->swap_always)
 			smp.swap = 0;
-		else if (!e->hist.len || s->swap_always || (s->sys.swap_moved && smp.rss != e->last.rss))
+		else if (!e->hist.len || s->swap_always ||
+			 (s->sys.swap_moved && (smp.rss != e->last.rss || smp.swap)))
 			smp.swap = read_swap(s, name, smp.swap);
 		uint32_t max = s->over_budget ? MIN(MAX(e->hist.cap, HISTORY_MIN), s->hist_cap) : s->hist_cap;
 
