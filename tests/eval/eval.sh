@@ -196,7 +196,7 @@ if [ -n "${EVAL_DOC:-}" ]; then
 		echo
 		echo "Taken by \`make eval\` (tests/eval/eval.sh) on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'): $(nproc) cores, kernel $(uname -r), $([ "$root" = /sys/fs/cgroup ] && echo "cgroup v2" || echo "cgroup v1")."
 		echo "Each shape of tests/progs/shapes.c runs in a cgroup of its own under one scope, all at once, for ${run_s} s, watched by one dry-run daemon (interval ${interval} s) with one policy (tests/eval/policy.conf: growth = ${growth}M, window = ${window} s, defaults otherwise)."
-		echo "The shapes are sized from the policy: U = the growth, r = U / window; every leak passes the growth within one window and begins after a full window of calm history (late-leak after ${CALM_S} s)."
+		echo "The shapes are sized from the policy: U = the growth, r = U / window; every leak passes the growth within one window and begins after a full window of history (late-leak after a calm of ${CALM_S} s)."
 		echo "\"after\" is from the leak's start (as the shape wrote it) to the report's line in the log; for a must-not shape, \"+\" is from the shape's start. The bound is window + 2 intervals."
 		echo "Peak RSS and swap are the shape's own (VmRSS, VmSwap), sampled every 0.5 s."
 		echo
