@@ -20,7 +20,7 @@ N_INNOCENTS=4
 # (all their major faults); P_LRSS, P_LSWAP (the leaker's, kB); LEAKER, HOST;
 # with the daemon: DAEMON, its log in $T_DIR/daemon.log, JAILED_MS (from the
 # leak's start to the jail, as seen in the log), JAILED_FOOT (the leaker's
-# RSS + swap in kB at that moment).
+# RSS + swap in kB when it was first seen in its jail, polled every 0.2 s).
 atop_phase() {
 	local name=$1 mode=$2 pids=() flt0=() i r end t0 root
 	root=$(memory_root)
@@ -35,7 +35,7 @@ atop_phase() {
 	for ((i = 0; i < N_INNOCENTS; i++)); do
 		P_BASE[i]=$(rss_kb "${pids[i]}") P_MIN[i]=$(rss_kb "${pids[i]}") flt0[i]=$(majflt "${pids[i]}")
 	done
-	JAILED_MS=
+	JAILED_MS= JAILED_FOOT=
 	if [ "$mode" = with ]; then
 		write_conf "$T_DIR/leakjail.conf" "[daemon]
 interval = ${INTERVAL}s
@@ -68,6 +68,9 @@ jail_pageout = yes"
 		done
 		if [ "$mode" = with ] && [ -z "$JAILED_MS" ] && grep -q "jailed pid $LEAKER " "$T_DIR/daemon.log"; then
 			JAILED_MS=$((($(date +%s%N) - t0) / 1000000))
+		fi
+		# the footprint as the move lands, before the page-out and the record
+		if [ "$mode" = with ] && [ -z "$JAILED_FOOT" ] && grep -q "/$T_ID-jails/" "/proc/$LEAKER/cgroup"; then
 			JAILED_FOOT=$(($(rss_kb "$LEAKER") + $(swap_kb "$LEAKER")))
 		fi
 		sleep 0.2

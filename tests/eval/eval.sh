@@ -49,6 +49,8 @@ make_swap $((growth * 40))
 
 mk_cgroup eval
 scope=$CG
+# cgroup v2: the shapes' cgroups get memory files (swapping and refault set their limits)
+if [ -f "$scope/cgroup.subtree_control" ]; then echo +memory >"$scope/cgroup.subtree_control"; fi
 root=$(memory_root)
 T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
 sed -e "s|@SCOPE@|/${scope##*/}|" -e "s|@JAILS@|$T_ID-jails|" -e "s|@STATE@|$T_DIR/state|" \
@@ -91,17 +93,20 @@ done
 note "$(date -u +%H:%M:%S) ${#names[@]} shapes started, growth = ${growth}M, window = ${window} s, interval = ${interval} s; running ${run_s} s"
 
 # the footprint each shape reached: shows that a shape did what it claims
-# (swapping and refault need the kernel to swap them)
-end=$(($(date +%s) + run_s))
-while [ "$(date +%s)" -lt $end ]; do
+# (swapping and refault need the kernel to swap them). Read with builtins
+# only, once a second: forks are dear on an emulated CPU.
+end=$((${EPOCHSECONDS} + run_s))
+while [ "$EPOCHSECONDS" -lt $end ]; do
 	for name in "${names[@]}"; do
-		read -r r s < <(awk '/^VmRSS:/ {r = $2} /^VmSwap:/ {s = $2} END {print r + 0, s + 0}' \
-			"/proc/${PID[$name]}/status" 2>/dev/null) || continue
+		r=0 s=0
+		while read -r k v _; do
+			case $k in VmRSS:) r=$v ;; VmSwap:) s=$v ;; esac
+		done <"/proc/${PID[$name]}/status" 2>/dev/null || continue
 		[ "$r" -gt "${PEAK_RSS[$name]}" ] && PEAK_RSS[$name]=$r
 		[ "$s" -gt "${PEAK_SWAP[$name]}" ] && PEAK_SWAP[$name]=$s
 		LAST_SWAP[$name]=$s
 	done
-	sleep 0.5
+	sleep 1
 done
 for name in "${names[@]}"; do
 	kill -0 "${PID[$name]}" 2>/dev/null || fail "shape $name died: $(cat "$T_DIR/out/$name")"
@@ -123,7 +128,7 @@ done
 [ ${#bad[@]} -eq 0 ] || fail "shapes that did not take their shape: ${bad[*]}"
 
 # the first report of each shape, by command name: the log's lines, stamped, read
-# "1764489000123456 leakjail: would jail pid 4242 (steady) policy=eval: rss ..." 
+# "1764489000123456 leakjail: would jail pid 4242 (steady) policy=eval: rss ..."
 declare -A REPORT_MS EVIDENCE
 others=()
 while read -r us pid comm rest; do
@@ -198,7 +203,7 @@ if [ -n "${EVAL_DOC:-}" ]; then
 		echo "Each shape of tests/progs/shapes.c runs in a cgroup of its own under one scope, all at once, for ${run_s} s, watched by one dry-run daemon (interval ${interval} s) with one policy (tests/eval/policy.conf: growth = ${growth}M, window = ${window} s, defaults otherwise)."
 		echo "The shapes are sized from the policy: U = the growth, r = U / window; every leak passes the growth within one window and begins after a full window of history (late-leak after a calm of ${CALM_S} s)."
 		echo "\"after\" is from the leak's start (as the shape wrote it) to the report's line in the log; for a must-not shape, \"+\" is from the shape's start. The bound is window + 2 intervals."
-		echo "Peak RSS and swap are the shape's own (VmRSS, VmSwap), sampled every 0.5 s."
+		echo "Peak RSS and swap are the shape's own (VmRSS, VmSwap), sampled every second."
 		echo
 		printf '%s\n' "${md[@]}"
 		echo

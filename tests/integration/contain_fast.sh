@@ -1,20 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The atop case (tests/atop_case.sh) with a fast leak: 150 MiB/s instead of
 # 20. With the daemon the four innocents keep >= 95 % of their RSS all
-# through the run, and the leaker is alive at the end, swapping in its jail;
-# the jail holds it at what it had before the leak (its floor) plus a margin,
-# not at what it had when it was caught: its size is at most half the
-# leaker's footprint (RSS + swap) at that moment. The policy leaves
-# steadiness and jail_size to leakjail's defaults.
+# through the run (from before the leak on), and the leaker is alive at the
+# end, swapping in its jail. The jail holds it at what it had before the
+# leak (its floor) plus a margin, not at what it had when it was caught: its
+# size is at most half the leaker's footprint (RSS + swap) as the move
+# landed. The policy leaves steadiness and jail_size to leakjail's defaults.
 #
-# Shaped to fit: a host of 2000 MiB (800 of them the four's) gives the leaker
-# 1200 MiB of room, 8 s at 150 MiB/s, so that a policy that judges over a
-# 3 s window can act before the host is full; the leaker stops at 2400 MiB
-# (16 s), and the swap file (4096 MiB) holds what it and its jail push out,
-# so that it is alive at the end. Without the daemon the same run hurts the
-# four (the scenario shows something). FAST_* variables scale it (the v2 VM).
+# Shaped to fit: a host of 1600 MiB (800 of them the four's) gives the leaker
+# 800 MiB of room, 5 s at 150 MiB/s, so that a policy that judges over a 3 s
+# window, sampled every second, has to act before the host is full (the
+# issue's 1200 MiB host leaves 2.7 s, less than a window and its samples); the
+# leaker stops at 2400 MiB (16 s), and the swap file (4096 MiB) holds what it
+# and its jail push out, so that it can be alive at the end. No run without
+# the daemon here: tests/integration/contain.sh shows what the leak does to
+# the four without it, and at this rate the kernel's reclaim sometimes takes
+# the leaker's cold pages rather than the four's hot ones (two runs here: the
+# four kept 37 % and 99 %). FAST_* variables scale it (the v2 VM).
 . "$(dirname "$0")/../lib.sh"
-HOST_MIB=${FAST_HOST_MIB:-2000} HOLD_MIB=${FAST_HOLD_MIB:-200} LEAK_RATE=${FAST_LEAK_RATE:-150}
+HOST_MIB=${FAST_HOST_MIB:-1600} HOLD_MIB=${FAST_HOLD_MIB:-200} LEAK_RATE=${FAST_LEAK_RATE:-150}
 LEAK_MAX=${FAST_LEAK_MAX:-2400} RUN_S=${FAST_RUN_S:-25} WINDOW=${FAST_WINDOW:-3} INTERVAL=1
 GROWTH=${FAST_GROWTH:-100M} SWAP_MIB=${FAST_SWAP_MIB:-4096} STEADINESS= JAIL_SIZE=
 . "$(dirname "$0")/../atop_case.sh"
@@ -22,19 +26,14 @@ require_root
 root=$(memory_root) || skip "no memory controller"
 make_swap "$SWAP_MIB"
 
-atop_phase without without
-note "without leakjail: the four kept >= ${P_PCT} % of their RSS, took ${P_FLTS} major faults; leaker rss $((P_LRSS / 1024)) MiB swap $((P_LSWAP / 1024)) MiB"
-[ "$P_FLTS" -ge 100 ] || [ "$P_PCT" -lt 95 ] ||
-	fail "without leakjail the four were not hurt (${P_PCT} %, ${P_FLTS} faults): the scenario shows nothing"
-atop_stop
-
 atop_phase with with
 log="$T_DIR/daemon.log"
 note "with leakjail: the four kept >= ${P_PCT} % of their RSS, took ${P_FLTS} major faults; leaker rss $((P_LRSS / 1024)) MiB swap $((P_LSWAP / 1024)) MiB"
 [ -n "$JAILED_MS" ] || fail "the leaker was not jailed: $(cat "$log")"
 rec=$(grep "jailed pid $LEAKER " "$log" | head -1)
 note "$rec"
-note "jailed $JAILED_MS ms after the leak began, its footprint then $((JAILED_FOOT / 1024)) MiB"
+[ -n "$JAILED_FOOT" ] || fail "the jailed leaker was never seen in its jail"
+note "jailed $JAILED_MS ms after the leak began, its footprint $((JAILED_FOOT / 1024)) MiB as the move landed"
 for ((i = 0; i < N_INNOCENTS; i++)); do
 	note "innocent $i: rss $((P_BASE[i] / 1024)) MiB before the leak, at least $((P_MIN[i] / 1024)) MiB after, ${P_FLT[i]} major faults"
 done
