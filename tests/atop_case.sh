@@ -62,16 +62,24 @@ jail_pageout = yes"
 	LEAKER=$SPAWNED
 	end=$(($(date +%s) + RUN_S))
 	while [ "$(date +%s)" -lt $end ]; do
+		# the leaker's footprint as the move lands, before the page-out and the
+		# record: read first, and with builtins only (forks are slow in the VM)
+		if [ "$mode" = with ] && [ -z "$JAILED_FOOT" ]; then
+			local cgs='' k v _
+			read -r -d '' cgs 2>/dev/null <"/proc/$LEAKER/cgroup" || true
+			if [[ $cgs == *"/$T_ID-jails/"* ]]; then
+				JAILED_FOOT=0
+				while read -r k v _; do
+					case $k in VmRSS: | VmSwap:) JAILED_FOOT=$((JAILED_FOOT + v)) ;; esac
+				done 2>/dev/null <"/proc/$LEAKER/status" || true
+			fi
+		fi
 		for ((i = 0; i < N_INNOCENTS; i++)); do
 			r=$(rss_kb "${pids[i]}")
 			[ "$r" -lt "${P_MIN[i]}" ] && P_MIN[i]=$r
 		done
 		if [ "$mode" = with ] && [ -z "$JAILED_MS" ] && grep -q "jailed pid $LEAKER " "$T_DIR/daemon.log"; then
 			JAILED_MS=$((($(date +%s%N) - t0) / 1000000))
-		fi
-		# the footprint as the move lands, before the page-out and the record
-		if [ "$mode" = with ] && [ -z "$JAILED_FOOT" ] && grep -q "/$T_ID-jails/" "/proc/$LEAKER/cgroup"; then
-			JAILED_FOOT=$(($(rss_kb "$LEAKER") + $(swap_kb "$LEAKER")))
 		fi
 		sleep 0.2
 	done

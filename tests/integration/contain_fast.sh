@@ -5,7 +5,8 @@
 # end, swapping in its jail. The jail holds it at what it had before the
 # leak (its floor) plus a margin, not at what it had when it was caught: its
 # size is at most half the leaker's footprint (RSS + swap) as the move
-# landed. The policy leaves steadiness and jail_size to leakjail's defaults.
+# landed. The policy leaves steadiness and jail_size to leakjail's defaults
+# (FAST_JAIL_SIZE sets jail_size).
 #
 # Shaped to fit: a host of 1600 MiB (800 of them the four's) gives the leaker
 # 800 MiB of room, 5 s at 150 MiB/s, so that a policy that judges over a 3 s
@@ -20,7 +21,7 @@
 . "$(dirname "$0")/../lib.sh"
 HOST_MIB=${FAST_HOST_MIB:-1600} HOLD_MIB=${FAST_HOLD_MIB:-200} LEAK_RATE=${FAST_LEAK_RATE:-150}
 LEAK_MAX=${FAST_LEAK_MAX:-2400} RUN_S=${FAST_RUN_S:-25} WINDOW=${FAST_WINDOW:-3} INTERVAL=1
-GROWTH=${FAST_GROWTH:-100M} SWAP_MIB=${FAST_SWAP_MIB:-4096} STEADINESS= JAIL_SIZE=
+GROWTH=${FAST_GROWTH:-100M} SWAP_MIB=${FAST_SWAP_MIB:-4096} STEADINESS= JAIL_SIZE=${FAST_JAIL_SIZE:-}
 . "$(dirname "$0")/../atop_case.sh"
 require_root
 root=$(memory_root) || skip "no memory controller"
