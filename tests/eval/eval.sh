@@ -95,7 +95,7 @@ note "$(date -u +%H:%M:%S) ${#names[@]} shapes started, growth = ${growth}M, win
 # the footprint each shape reached: shows that a shape did what it claims
 # (swapping and refault need the kernel to swap them). Read with builtins
 # only, once a second: forks are dear on an emulated CPU.
-end=$((${EPOCHSECONDS} + run_s))
+end=$((EPOCHSECONDS + run_s))
 while [ "$EPOCHSECONDS" -lt $end ]; do
 	for name in "${names[@]}"; do
 		r=0 s=0

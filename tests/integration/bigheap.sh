@@ -69,7 +69,7 @@ spawn "$host" stress-ng --bigheap 1 --bigheap-growth 4K -t $((GIVE_UP_S + OBS_S 
 stress=$SPAWNED
 
 # the first jail, and the four's RSS at that moment
-jailed= end=$(($(date +%s) + GIVE_UP_S))
+jailed='' end=$(($(date +%s) + GIVE_UP_S))
 while [ "$(date +%s)" -lt $end ]; do
 	jailed=$(sed -n 's/.*jailed pid \([0-9]*\) .*/\1/p' "$log" | head -1)
 	[ -n "$jailed" ] && break
