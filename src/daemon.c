@@ -17,6 +17,7 @@
 #include "jail.h"
 #include "jails.h"
 #include "log.h"
+#include "pageout.h"
 #include "scan.h"
 #include "syswatch.h"
 #include "util.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct cgroup_backend cg;
 	bool have_cg;
 	struct jails jails;
+	struct pageouts pageouts;
 	struct syswatch sw;
 	bool have_sw;
 	char skip_cgroup[300];
@@ -164,6 +166,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	const char *fields[WATCH_FIELDS_MAX];
 	struct lj_error err = { 0 };
 	struct jail_outcome out;
+	uint64_t paged_out = 0;
 	size_t n;
 	int r;
 
@@ -193,11 +196,9 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
 	if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
-	else if (err.code)
-		snprintf(outcome, sizeof(outcome), "%s", err.msg);
 	else if (p->jail_pageout)
-		snprintf(outcome, sizeof(outcome), "paged out %llu MiB in %.2f s",
-			 (unsigned long long)(out.paged_out >> 20), out.pageout_s);
+		pageouts_start(&d->pageouts, e->pid, e->starttime, e->comm, p->name, outcome, sizeof(outcome),
+			       &paged_out);
 	else
 		snprintf(outcome, sizeof(outcome), "no page-out (jail_pageout = no)");
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_JAIL=%.160s", path);
@@ -206,7 +207,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_LIMIT=%llu", (unsigned long long)req.limits.high);
 	fields[n] = f[n];
 	n++;
-	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)out.paged_out);
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)paged_out);
 	fields[n] = f[n];
 	n++;
 	if (d->cg.version == CG_V2)
@@ -279,6 +280,7 @@ static int setup_loop(struct daemon *d)
 	r = sd_event_add_time(d->event, &d->timer, CLOCK_MONOTONIC, d->next_usec, 1000, on_timer, d);
 	if (r < 0)
 		return r;
+	pageouts_init(&d->pageouts, d->event);
 	return sd_event_set_watchdog(d->event, true);
 }
 
@@ -371,6 +373,7 @@ int cmd_daemon(int argc, char **argv)
 		r = sd_event_loop(d.event);
 		sd_notify(0, "STOPPING=1");
 	}
+	pageouts_free(&d.pageouts);
 	sd_event_source_unref(d.timer);
 	sd_event_unref(d.event);
 	scanner_free(&d.sc);
