@@ -6,6 +6,13 @@
  * (no page-out of pages charged elsewhere is needed, unlike a moved process).
  * --limit sets a fixed limit from the start. Signals are forwarded, the
  * command's exit status is returned, the cgroup is removed at the end.
+ *
+ * The cgroup holds the command's whole tree (a shell and what it starts):
+ * its limit is sized from the cgroup's usage, a stop (SIGTERM, SIGINT,
+ * SIGHUP, SIGQUIT) goes to every process in it, and what is left after
+ * RUN_GRACE_S is killed. A run killed outright (SIGKILL) cannot clean up:
+ * its command gets SIGTERM from the kernel (PR_SET_PDEATHSIG), and the next
+ * run removes the empty cgroups of runs that have gone.
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -14,6 +21,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <time.h>
@@ -23,6 +32,7 @@
 #include "config.h"
 #include "jail.h"
 #include "log.h"
+#include "proc.h"
 #include "scan.h"
 #include "watch.h"
 
@@ -38,9 +48,122 @@ struct run {
 	pid_t child;
 	int status;
 	uint64_t next_usec;
+	sd_event_source *grace; /* armed by a stop: what is left then is killed */
 };
 
+/* How long the command's tree has to end after a stop, before it is killed. */
+#define RUN_GRACE_S 5
+
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static bool stops(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/* Every process in the cgroup gets sig; returns how many there were. */
+static int signal_tree(struct run *rn, int sig)
+{
+	pid_t pids[1024];
+	int n = cg_procs(&rn->cg, rn->rel, pids, (int)ARRAY_SIZE(pids));
+
+	for (int i = 0; i < n; i++)
+		kill(pids[i], sig);
+	return MAX(n, 0);
+}
+
+/*
+ * Kill everything in the cgroup. v2 (5.14+) has cgroup.kill: the kernel
+ * kills the whole tree at once, forks racing it included. v1 has not: each
+ * process is killed, and the list read again until it is empty (a fork
+ * between the read and the kill adds one more round).
+ */
+static void kill_tree(struct run *rn)
+{
+	char path[700];
+
+	if (rn->cg.version == CG_V2) {
+		cg_path(&rn->cg, rn->rel, path, sizeof(path));
+		strncat(path, "/cgroup.kill", sizeof(path) - strlen(path) - 1);
+		if (write_file_at(AT_FDCWD, path, "1") == 0)
+			return;
+	}
+	signal_tree(rn, SIGKILL);
+}
+
+/* A link of /proc/PID/exe without the " (deleted)" of a binary replaced since it started. */
+static ssize_t exe_of(const char *link, char *buf, size_t size)
+{
+	ssize_t n = readlink(link, buf, size - 1);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n > 10 && strcmp(buf + n - 10, " (deleted)") == 0)
+		n -= 10;
+	return n;
+}
+
+/* Is pid a leakjail process (a run still there)? When in doubt, yes: its cgroup is left alone. */
+static bool is_leakjail(pid_t pid)
+{
+	char path[48], a[PATH_MAX], b[PATH_MAX];
+	ssize_t na, nb;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	na = exe_of(path, a, sizeof(a));
+	if (na == -ENOENT || na == -ESRCH)
+		return false;
+	nb = exe_of("/proc/self/exe", b, sizeof(b));
+	return na < 0 || nb < 0 || (na == nb && memcmp(a, b, (size_t)na) == 0);
+}
+
+/*
+ * The cgroups of runs that have gone ("<jail_parent>/run-<cmd>-<pid>", its
+ * pid no longer a leakjail): a run killed by SIGKILL could not remove its
+ * own. Empty ones are removed; one that still holds processes (what the
+ * command started, if it outlived the run) is left alone and said.
+ */
+static void sweep_orphans(struct run *rn)
+{
+	char dir[700];
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+
+	cg_path(&rn->cg, rn->cfg.daemon.jail_parent, dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *dash = strrchr(de->d_name, '-');
+		char rel[600], *end;
+		pid_t pids[1];
+		long pid;
+
+		if (de->d_type != DT_DIR || !startswith(de->d_name, "run-") || !dash)
+			continue;
+		pid = strtol(dash + 1, &end, 10);
+		if (*end || pid <= 1 || pid == getpid() || is_leakjail((pid_t)pid))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", rn->cfg.daemon.jail_parent, de->d_name);
+		if (cg_procs(&rn->cg, rel, pids, 1) > 0) {
+			lj_log(LOG_NOTICE, "%s: its run (pid %ld) has gone, but it still holds processes: left alone",
+			       rel, pid);
+			continue;
+		}
+		if (cg_remove(&rn->cg, rel, NULL) == 0)
+			lj_log(LOG_INFO, "removed %s: its run (pid %ld) had gone", rel, pid);
+	}
+}
+
+static bool swap_left(void)
+{
+	char buf[8192];
+	struct meminfo mi = { 0 };
+
+	return read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0 && proc_parse_meminfo(buf, &mi) &&
+	       mi.swap_free > 0;
+}
 
 /*
  * v1: memory.limit_in_bytes below the usage makes the kernel reclaim at once
@@ -61,8 +184,9 @@ static int limit_in_place(struct run *rn, struct cg_limits *l, uint64_t *reclaim
 		l->high = (before.memory + 4095) / 4096 * 4096;
 		r = cg_set_limits(&rn->cg, rn->rel, l, err);
 		if (r == 0)
-			lj_log(LOG_WARNING, "%s: could not reclaim down to the limit (no swap?): limit set at the usage, %llu MiB",
-			       rn->rel, (unsigned long long)(l->high >> 20));
+			lj_log(LOG_WARNING, "%s: could not reclaim down to the limit (%s): limit set at the usage, %llu MiB",
+			       rn->rel, swap_left() ? "what it holds could not be swapped out in time" : "no free swap",
+			       (unsigned long long)(l->high >> 20));
 	}
 	if (r < 0)
 		return r;
@@ -77,13 +201,24 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 			 const struct evidence *ev)
 {
 	struct run *rn = w->userdata;
-	struct cg_limits l = jail_limits_for(p, e->last.rss);
+	struct cg_usage tree = { 0 };
+	struct cg_limits l;
 	struct lj_error err = { 0 };
 	char evs[512], high[24], max[24], path[700];
 	struct timespec t0, t1;
 	uint64_t reclaimed;
 	int r;
 
+	/*
+	 * The limit goes on the cgroup, which holds the command's whole tree:
+	 * sized from one process's RSS, it would squeeze the others (a holder of
+	 * 200 MiB beside a leaker of 50 limited to 50 MiB). Sized from the
+	 * cgroup's usage, the tree keeps what it holds and the leak is what
+	 * goes to swap.
+	 */
+	if (cg_usage(&rn->cg, rn->rel, &tree) < 0 || tree.memory == 0)
+		tree.memory = e->last.rss;
+	l = jail_limits_for(p, tree.memory);
 	evidence_format(ev, evs, sizeof(evs));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = limit_in_place(rn, &l, &reclaimed, &err);
@@ -98,8 +233,9 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 	e->jailed = true;
 	jail_fmt_limit(high, sizeof(high), l.high);
 	jail_fmt_limit(max, sizeof(max), l.max);
-	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s %s=%s%s%s; reclaimed %llu MiB in %.2f s",
-	       e->pid, e->comm, p->name, evs, path, rn->cg.version == CG_V2 ? "high" : "limit", high,
+	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s (usage %llu MiB) %s=%s%s%s; reclaimed %llu MiB in %.2f s",
+	       e->pid, e->comm, p->name, evs, path, (unsigned long long)(tree.memory >> 20),
+	       rn->cg.version == CG_V2 ? "high" : "limit", high,
 	       rn->cg.version == CG_V2 ? " max=" : "", rn->cg.version == CG_V2 ? max : "",
 	       (unsigned long long)(reclaimed >> 20),
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -115,12 +251,31 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 	return sd_event_exit(rn->event, 0);
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static int on_grace(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct run *rn = userdata;
 
 	(void)s;
-	kill(rn->child, (int)si->ssi_signo);
+	(void)usec;
+	lj_log(LOG_WARNING, "%s: still running %d s after the stop: killed", rn->rel, RUN_GRACE_S);
+	kill_tree(rn);
+	return 0;
+}
+
+/* A stop reaches the whole tree; USR1 and USR2 are the command's alone. */
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct run *rn = userdata;
+	int sig = (int)si->ssi_signo;
+
+	(void)s;
+	kill(rn->child, sig);
+	if (!stops(sig))
+		return 0;
+	signal_tree(rn, sig);
+	if (!rn->grace)
+		sd_event_add_time_relative(rn->event, &rn->grace, CLOCK_MONOTONIC, RUN_GRACE_S * 1000000ULL, 0,
+					   on_grace, rn);
 	return 0;
 }
 
@@ -140,22 +295,30 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, rn->jailed ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
 }
 
-/* The command has ended: whatever it left behind in its cgroup goes with it, then the cgroup. */
+/*
+ * The command has ended: whatever it left behind in its cgroup gets SIGTERM,
+ * a moment to end (RUN_GRACE_S after a stop, 200 ms otherwise: nobody asked
+ * it to stop, the command that owned it is done), then is killed; then the
+ * cgroup goes.
+ */
 static void clean_cgroup(struct run *rn)
 {
 	struct lj_error err = { 0 };
-	pid_t pids[256];
+	int grace_ms = rn->grace ? RUN_GRACE_S * 1000 : 200;
+	pid_t pids[1];
 
-	for (int tries = 0; tries < 50; tries++) {
-		int n = cg_procs(&rn->cg, rn->rel, pids, (int)ARRAY_SIZE(pids));
-
-		if (n <= 0)
-			break;
-		for (int i = 0; i < n; i++)
-			kill(pids[i], tries < 10 ? SIGTERM : SIGKILL);
-		usleep(20000);
+	if (signal_tree(rn, SIGTERM) > 0) {
+		for (int ms = 0; ms < grace_ms && cg_procs(&rn->cg, rn->rel, pids, 1) > 0; ms += 20)
+			usleep(20000);
+		for (int tries = 0; tries < 100 && cg_procs(&rn->cg, rn->rel, pids, 1) > 0; tries++) {
+			kill_tree(rn);
+			usleep(20000);
+		}
 	}
-	if (cg_remove(&rn->cg, rn->rel, &err) < 0)
+	/* an exited process leaves its cgroup a moment after it is reaped */
+	for (int tries = 0; tries < 50 && cg_remove(&rn->cg, rn->rel, &err) == -EBUSY; tries++)
+		usleep(20000);
+	if (cg_exists(&rn->cg, rn->rel))
 		lj_log(LOG_WARNING, "%s", err.msg);
 	/* and the jail parent, if this left it empty (it is made again when needed) */
 	cg_remove(&rn->cg, rn->cfg.daemon.jail_parent, NULL);
@@ -171,6 +334,7 @@ static int start_child(struct run *rn, char **argv)
 {
 	char procs[700];
 	sigset_t none;
+	pid_t parent = getpid();
 
 	cg_path(&rn->cg, rn->rel, procs, sizeof(procs));
 	strncat(procs, "/cgroup.procs", sizeof(procs) - strlen(procs) - 1);
@@ -183,6 +347,9 @@ static int start_child(struct run *rn, char **argv)
 			fprintf(stderr, "leakjail run: cannot enter %s: %s\n", procs, strerror(errno));
 			_exit(127);
 		}
+		/* run killed outright (SIGKILL) cannot stop it: the kernel does */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv[0], argv);
@@ -285,6 +452,7 @@ int cmd_run(int argc, char **argv)
 		snprintf(rn.rel, sizeof(rn.rel), "%s/run-%s-%d", rn.cfg.daemon.jail_parent,
 			 n ? base : "cmd", getpid());
 	}
+	sweep_orphans(&rn);
 	r = cg_create(&rn.cg, rn.rel, &err);
 	if (r == 0 && limit) {
 		struct cg_limits l = { limit, limit + limit / 4, CG_UNLIMITED };
@@ -337,6 +505,7 @@ int cmd_run(int argc, char **argv)
 		waitpid(rn.child, NULL, 0);
 	}
 	clean_cgroup(&rn);
+	sd_event_source_unref(rn.grace);
 	if (rn.watching)
 		scanner_free(&rn.sc);
 	sd_event_unref(rn.event);

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# leakjail run on a tree: a shell that starts a holder (100 MiB, touched
+# every second) and a leaker. 1. The limit is sized from the cgroup's usage,
+# the whole tree: the holder keeps its memory, the leak goes to swap, no
+# "could not reclaim". 2. A stop reaches every process of the tree; one that
+# ignores it is killed after the grace period; nothing is left. 3. A run
+# killed by SIGKILL leaves its cgroup for the next run to remove.
+. "$(dirname "$0")/../lib.sh"
+require_root
+root=$(memory_root) || skip "no memory controller"
+make_swap 1024
+parent="$root/$T_ID-jails"
+T_CGROUPS+=("$parent")
+write_conf "$T_DIR/leakjail.conf" "[daemon]
+interval = 500ms
+jail_parent = $T_ID-jails
+log = stderr"
+write_conf "$T_DIR/policies/run.conf" "[policy quick]
+growth = 30M
+window = 3s
+action = jail"
+run_cg() { echo "$parent/run-sh-$1"; }
+# running PID: there and not a zombie (an exited child of an exited parent waits to be reaped by init)
+running() {
+	local st
+	st=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# 1. the tree is limited, not one process
+"$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" --policy quick -- \
+	sh -c "\"$MEMHOG\" hold 100 & exec \"$MEMHOG\" leak 20 400" 2>"$T_DIR/run1.log" &
+run=$!
+T_PIDS+=("$run")
+wait_for "$T_DIR/run1.log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$T_DIR/run1.log")"
+note "$(grep "jailed in place" "$T_DIR/run1.log")"
+cg=$(run_cg "$run")
+limit=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null || cat "$cg/memory.high")
+procs=$(cat "$cg/cgroup.procs")
+holder="" leaker=""
+for p in $procs; do
+	case "$(tr '\0' ' ' <"/proc/$p/cmdline")" in
+	*" hold 100 "*) holder=$p ;;
+	*" leak 20 "*) leaker=$p ;;
+	esac
+done
+[ -n "$holder" ] && [ -n "$leaker" ] || fail "holder or leaker not in $cg: $procs"
+note "limit $((limit >> 20)) MiB on the tree"
+[ "$limit" -ge $((100 << 20)) ] || fail "limit $limit bytes: below the holder's 100 MiB, sized from one process"
+! grep -q "could not reclaim" "$T_DIR/run1.log" || fail "$(cat "$T_DIR/run1.log")"
+hold0=$(rss_kb "$holder")
+sleep 4
+hold1=$(rss_kb "$holder") lswap=$(swap_kb "$leaker")
+note "4 s after: holder rss $((hold0 / 1024)) -> $((hold1 / 1024)) MiB; leaker swap $((lswap / 1024)) MiB"
+[ $((hold1 * 100)) -ge $((hold0 * 95)) ] || fail "the holder lost its memory: $hold0 -> $hold1 kB"
+[ "$lswap" -ge $((20 * 1024)) ] || fail "the leak does not go to swap ($lswap kB)"
+
+# 2. a stop reaches the tree: the leaker ends with the shell gone, the holder too
+kill -TERM "$run"
+rc=0
+wait "$run" || rc=$?
+[ $rc -eq 143 ] || fail "after SIGTERM: exit status $rc, expected 143: $(cat "$T_DIR/run1.log")"
+for p in $holder $leaker; do ! running "$p" || fail "pid $p outlived the stop"; done
+[ ! -d "$cg" ] || fail "$cg left behind"
+
+# ... and what ignores it is killed after the grace period
+"$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --limit 64M -- \
+	sh -c "trap '' TERM; \"$MEMHOG\" hold 8 & while :; do sleep 0.2; done" 2>"$T_DIR/run2.log" &
+run=$!
+T_PIDS+=("$run")
+sleep 1
+cg=$(run_cg "$run")
+[ "$(wc -l <"$cg/cgroup.procs")" -ge 2 ] || fail "the tree did not start: $(cat "$cg/cgroup.procs")"
+kill -TERM "$run"
+rc=0
+wait "$run" || rc=$?
+note "a shell that ignores SIGTERM: exit status $rc; $(grep -o 'still running.*' "$T_DIR/run2.log")"
+[ $rc -eq 137 ] || fail "exit status $rc, expected 137 (killed after the grace period): $(cat "$T_DIR/run2.log")"
+[ ! -d "$cg" ] || fail "$cg left behind"
+
+# 3. SIGKILL: the command is stopped by the kernel, the next run removes the cgroup
+"$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --limit 64M -- "$MEMHOG" hold 8 2>"$T_DIR/run3.log" &
+run=$!
+T_PIDS+=("$run")
+sleep 1
+cg="$parent/run-memhog-$run"
+child=$(cat "$cg/cgroup.procs")
+[ -n "$child" ] || fail "no process in $cg"
+kill -KILL "$run"
+wait "$run" 2>/dev/null || true
+for _ in $(seq 50); do running "$child" || break; sleep 0.1; done
+! running "$child" || fail "the command outlived its run"
+[ -d "$cg" ] || fail "$cg is gone already: this part shows nothing"
+"$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --limit 64M -- true 2>"$T_DIR/run4.log" || fail "the next run failed: $(cat "$T_DIR/run4.log")"
+note "$(grep "removed" "$T_DIR/run4.log")"
+[ ! -d "$cg" ] || fail "$cg still there after the next run: $(cat "$T_DIR/run4.log")"
