@@ -4,7 +4,8 @@
  *   stuck N RATE_MIB_PER_S WORKING_SET_MIB
  * N threads (the main thread among them) leak RATE/N MiB each every second,
  * in 1 MiB anonymous mappings filled with non-zero bytes, until SIGUSR1
- * (sent once it is jailed). Then each allocates its share of
+ * (sent once it is jailed). Then each frees what it leaked (what came
+ * between the jail and the signal would count in the jail), allocates its share of
  * WORKING_SET_MIB and touches all of it in a loop: a working set larger
  * than its jail, which must then swap in and out for every pass over it,
  * and cannot when there is no swap to go to. Prints "working" on stdout
@@ -44,12 +45,22 @@ static void *run(void *arg)
 	unsigned long share = working_set / (unsigned long)n_threads;
 	char **set = calloc(share ? share : 1, sizeof(*set));
 	volatile unsigned long sum = 0;
+	char **leaked = NULL;
+	size_t n_leaked = 0;
 
 	(void)arg;
 	while (!jailed) {
-		chunk();
+		char **nl = realloc(leaked, (n_leaked + 1) * sizeof(*leaked));
+
+		if (!nl)
+			exit(1);
+		leaked = nl;
+		leaked[n_leaked++] = chunk();
 		usleep((useconds_t)(1e6 * n_threads / rate));
 	}
+	while (n_leaked)
+		munmap(leaked[--n_leaked], CHUNK);
+	free(leaked);
 	for (unsigned long i = 0; i < share; i++)
 		set[i] = chunk();
 	pthread_mutex_lock(&lock);
