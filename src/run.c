@@ -209,6 +209,11 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 	uint64_t reclaimed;
 	int r;
 
+	/* one limit for the whole cgroup: two leakers found in the same pass share it */
+	if (rn->jailed) {
+		e->jailed = true;
+		return 0;
+	}
 	/*
 	 * The limit goes on the cgroup, which holds the command's whole tree:
 	 * sized from one process's RSS, it would squeeze the others (a holder of

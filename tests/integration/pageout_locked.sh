@@ -34,9 +34,9 @@ wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
 
 # 240 MiB of heap, 32 MiB of it locked at a third of the way in; then a leak
 # of 20 MiB/s up to 100 MiB
-spawn "$home" "$LOCKED" 240 32 20 100 >"$T_DIR/locked.out"
+spawn "$home" "$LOCKED" 240 32 20 100 >"$T_DIR/locked.out" 2>&1
 leaker=$SPAWNED
-wait_for "$T_DIR/locked.out" ready 10 || fail "the leaker did not start"
+wait_for "$T_DIR/locked.out" ready 60 || fail "the leaker did not start: $(cat "$T_DIR/locked.out")"
 wait_for "$log" "jailed pid $leaker " 15 || fail "not jailed: $(cat "$log")"
 note "$(grep "jailed pid $leaker " "$log")"
 # the page-out is done in the jail's record, or in a record of its own when it took more than a slice
