@@ -27,16 +27,17 @@ window = 3s
 action = jail
 jail_size = 16M
 jail_pageout = yes"
+# 240 MiB of heap, 32 MiB of it locked at a third of the way in; then (at
+# SIGUSR1) a leak of 20 MiB/s up to 100 MiB
+spawn "$home" "$LOCKED" 240 32 20 100 >"$T_DIR/locked.out" 2>&1
+leaker=$SPAWNED
+wait_for "$T_DIR/locked.out" ready 60 || fail "the leaker did not start: $(cat "$T_DIR/locked.out")"
+# the daemon starts once the heap is filled: on a slow (emulated) CPU the filling looks like a leak
 "$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
 daemon=$!
 T_PIDS+=("$daemon")
 wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
-
-# 240 MiB of heap, 32 MiB of it locked at a third of the way in; then a leak
-# of 20 MiB/s up to 100 MiB
-spawn "$home" "$LOCKED" 240 32 20 100 >"$T_DIR/locked.out" 2>&1
-leaker=$SPAWNED
-wait_for "$T_DIR/locked.out" ready 60 || fail "the leaker did not start: $(cat "$T_DIR/locked.out")"
+kill -USR1 "$leaker"
 wait_for "$log" "jailed pid $leaker " 15 || fail "not jailed: $(cat "$log")"
 note "$(grep "jailed pid $leaker " "$log")"
 # the page-out is done in the jail's record, or in a record of its own when it took more than a slice
@@ -46,8 +47,9 @@ while ! grep -q "jailed pid $leaker .*; paged out \|page-out of pid $leaker .* d
 	sleep 0.2
 done
 grep -q "page-out of pid $leaker .* done" "$log" && note "$(grep "page-out of pid $leaker " "$log")"
-# the leak ends 5 s after it began: let it end, then count
-sleep 4
+# the leak ends 5 s after it began ("leaked"): let it end, then count
+wait_for "$T_DIR/locked.out" leaked 60 || fail "the leak did not end"
+sleep 1
 status=$(cat "/proc/$leaker/status")
 anon=$(awk '/^RssAnon:/ {print $2}' <<<"$status")
 swap=$(awk '/^VmSwap:/ {print $2}' <<<"$status")

@@ -56,7 +56,8 @@ for p in $procs; do
 done
 [ -n "$holder" ] && [ -n "$leaker" ] || fail "holder or leaker not in $cg: $procs"
 note "limit $((limit >> 20)) MiB on the tree"
-lrss=$(grep -o "jailed in place pid $leaker (memhog) policy=quick: rss [0-9.]* MiB" "$T_DIR/run1.log" | awk '{print int($(NF-1))}')
+# its comm may still be the shell's that exec'd it ("sh"), as first sampled
+lrss=$(grep -o "jailed in place pid $leaker ([^)]*) policy=quick: rss [0-9.]* MiB" "$T_DIR/run1.log" | awk '{print int($(NF-1))}')
 [ -n "$lrss" ] || fail "the leaker $leaker was not the one jailed: $(cat "$T_DIR/run1.log")"
 # the tree: the holder's 100 MiB and the leaker's RSS (less a few MiB of rounding and reclaim)
 [ "$limit" -ge $(((100 + lrss - 4) << 20)) ] ||

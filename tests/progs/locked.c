@@ -4,10 +4,12 @@
  *   locked HEAP_MIB LOCKED_MIB RATE_MIB_PER_S MAX_MIB
  * Grows its heap (brk) by HEAP_MIB and fills it; mlocks LOCKED_MIB in the
  * middle of it, at a third of the way in (the heap's mapping is split in
- * three: unlocked, locked, unlocked); then leaks RATE MiB every second in
- * 1 MiB anonymous mappings up to MAX_MIB, and holds still, touching nothing.
- * Prints "ready" on stdout once the heap is filled and locked. Runs until killed.
+ * three: unlocked, locked, unlocked); prints "ready" on stdout and waits for
+ * SIGUSR1; then leaks RATE MiB every second in 1 MiB anonymous mappings up
+ * to MAX_MIB, prints "leaked", and holds still, touching nothing. Runs
+ * until killed.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +19,17 @@
 
 #define MIB (1UL << 20)
 
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	go = 1;
+}
+
 int main(int argc, char **argv)
 {
+	sigset_t usr1, old;
 	unsigned long heap, locked, max;
 	double rate;
 	char *base;
@@ -35,6 +46,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "locked: LOCKED_MIB + 2 <= HEAP_MIB and RATE > 0\n");
 		return 2;
 	}
+	/* blocked until sigsuspend(): a SIGUSR1 sent right after "ready" is not lost */
+	signal(SIGUSR1, on_usr1);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old);
 	base = sbrk(0);
 	/* page-aligned, so that the locked part is whole pages */
 	base = (char *)(((uintptr_t)base + 4095) & ~(uintptr_t)4095);
@@ -49,6 +65,8 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
+	while (!go)
+		sigsuspend(&old);
 	for (unsigned long i = 0; i < max; i++) {
 		char *p = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -59,6 +77,8 @@ int main(int argc, char **argv)
 		memset(p, 0x3c, MIB);
 		usleep((useconds_t)(1e6 / rate));
 	}
+	printf("leaked\n");
+	fflush(stdout);
 	for (;;)
 		pause();
 }
