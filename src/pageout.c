@@ -186,7 +186,7 @@ int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 		return r;
 	}
 	po->swap_before = vm_swap(pid);
-	r = pageout_plan(smaps, PAGEOUT_STEP, &po->iov, &po->st);
+	r = pageout_plan(smaps, PAGEOUT_PIECE, &po->iov, &po->st);
 	if (r < 0) {
 		pageout_end(po);
 		return r;
@@ -207,7 +207,7 @@ static void refused(struct pageout *po, const struct iovec *v, int e)
 }
 
 /*
- * One process_madvise() over the next pieces, up to PAGEOUT_STEP bytes.
+ * One process_madvise() over the next pieces, up to po->step bytes.
  * 0, or -errno when the process cannot be paged out at all.
  */
 static int step(struct pageout *po)
@@ -216,7 +216,9 @@ static int step(struct pageout *po)
 	uint64_t want = 0;
 	ssize_t r;
 
-	while (first + cnt < po->n && cnt < IOV_MAX && (cnt == 0 || want + po->iov[first + cnt].iov_len <= PAGEOUT_STEP))
+	if (!po->step)
+		po->step = PAGEOUT_STEP;
+	while (first + cnt < po->n && cnt < IOV_MAX && (cnt == 0 || want + po->iov[first + cnt].iov_len <= po->step))
 		want += po->iov[first + cnt++].iov_len;
 	r = process_madvise(po->pidfd, &po->iov[first], cnt, MADV_PAGEOUT, 0);
 	if (r < 0) {
@@ -267,9 +269,16 @@ int pageout_run(struct pageout *po, uint64_t budget_ns)
 	int r = 0;
 
 	do {
+		uint64_t t = mono_ns(), took;
+
 		if (po->next >= po->n)
 			break;
 		r = step(po);
+		took = mono_ns() - t;
+		if (took > budget_ns / 4 && po->step > PAGEOUT_PIECE)
+			po->step /= 2;
+		else if (took < budget_ns / 16 && po->step < PAGEOUT_STEP_MAX)
+			po->step *= 2;
 	} while (r == 0 && mono_ns() - t0 < budget_ns);
 	spent = mono_ns() - t0;
 	po->st.slices++;

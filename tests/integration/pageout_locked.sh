@@ -22,7 +22,7 @@ jail_parent = $T_ID-jails
 state_dir = $T_DIR/state
 log = stderr"
 write_conf "$T_DIR/policies/locked.conf" "[policy locked]
-growth = 30M
+growth = 20M
 window = 3s
 action = jail
 jail_size = 16M
@@ -38,7 +38,8 @@ daemon=$!
 T_PIDS+=("$daemon")
 wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
 kill -USR1 "$leaker"
-wait_for "$log" "jailed pid $leaker " 15 || fail "not jailed: $(cat "$log")"
+wait_for "$log" "jailed pid $leaker " 15 ||
+	fail "not jailed: $(cat "$log"); the leaker: $(cat "$T_DIR/locked.out"), $(grep -E '^(State|VmRSS|VmSwap)' "/proc/$leaker/status" | tr -s '\n\t' '  ')"
 note "$(grep "jailed pid $leaker " "$log")"
 # the page-out is done in the jail's record, or in a record of its own when it took more than a slice
 end=$(($(date +%s) + 30))
