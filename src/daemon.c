@@ -18,6 +18,7 @@
 #include "jails.h"
 #include "log.h"
 #include "pageout.h"
+#include "runcg.h"
 #include "scan.h"
 #include "syswatch.h"
 #include "util.h"
@@ -127,6 +128,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	} else {
 		if (d->have_cg)
 			jails_maintain(&d->jails, &d->sc);
+		/* now and then: the cgroups of runs killed outright */
+		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
+			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
 		watch_evaluate(&d->watch);
 		if (d->have_sw && d->cfg.daemon.kernel_watch)
 			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);

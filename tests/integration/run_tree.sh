@@ -4,7 +4,7 @@
 # the whole tree (not the leaker's RSS), with no "could not reclaim".
 # 2. A stop reaches every process of the tree; one that ignores it is
 # killed after the grace period; nothing is left. 3. A run killed by
-# SIGKILL leaves its cgroup for the next run to remove.
+# SIGKILL leaves its cgroup for the next run, or the daemon, to remove.
 . "$(dirname "$0")/../lib.sh"
 require_root
 root=$(memory_root) || skip "no memory controller"
@@ -111,3 +111,29 @@ for _ in $(seq 50); do running "$child" || break; sleep 0.1; done
 "$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --limit 64M -- true 2>"$T_DIR/run4.log" || fail "the next run failed: $(cat "$T_DIR/run4.log")"
 note "$(grep "removed" "$T_DIR/run4.log")"
 [ ! -d "$cg" ] || fail "$cg still there after the next run: $(cat "$T_DIR/run4.log")"
+
+# ... or the daemon, at its first pass (and every 64th)
+"$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --limit 64M -- "$MEMHOG" hold 8 2>"$T_DIR/run5.log" &
+run=$!
+T_PIDS+=("$run")
+sleep 1
+cg="$parent/run-memhog-$run"
+child=$(cat "$cg/cgroup.procs")
+kill -KILL "$run"
+wait "$run" 2>/dev/null || true
+for _ in $(seq 50); do running "$child" || break; sleep 0.1; done
+[ -d "$cg" ] || fail "$cg is gone already: this part shows nothing"
+# a policy that matches nothing here: the daemon only has to pass once
+write_conf "$T_DIR/none/none.conf" "[policy none]
+match_comm = leakjail-test-nothing
+action = log"
+write_conf "$T_DIR/daemon.conf" "[daemon]
+interval = 200ms
+jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
+kernel_watch = no
+log = stderr"
+"$LEAKJAIL" daemon --foreground --passes 1 --config "$T_DIR/daemon.conf" --policies "$T_DIR/none" 2>"$T_DIR/daemon.log" ||
+	fail "daemon: $(cat "$T_DIR/daemon.log")"
+note "$(grep "removed" "$T_DIR/daemon.log")"
+[ ! -d "$cg" ] || fail "$cg still there after a daemon's pass: $(cat "$T_DIR/daemon.log")"
