@@ -140,6 +140,7 @@ enum value_type {
 	V_RATE,
 	V_BOOL,
 	V_ACTION,
+	V_STALLED,
 	V_RSS,
 	V_LOG,
 	V_CGROUP_PATH,
@@ -198,6 +199,7 @@ static const struct key_def keys[] = {
 	P("jail_swap", V_SWAP, jail_swap, "a size like 2G, or max"),
 	P("jail_pageout", V_BOOL, jail_pageout, "yes or no"),
 	P("jail_descendants", V_BOOL, jail_descendants, "yes or no"),
+	P("jail_stalled", V_STALLED, jail_stalled, "log, grow or kill"),
 };
 #undef P
 #undef D
@@ -435,6 +437,16 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			*(enum lj_action *)field = ACTION_LOG;
 		else if (strcmp(v, "jail") == 0)
 			*(enum lj_action *)field = ACTION_JAIL;
+		else
+			return false;
+		return true;
+	case V_STALLED:
+		if (strcmp(v, "log") == 0)
+			*(enum lj_stalled *)field = STALLED_LOG;
+		else if (strcmp(v, "grow") == 0)
+			*(enum lj_stalled *)field = STALLED_GROW;
+		else if (strcmp(v, "kill") == 0)
+			*(enum lj_stalled *)field = STALLED_KILL;
 		else
 			return false;
 		return true;

@@ -45,6 +45,8 @@ struct glob_list {
 bool glob_list_match(const struct glob_list *g, const char *s);
 
 enum lj_action { ACTION_LOG, ACTION_JAIL };
+/* What to do with a jail whose process cannot make progress (src/stall.h). */
+enum lj_stalled { STALLED_LOG, STALLED_GROW, STALLED_KILL };
 enum rss_kind { RSS_TOTAL, RSS_ANON };
 enum log_target { LOG_TARGET_BOTH, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
 
@@ -78,6 +80,7 @@ struct policy {
 	uint64_t jail_swap;           /* UINT64_MAX: no swap limit */
 	bool jail_pageout;
 	bool jail_descendants;
+	enum lj_stalled jail_stalled;
 };
 
 struct daemon_config {

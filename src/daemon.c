@@ -19,6 +19,8 @@
 #include "jail.h"
 #include "jails.h"
 #include "log.h"
+#include "pageout.h"
+#include "runcg.h"
 #include "scan.h"
 #include "syswatch.h"
 #include "util.h"
@@ -33,6 +35,7 @@ struct daemon {
 	struct cgroup_backend cg;
 	bool have_cg;
 	struct jails jails;
+	struct pageouts pageouts;
 	struct syswatch sw;
 	bool have_sw;
 	char skip_cgroup[300];
@@ -128,6 +131,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	} else {
 		if (d->have_cg)
 			jails_maintain(&d->jails, &d->sc);
+		/* now and then: the cgroups of runs killed outright */
+		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
+			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
 		watch_evaluate(&d->watch);
 		if (d->have_sw && d->cfg.daemon.kernel_watch)
 			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);
@@ -178,6 +184,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	const char *fields[WATCH_FIELDS_MAX];
 	struct lj_error err = { 0 };
 	struct jail_outcome out;
+	uint64_t paged_out = 0;
 	size_t n;
 	int r;
 
@@ -220,11 +227,9 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
 	if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
-	else if (err.code)
-		snprintf(outcome, sizeof(outcome), "%s", err.msg);
 	else if (p->jail_pageout)
-		snprintf(outcome, sizeof(outcome), "paged out %llu MiB in %.2f s",
-			 (unsigned long long)(out.paged_out >> 20), out.pageout_s);
+		pageouts_start(&d->pageouts, e->pid, e->starttime, e->comm, p->name, outcome, sizeof(outcome),
+			       &paged_out);
 	else
 		snprintf(outcome, sizeof(outcome), "no page-out (jail_pageout = no)");
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_JAIL=%.160s", path);
@@ -233,7 +238,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_LIMIT=%llu", (unsigned long long)req.limits.high);
 	fields[n] = f[n];
 	n++;
-	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)out.paged_out);
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)paged_out);
 	fields[n] = f[n];
 	n++;
 	if (d->cg.version == CG_V2)
@@ -306,6 +311,7 @@ static int setup_loop(struct daemon *d)
 	r = sd_event_add_time(d->event, &d->timer, CLOCK_MONOTONIC, d->next_usec, 1000, on_timer, d);
 	if (r < 0)
 		return r;
+	pageouts_init(&d->pageouts, d->event);
 	return sd_event_set_watchdog(d->event, true);
 }
 
@@ -407,6 +413,7 @@ int cmd_daemon(int argc, char **argv)
 		r = sd_event_loop(d.event);
 		sd_notify(0, "STOPPING=1");
 	}
+	pageouts_free(&d.pageouts);
 	sd_event_source_unref(d.timer);
 	sd_event_unref(d.event);
 	stuck = d.sc.cmdread ? cmdread_stuck(d.sc.cmdread) : 0;

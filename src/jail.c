@@ -10,11 +10,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <time.h>
 
 #include "proc.h"
 
@@ -84,17 +81,6 @@ static int read_memory_cgroup(pid_t pid, char *out, size_t size)
 	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
 	return proc_parse_cgroup(buf, out, size) ? 0 : -EINVAL;
-}
-
-static uint64_t status_kb(pid_t pid, const char *key)
-{
-	char path[48], buf[4096];
-	uint64_t v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0)
-		proc_status_kb(buf, key, &v);
-	return v;
 }
 
 /* A comm as a cgroup name: "Web Content" -> "Web_Content"; never "." or "..". */
@@ -180,63 +166,6 @@ static int descendants(pid_t pid, struct kid *out, int max)
 	}
 	free(all);
 	return n;
-}
-
-
-int jail_pageout(pid_t pid, int pidfd, uint64_t *paged_out, double *seconds)
-{
-	cleanup_free char *maps = NULL;
-	char path[48];
-	struct iovec iov[IOV_MAX];
-	struct timespec t0, t1;
-	uint64_t swap_before, swap_after;
-	int n = 0;
-	ssize_t r;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	if (read_file_alloc(AT_FDCWD, path, &maps) < 0)
-		return -errno;
-	swap_before = status_kb(pid, "VmSwap");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/*
-	 * /proc/PID/maps:
-	 *   55d4c8a00000-55d4c8a21000 rw-p 00000000 00:00 0          [heap]
-	 *   7f2a1c000000-7f2a2c000000 rw-p 00000000 00:00 0
-	 *   7ffd4b3e2000-7ffd4b3e6000 r--p 00000000 00:00 0          [vvar]
-	 * Anonymous memory has inode 0. Special mappings ([vvar], [vdso],
-	 * [vsyscall]) answer EINVAL: skipped.
-	 */
-	for (char *line = maps; line && *line;) {
-		char *eol = strchr(line, '\n');
-		unsigned long long start, end, inode;
-		char perms[8];
-		int name = 0;
-
-		if (eol)
-			*eol = '\0';
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %llu %n", &start, &end, perms, &inode, &name) >= 4 &&
-		    inode == 0 && perms[0] == 'r' && !(name && line[name] == '[' && line[name + 1] == 'v')) {
-			iov[n++] = (struct iovec){ (void *)(uintptr_t)start, (size_t)(end - start) };
-			if (n == IOV_MAX) {
-				process_madvise(pidfd, iov, (size_t)n, MADV_PAGEOUT, 0);
-				n = 0;
-			}
-		}
-		line = eol ? eol + 1 : NULL;
-	}
-	r = n ? process_madvise(pidfd, iov, (size_t)n, MADV_PAGEOUT, 0) : 0;
-	if (r < 0 && errno == EINVAL) {
-		/* one bad range fails the batch: go one by one */
-		for (int i = 0; i < n; i++)
-			process_madvise(pidfd, &iov[i], 1, MADV_PAGEOUT, 0);
-	} else if (r < 0) {
-		return -errno; /* EPERM: no CAP_SYS_NICE or ptrace rights; ENOSYS: kernel < 5.10 */
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	swap_after = status_kb(pid, "VmSwap");
-	*paged_out = swap_after > swap_before ? swap_after - swap_before : 0;
-	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	return 0;
 }
 
 static bool swap_present(void)
@@ -385,16 +314,8 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 				 st.jail, path);
 		goto undo_state;
 	}
-	if (req->pageout) {
-		if (!swap_present()) {
-			out->pageout_skipped = true;
-		} else {
-			r = jail_pageout(req->pid, pidfd, &out->paged_out, &out->pageout_s);
-			if (r < 0)
-				lj_error_set(err, r, "page-out of pid %d failed: %s (the jail holds)", req->pid,
-					     strerror(-r));
-		}
-	}
+	/* the page-out itself is the caller's (src/pageout.c): it takes a while */
+	out->pageout_skipped = req->pageout && !swap_present();
 	out->state = st;
 	return 0;
 
