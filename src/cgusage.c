@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -40,8 +41,21 @@ static void open_usage(struct cgusage_table *t, struct cgusage *c)
 	snprintf(path, sizeof(path), "%s%s/%s", t->cg->mount, strcmp(c->path, "/") ? c->path : "",
 		 t->cg->version == CG_V2 ? "memory.current" : "memory.usage_in_bytes");
 	c->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		struct stat st;
+
 		t->n_open++;
+		c->ino = fstat(c->fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+	}
+}
+
+static void close_usage(struct cgusage_table *t, struct cgusage *c)
+{
+	if (c->fd >= 0) {
+		close(c->fd);
+		t->n_open--;
+	}
+	c->fd = -1;
 }
 
 struct cgusage *cgusage_get(struct cgusage_table *t, const char *path, uint32_t gen)
@@ -83,13 +97,37 @@ static bool read_usage(int fd, uint64_t *out)
 	return sscanf(buf, "%" SCNu64, out) == 1;
 }
 
+/*
+ * A cgroup removed and made again under the same path (a service restart)
+ * is a new kernfs node: the fd kept of the old one reads ENODEV for ever.
+ * Any failed read (or a usage file that could not be opened before) opens
+ * the path again, once per pass; a new inode is a new cgroup, whose first
+ * reading is no growth figure yet.
+ */
+static bool reopen_usage(struct cgusage_table *t, struct cgusage *c)
+{
+	uint64_t old_ino = c->ino;
+
+	if (t->cg->version == CG_V2 && strcmp(c->path, "/") == 0)
+		return false; /* the v2 root has no memory.current: nothing to open again */
+	close_usage(t, c);
+	open_usage(t, c);
+	if (c->fd < 0)
+		return false;
+	if (c->ino != old_ino) {
+		c->usage = 0;
+		c->replaced++;
+	}
+	return true;
+}
+
 void cgusage_refresh(struct cgusage_table *t)
 {
 	for (size_t i = 0; i < t->n_buckets; i++) {
 		for (struct cgusage *c = t->buckets[i]; c; c = c->next) {
 			uint64_t u;
 
-			if (c->fd < 0 || !read_usage(c->fd, &u)) {
+			if ((c->fd < 0 || !read_usage(c->fd, &u)) && (!reopen_usage(t, c) || !read_usage(c->fd, &u))) {
 				c->grew = true; /* no figure: every process is sampled */
 				continue;
 			}
@@ -109,10 +147,7 @@ void cgusage_sweep(struct cgusage_table *t, uint32_t gen)
 
 			if (c->seen != gen) {
 				*pp = c->next;
-				if (c->fd >= 0) {
-					close(c->fd);
-					t->n_open--;
-				}
+				close_usage(t, c);
 				free(c->path);
 				free(c);
 				t->n--;

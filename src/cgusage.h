@@ -17,6 +17,8 @@ struct cgusage {
 	struct cgusage *next;
 	char *path;        /* as /proc/PID/cgroup says: "/user.slice/x" */
 	int fd;            /* of the usage file, kept open; -1: none (v2 root) or too many open */
+	uint64_t ino;      /* of the usage file opened: another one is another cgroup */
+	uint32_t replaced; /* times the cgroup was found removed and made again */
 	uint64_t usage;
 	bool grew;         /* since the pass before */
 	uint32_t seen;     /* the last pass that found a process in it */
@@ -35,7 +37,10 @@ struct cgusage_table {
 int cgusage_init(struct cgusage_table *t, const struct cgroup_backend *cg);
 /* The entry for a cgroup path, made on first use (NULL on allocation failure). */
 struct cgusage *cgusage_get(struct cgusage_table *t, const char *path, uint32_t gen);
-/* Read every cgroup's usage; mark those that grew. */
+/*
+ * Read every cgroup's usage; mark those that grew. A usage file that cannot
+ * be read (ENODEV: its cgroup was removed, maybe made again) is opened again.
+ */
 void cgusage_refresh(struct cgusage_table *t);
 /* Forget the cgroups no process was seen in during pass gen (closing their fds). */
 void cgusage_sweep(struct cgusage_table *t, uint32_t gen);

@@ -76,7 +76,7 @@ static void glob_list_free(struct glob_list *g)
 bool glob_list_match(const struct glob_list *g, const char *s)
 {
 	for (size_t i = 0; i < g->n; i++)
-		if (fnmatch(g->items[i], s, 0) == 0)
+		if (fnmatch(g->items[i], s, g->noescape ? FNM_NOESCAPE : 0) == 0)
 			return true;
 	return false;
 }
@@ -131,6 +131,7 @@ enum section_kind { SEC_NONE, SEC_DAEMON, SEC_POLICY, SEC_INVALID };
 
 enum value_type {
 	V_GLOBS,
+	V_PATH_GLOBS, /* cgroup paths: a backslash is a character */
 	V_SIZE,
 	V_SIZE_SPEC,
 	V_SWAP,
@@ -139,6 +140,7 @@ enum value_type {
 	V_RATE,
 	V_BOOL,
 	V_ACTION,
+	V_STALLED,
 	V_RSS,
 	V_LOG,
 	V_SAMPLER,
@@ -166,21 +168,24 @@ static const struct key_def keys[] = {
 	D("state_dir", V_ABS_PATH, state_dir, "an absolute directory path, like /run/leakjail"),
 	D("dry_run", V_BOOL, dry_run, "yes or no"),
 	D("kernel_watch", V_BOOL, kernel_watch, "yes or no"),
+	D("memory_budget", V_SIZE, memory_budget, "a size, like 32M"),
 	D("log", V_LOG, log, "both, stderr or journal"),
 	D("sampler", V_SAMPLER, sampler, "auto, bpf or proc"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
-	D("exempt_cgroup", V_GLOBS, exempt_cgroup, "cgroup path globs"),
+	D("exempt_cgroup", V_PATH_GLOBS, exempt_cgroup, "cgroup path globs"),
+	D("exempt_exe", V_GLOBS, exempt_exe, "executable path globs"),
+	D("exempt_user", V_GLOBS, exempt_user, "user name or uid globs"),
 
 	P("match_comm", V_GLOBS, match_comm, "command-name globs"),
 	P("match_exe", V_GLOBS, match_exe, "executable path globs"),
 	P("match_cmdline", V_GLOBS, match_cmdline, "command-line globs"),
 	P("match_user", V_GLOBS, match_user, "user name or uid globs"),
-	P("match_cgroup", V_GLOBS, match_cgroup, "cgroup path globs"),
+	P("match_cgroup", V_PATH_GLOBS, match_cgroup, "cgroup path globs"),
 	P("exclude_comm", V_GLOBS, exclude_comm, "command-name globs"),
 	P("exclude_exe", V_GLOBS, exclude_exe, "executable path globs"),
 	P("exclude_cmdline", V_GLOBS, exclude_cmdline, "command-line globs"),
 	P("exclude_user", V_GLOBS, exclude_user, "user name or uid globs"),
-	P("exclude_cgroup", V_GLOBS, exclude_cgroup, "cgroup path globs"),
+	P("exclude_cgroup", V_PATH_GLOBS, exclude_cgroup, "cgroup path globs"),
 	P("min_rss", V_SIZE, min_rss, "a size, like 64M"),
 	P("rss", V_RSS, rss, "total or anon"),
 	P("growth", V_SIZE, growth, "a size above 0, like 100M"),
@@ -196,6 +201,7 @@ static const struct key_def keys[] = {
 	P("jail_swap", V_SWAP, jail_swap, "a size like 2G, or max"),
 	P("jail_pageout", V_BOOL, jail_pageout, "yes or no"),
 	P("jail_descendants", V_BOOL, jail_descendants, "yes or no"),
+	P("jail_stalled", V_STALLED, jail_stalled, "log, grow or kill"),
 };
 #undef P
 #undef D
@@ -405,7 +411,11 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 
 	switch (k->type) {
 	case V_GLOBS:
-		return glob_list_parse(v, field) && ((struct glob_list *)field)->n > 0;
+	case V_PATH_GLOBS:
+		if (!glob_list_parse(v, field))
+			return false;
+		((struct glob_list *)field)->noescape = k->type == V_PATH_GLOBS;
+		return ((struct glob_list *)field)->n > 0;
 	case V_SIZE:
 		return parse_size(v, field);
 	case V_SIZE_SPEC:
@@ -429,6 +439,16 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			*(enum lj_action *)field = ACTION_LOG;
 		else if (strcmp(v, "jail") == 0)
 			*(enum lj_action *)field = ACTION_JAIL;
+		else
+			return false;
+		return true;
+	case V_STALLED:
+		if (strcmp(v, "log") == 0)
+			*(enum lj_stalled *)field = STALLED_LOG;
+		else if (strcmp(v, "grow") == 0)
+			*(enum lj_stalled *)field = STALLED_GROW;
+		else if (strcmp(v, "kill") == 0)
+			*(enum lj_stalled *)field = STALLED_KILL;
 		else
 			return false;
 		return true;
@@ -490,7 +510,10 @@ static const char *check_range(const struct key_def *k, const void *base)
 {
 	const void *field = (const char *)base + k->offset;
 
-	if (strcmp(k->name, "interval") == 0) {
+	if (strcmp(k->name, "memory_budget") == 0) {
+		if (*(const uint64_t *)field < 4 * MIB)
+			return "below 4M: too little to track a host's processes";
+	} else if (strcmp(k->name, "interval") == 0) {
 		uint64_t ms = *(const uint64_t *)field;
 
 		if (ms < 100 || ms > 3600 * 1000)
@@ -704,6 +727,7 @@ static int config_defaults(struct config *cfg)
 	cfg->daemon.state_dir = strdup(LJ_DEFAULT_STATE_DIR);
 	cfg->daemon.log = LOG_TARGET_BOTH;
 	cfg->daemon.kernel_watch = true;
+	cfg->daemon.memory_budget = LJ_DEFAULT_MEMORY_BUDGET;
 	if (!cfg->daemon.jail_parent || !cfg->daemon.scope || !cfg->daemon.state_dir)
 		return -ENOMEM;
 	return 0;
@@ -765,6 +789,8 @@ void config_free(struct config *cfg)
 	free(cfg->daemon.state_dir);
 	glob_list_free(&cfg->daemon.exempt_comm);
 	glob_list_free(&cfg->daemon.exempt_cgroup);
+	glob_list_free(&cfg->daemon.exempt_exe);
+	glob_list_free(&cfg->daemon.exempt_user);
 	free(cfg->config_path);
 	free(cfg->policies_dir);
 	memset(cfg, 0, sizeof(*cfg));

@@ -19,6 +19,7 @@
 #define LJ_DEFAULT_STATE_DIR "/run/leakjail"
 #define LJ_POLICIES_MAX 64    /* a process's policies are a 64-bit mask */
 #define LJ_HISTORY_MAX 4096   /* samples kept per process */
+#define LJ_DEFAULT_MEMORY_BUDGET (32ULL << 20)
 
 /* Problems found while loading, each "file:line: message". */
 struct diag_list {
@@ -30,15 +31,22 @@ void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 void diag_free(struct diag_list *d);
 
-/* Whitespace-separated fnmatch() globs; a glob in double quotes may hold spaces. */
+/*
+ * Whitespace-separated fnmatch() globs; a glob in double quotes may hold
+ * spaces. In cgroup path globs a backslash is itself (systemd escapes unit
+ * names: "system-systemd\x2dfsck.slice"), not an escape.
+ */
 struct glob_list {
 	char **items;
 	size_t n;
+	bool noescape;
 };
 
 bool glob_list_match(const struct glob_list *g, const char *s);
 
 enum lj_action { ACTION_LOG, ACTION_JAIL };
+/* What to do with a jail whose process cannot make progress (src/stall.h). */
+enum lj_stalled { STALLED_LOG, STALLED_GROW, STALLED_KILL };
 enum rss_kind { RSS_TOTAL, RSS_ANON };
 enum log_target { LOG_TARGET_BOTH, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
 /* where the sampler finds processes (sample.h): auto is bpf where it loads, else proc */
@@ -74,6 +82,7 @@ struct policy {
 	uint64_t jail_swap;           /* UINT64_MAX: no swap limit */
 	bool jail_pageout;
 	bool jail_descendants;
+	enum lj_stalled jail_stalled;
 };
 
 struct daemon_config {
@@ -83,9 +92,10 @@ struct daemon_config {
 	char *state_dir;      /* where jails are recorded, so a restarted daemon finds them */
 	bool dry_run;
 	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */
+	uint64_t memory_budget; /* what the daemon's knowledge of processes may take (scan.h) */
 	enum log_target log;
 	enum sampler_kind sampler;
-	struct glob_list exempt_comm, exempt_cgroup;
+	struct glob_list exempt_comm, exempt_cgroup, exempt_exe, exempt_user;
 };
 
 struct config {

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -17,6 +19,8 @@
 #include "jail.h"
 #include "jails.h"
 #include "log.h"
+#include "pageout.h"
+#include "runcg.h"
 #include "scan.h"
 #include "syswatch.h"
 #include "util.h"
@@ -31,6 +35,7 @@ struct daemon {
 	struct cgroup_backend cg;
 	bool have_cg;
 	struct jails jails;
+	struct pageouts pageouts;
 	struct syswatch sw;
 	bool have_sw;
 	char skip_cgroup[300];
@@ -39,6 +44,7 @@ struct daemon {
 	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
 	bool foreground;
 	uint64_t passes, max_passes;
+	bool over_budget;    /* said so */
 	uint64_t next_usec;
 };
 
@@ -125,9 +131,23 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	} else {
 		if (d->have_cg)
 			jails_maintain(&d->jails, &d->sc);
+		/* now and then: the cgroups of runs killed outright */
+		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
+			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
 		watch_evaluate(&d->watch);
 		if (d->have_sw && d->cfg.daemon.kernel_watch)
 			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);
+		if (d->sc.over_budget != d->over_budget) {
+			d->over_budget = d->sc.over_budget;
+			if (d->over_budget)
+				lj_log(LOG_WARNING,
+				       "over the memory budget: %llu KiB for %zu processes, memory_budget %llu KiB: histories no longer grow, so a leak in a process first watched from now on may go unseen",
+				       (unsigned long long)(d->sc.state_bytes >> 10), d->sc.procs.n,
+				       (unsigned long long)(d->cfg.daemon.memory_budget >> 10));
+			else
+				lj_log(LOG_NOTICE, "back under the memory budget: %llu KiB for %zu processes",
+				       (unsigned long long)(d->sc.state_bytes >> 10), d->sc.procs.n);
+		}
 	}
 	d->passes++;
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
@@ -164,6 +184,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	const char *fields[WATCH_FIELDS_MAX];
 	struct lj_error err = { 0 };
 	struct jail_outcome out;
+	uint64_t paged_out = 0;
 	size_t n;
 	int r;
 
@@ -186,13 +207,13 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_RESULT=%s", strerror(-r));
 		fields[n] = f[n];
 		n++;
-		if (r == -ESRCH || r == -EPERM)
-			snprintf(retry, sizeof(retry), "not tried again");
-		else
-			snprintf(retry, sizeof(retry), "attempt %u, next in %.0f s while it leaks", w->attempt,
+		/* gone, or never to be jailed: no next attempt (watch.c) */
+		retry[0] = '\0';
+		if (r != -ESRCH && r != -EPERM)
+			snprintf(retry, sizeof(retry), " (attempt %u, next in %.1f s while it leaks)", w->attempt,
 				 (double)w->retry_in_ms / 1000.0);
 		lj_log_record(r == -ESRCH ? LOG_INFO : LOG_ERR, LJ_MSGID_JAILED, fields, n,
-			      "could not jail pid %d (%s) policy=%s: %s (%s); evidence: %s", e->pid, e->comm,
+			      "could not jail pid %d (%s) policy=%s: %s%s; evidence: %s", e->pid, e->comm,
 			      p->name, err.msg, retry, evs);
 		return r;
 	}
@@ -206,11 +227,9 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
 	if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
-	else if (err.code)
-		snprintf(outcome, sizeof(outcome), "%s", err.msg);
 	else if (p->jail_pageout)
-		snprintf(outcome, sizeof(outcome), "paged out %llu MiB in %.2f s",
-			 (unsigned long long)(out.paged_out >> 20), out.pageout_s);
+		pageouts_start(&d->pageouts, e->pid, e->starttime, e->comm, p->name, outcome, sizeof(outcome),
+			       &paged_out);
 	else
 		snprintf(outcome, sizeof(outcome), "no page-out (jail_pageout = no)");
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_JAIL=%.160s", path);
@@ -219,7 +238,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_LIMIT=%llu", (unsigned long long)req.limits.high);
 	fields[n] = f[n];
 	n++;
-	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)out.paged_out);
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)paged_out);
 	fields[n] = f[n];
 	n++;
 	if (d->cg.version == CG_V2)
@@ -292,6 +311,7 @@ static int setup_loop(struct daemon *d)
 	r = sd_event_add_time(d->event, &d->timer, CLOCK_MONOTONIC, d->next_usec, 1000, on_timer, d);
 	if (r < 0)
 		return r;
+	pageouts_init(&d->pageouts, d->event);
 	return sd_event_set_watchdog(d->event, true);
 }
 
@@ -312,6 +332,7 @@ int cmd_daemon(int argc, char **argv)
 		.policies_dir = LJ_DEFAULT_POLICIES,
 	};
 	struct diag_list diags = { 0 };
+	unsigned int stuck;
 	int prio = LOG_INFO, c, r;
 
 	while ((c = getopt_long(argc, argv, "c:p:nfP:vh", opts, NULL)) != -1) {
@@ -378,6 +399,14 @@ int cmd_daemon(int argc, char **argv)
 	if (r < 0)
 		lj_log(LOG_WARNING, "the kernel memory watch is off: %s", strerror(-r));
 	d.have_sw = r >= 0;
+	/*
+	 * The daemon acts when the host thrashes: its own pages must not be the
+	 * ones swapped out then, or every pass waits on swap. Locked as they are
+	 * touched (MCL_ONFAULT), what it holds stays bounded by memory_budget.
+	 */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+		lj_log(LOG_INFO, "cannot lock its memory (%s): its pages can be swapped out under pressure",
+		       strerror(errno));
 	r = setup_loop(&d);
 	if (r < 0) {
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
@@ -392,12 +421,23 @@ int cmd_daemon(int argc, char **argv)
 		r = sd_event_loop(d.event);
 		sd_notify(0, "STOPPING=1");
 	}
+	pageouts_free(&d.pageouts);
 	sd_event_source_unref(d.timer);
 	sd_event_unref(d.event);
+	stuck = d.sc.cmdread ? cmdread_stuck(d.sc.cmdread) : 0;
 	scanner_free(&d.sc);
 	jails_free(&d.jails);
 	if (d.have_sw)
 		syswatch_free(&d.sw);
 	config_free(&d.cfg);
+	if (stuck) {
+		/*
+		 * A reader waits in the kernel on a process that does not answer.
+		 * Exit handlers that stop every thread first (a leak checker's)
+		 * would wait for it for ever; exit_group() ends it at once.
+		 */
+		fflush(NULL);
+		_exit(r < 0 ? 1 : 0);
+	}
 	return r < 0 ? 1 : 0;
 }

@@ -79,7 +79,7 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 {
 	bool anon = p->rss == RSS_ANON;
 	uint64_t env[QUARTERS + 1]; /* the floor L at q0..q3, and now */
-	uint64_t t0, tn, low, end, peak, bottom;
+	uint64_t t0, tq, te, tn, low, end, peak, bottom;
 	bool gives_back;
 	uint32_t base = UINT32_MAX, rising = 0, q, cut;
 
@@ -105,6 +105,12 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 	if (base == UINT32_MAX || base == h->len - 1)
 		return VERDICT_SHORT;
 	t0 = history_at(h, base)->t_ms;
+	/*
+	 * The quarters cut the window itself. The base can be older than the
+	 * window's start (a flat stretch is kept as its two ends): the
+	 * footprint it shows held until the next sample.
+	 */
+	tq = MAX(t0, tn > p->window_ms ? tn - p->window_ms : 0);
 
 	/*
 	 * A process that gives back (its footprint fell by half the growth or
@@ -125,7 +131,7 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 			/* still going down, or resting near the bottom */
 			cut = i;
 			bottom = MIN(bottom, f);
-			peak = MAX(peak, f);
+			peak = f;
 		} else if (f > peak) {
 			peak = f;
 		} else if ((peak - f) * 2 >= p->growth) {
@@ -136,6 +142,8 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 	}
 	if (!gives_back || cut <= base)
 		cut = h->len - 1;
+	/* for a process that gives back, the quarters cut the window up to its last trough */
+	te = history_at(h, cut)->t_ms;
 
 	/*
 	 * One pass from now back: `low` is the least footprint from the sample
@@ -149,7 +157,7 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 	for (uint32_t i = h->len; i-- > 0;) {
 		const struct hsample *x = history_at(h, i);
 
-		while (i >= base && q > 0 && t0 + (tn - t0) * q / QUARTERS > x->t_ms)
+		while (i >= base && q > 0 && tq + (te - tq) * q / QUARTERS > x->t_ms)
 			env[q--] = low;
 		low = MIN(low, hsample_footprint(x, anon));
 		if (i == cut)

@@ -10,11 +10,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <time.h>
 
 #include "proc.h"
 
@@ -86,17 +83,6 @@ static int read_memory_cgroup(pid_t pid, char *out, size_t size)
 	return proc_parse_cgroup(buf, out, size) ? 0 : -EINVAL;
 }
 
-static uint64_t status_kb(pid_t pid, const char *key)
-{
-	char path[48], buf[4096];
-	uint64_t v = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0)
-		proc_status_kb(buf, key, &v);
-	return v;
-}
-
 /* A comm as a cgroup name: "Web Content" -> "Web_Content"; never "." or "..". */
 static void sanitize(const char *comm, char *out, size_t size)
 {
@@ -132,14 +118,17 @@ static int untouchable(pid_t pid, struct lj_error *err)
 	return 0;
 }
 
-/* The descendants of pid, found through the ppid of every process. */
-static int descendants(pid_t pid, pid_t *out, int max)
+struct kid {
+	pid_t pid, ppid;
+	uint64_t starttime;
+};
+
+/* The descendants of pid, found through the ppid of every process, with their start times. */
+static int descendants(pid_t pid, struct kid *out, int max)
 {
 	cleanup_dir DIR *d = opendir("/proc");
 	struct dirent *de;
-	struct {
-		pid_t pid, ppid;
-	} *all = NULL;
+	struct kid *all = NULL;
 	size_t n_all = 0, cap = 0;
 	int n = 0;
 
@@ -164,74 +153,19 @@ static int descendants(pid_t pid, pid_t *out, int max)
 			all = nb;
 		}
 		all[n_all].pid = (pid_t)atoi(de->d_name);
+		all[n_all].starttime = st.starttime;
 		all[n_all++].ppid = st.ppid;
 	}
 	/* breadth first: children of pid, then theirs */
 	for (int head = -1; head < n; head++) {
-		pid_t parent = head < 0 ? pid : out[head];
+		pid_t parent = head < 0 ? pid : out[head].pid;
 
 		for (size_t i = 0; i < n_all && n < max; i++)
 			if (all[i].ppid == parent)
-				out[n++] = all[i].pid;
+				out[n++] = all[i];
 	}
 	free(all);
 	return n;
-}
-
-int jail_pageout(pid_t pid, int pidfd, uint64_t *paged_out, double *seconds)
-{
-	cleanup_free char *maps = NULL;
-	char path[48];
-	struct iovec iov[IOV_MAX];
-	struct timespec t0, t1;
-	uint64_t swap_before, swap_after;
-	int n = 0;
-	ssize_t r;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	if (read_file_alloc(AT_FDCWD, path, &maps) < 0)
-		return -errno;
-	swap_before = status_kb(pid, "VmSwap");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/*
-	 * /proc/PID/maps:
-	 *   55d4c8a00000-55d4c8a21000 rw-p 00000000 00:00 0          [heap]
-	 *   7f2a1c000000-7f2a2c000000 rw-p 00000000 00:00 0
-	 *   7ffd4b3e2000-7ffd4b3e6000 r--p 00000000 00:00 0          [vvar]
-	 * Anonymous memory has inode 0. Special mappings ([vvar], [vdso],
-	 * [vsyscall]) answer EINVAL: skipped.
-	 */
-	for (char *line = maps; line && *line;) {
-		char *eol = strchr(line, '\n');
-		unsigned long long start, end, inode;
-		char perms[8];
-		int name = 0;
-
-		if (eol)
-			*eol = '\0';
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %llu %n", &start, &end, perms, &inode, &name) >= 4 &&
-		    inode == 0 && perms[0] == 'r' && !(name && line[name] == '[' && line[name + 1] == 'v')) {
-			iov[n++] = (struct iovec){ (void *)(uintptr_t)start, (size_t)(end - start) };
-			if (n == IOV_MAX) {
-				process_madvise(pidfd, iov, (size_t)n, MADV_PAGEOUT, 0);
-				n = 0;
-			}
-		}
-		line = eol ? eol + 1 : NULL;
-	}
-	r = n ? process_madvise(pidfd, iov, (size_t)n, MADV_PAGEOUT, 0) : 0;
-	if (r < 0 && errno == EINVAL) {
-		/* one bad range fails the batch: go one by one */
-		for (int i = 0; i < n; i++)
-			process_madvise(pidfd, &iov[i], 1, MADV_PAGEOUT, 0);
-	} else if (r < 0) {
-		return -errno; /* EPERM: no CAP_SYS_NICE or ptrace rights; ENOSYS: kernel < 5.10 */
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	swap_after = status_kb(pid, "VmSwap");
-	*paged_out = swap_after > swap_before ? swap_after - swap_before : 0;
-	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	return 0;
 }
 
 static bool swap_present(void)
@@ -265,6 +199,39 @@ static void way_back(const struct cgroup_backend *b, const char *origin, char *r
 	}
 }
 
+/*
+ * Move the leaker's descendants into its jail: only those still in the
+ * cgroup it came from (a child in a unit or cgroup of its own belongs
+ * there), each checked by start time around the move as the leaker is.
+ */
+static int move_descendants(const struct cgroup_backend *b, const struct jail_state *st)
+{
+	struct kid kids[256];
+	int n = descendants(st->pid, kids, (int)ARRAY_SIZE(kids)), moved = 0;
+
+	for (int i = 0; i < n; i++) {
+		cleanup_close int pidfd = pidfd_open(kids[i].pid, 0);
+		char where[1024];
+		uint64_t start;
+
+		if (pidfd < 0 || proc_starttime(kids[i].pid, &start) < 0 || start != kids[i].starttime ||
+		    read_memory_cgroup(kids[i].pid, where, sizeof(where)) < 0 || strcmp(where, st->origin) != 0)
+			continue;
+		if (cg_move(b, st->jail, kids[i].pid, NULL) < 0)
+			continue;
+		if (pidfd_exited(pidfd) || proc_starttime(kids[i].pid, &start) < 0 || start != kids[i].starttime) {
+			/* gone around the move: the pid written may be someone else's now */
+			char back[1024];
+
+			way_back(b, st->origin, back, sizeof(back));
+			cg_move(b, back, kids[i].pid, NULL);
+			continue;
+		}
+		moved++;
+	}
+	return moved;
+}
+
 int jail_enter(const struct cgroup_backend *b, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err)
 {
@@ -272,7 +239,6 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 	struct jail_state st = { 0 };
 	char name[64], path[1100];
 	uint64_t starttime;
-	pid_t kids[256];
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -315,7 +281,9 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 	/* recorded before the move: a crash after it must not lose the way back */
 	r = jail_state_save(state_dir, &st);
 	if (r < 0) {
-		lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
+		lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir,
+			     r == -EACCES ? "not leakjail's own directory (another owner, or writable by group or others)"
+					 : strerror(-r));
 		goto undo_cgroup;
 	}
 	r = cg_move(b, st.jail, req->pid, err);
@@ -338,29 +306,16 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 		goto undo_state;
 	}
 	out->moved = 1;
-	if (req->descendants) {
-		int n = descendants(req->pid, kids, (int)ARRAY_SIZE(kids));
-
-		for (int i = 0; i < n; i++)
-			if (cg_move(b, st.jail, kids[i], NULL) == 0)
-				out->moved++;
-	}
+	if (req->descendants)
+		out->moved += move_descendants(b, &st);
 	/* confirm: the kernel says where the process is now */
 	if (read_memory_cgroup(req->pid, path, sizeof(path)) < 0 || strcmp(path + 1, st.jail) != 0) {
 		r = lj_error_set(err, -EIO, "pid %d: the move to %s did not take (now in %s)", req->pid,
 				 st.jail, path);
 		goto undo_state;
 	}
-	if (req->pageout) {
-		if (!swap_present()) {
-			out->pageout_skipped = true;
-		} else {
-			r = jail_pageout(req->pid, pidfd, &out->paged_out, &out->pageout_s);
-			if (r < 0)
-				lj_error_set(err, r, "page-out of pid %d failed: %s (the jail holds)", req->pid,
-					     strerror(-r));
-		}
-	}
+	/* the page-out itself is the caller's (src/pageout.c): it takes a while */
+	out->pageout_skipped = req->pageout && !swap_present();
 	out->state = st;
 	return 0;
 
@@ -421,12 +376,33 @@ static void one_line(char *dst, size_t size, const char *src)
 		*p = '?';
 }
 
+/*
+ * The records steer moves of processes: their directory must be the
+ * daemon's own, a real directory that nobody else may write (a symlink or a
+ * group-writable directory would let someone else plant or swap records).
+ */
+static int state_dir_make(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EACCES;
+	return 0;
+}
+
 /* State files: "key=value" lines, written to a temporary file and renamed into place. */
 int jail_state_save(const char *state_dir, const struct jail_state *j)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX + 32], path[PATH_MAX + 32];
 	char comm[sizeof(j->comm)], reason[sizeof(j->reason)];
 	cleanup_file FILE *f = NULL;
+	int fd, r;
 
 	/* cgroup paths and policy names hold no newline: one that does is no record to keep */
 	if (strchr(j->policy, '\n') || strchr(j->origin, '\n') || strchr(j->jail, '\n'))
@@ -434,15 +410,23 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 	one_line(comm, sizeof(comm), j->comm);
 	one_line(reason, sizeof(reason), j->reason);
 	snprintf(dir, sizeof(dir), "%s/jails", state_dir);
-	if (mkdir(state_dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	if ((r = state_dir_make(state_dir)) < 0 || (r = state_dir_make(dir)) < 0)
+		return r;
 	snprintf(path, sizeof(path), "%s/%d", dir, j->pid);
 	snprintf(tmp, sizeof(tmp), "%s/.%d.tmp", dir, j->pid);
-	f = fopen(tmp, "we");
-	if (!f)
+	/* a new file, never through a symlink; one left by a crash is removed first */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = -errno;
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
 	fprintf(f,
 		"pid=%d\nstarttime=%" PRIu64 "\ncomm=%s\npolicy=%s\norigin=%s\njail=%s\nsince=%" PRId64
 		"\nhigh=%" PRIu64 "\nmax=%" PRIu64 "\nswap=%" PRIu64 "\nevents_high=%" PRIu64

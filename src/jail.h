@@ -5,7 +5,7 @@
  *
  * Moving a process does not move the memory it already uses (v1 or v2): its
  * pages stay charged to the old cgroup. A jail alone limits future growth;
- * jail_pageout() makes the leaker swap what it holds now.
+ * a page-out (src/pageout.h) makes the leaker swap what it holds now.
  */
 #ifndef LJ_JAIL_H
 #define LJ_JAIL_H
@@ -47,16 +47,16 @@ struct jail_request {
 struct jail_outcome {
 	struct jail_state state; /* as recorded */
 	int moved;               /* processes moved (1 + descendants) */
-	uint64_t paged_out;      /* bytes that left RAM for swap */
-	double pageout_s;
-	bool pageout_skipped;    /* no swap */
+	bool pageout_skipped;    /* a page-out was asked for, but there is no swap */
 };
 
 /*
  * Jail a process. Checks its identity (pidfd, then the start time) and that
  * it is not one leakjail must never touch, creates the jail, sets the limits,
  * records the state, moves the whole process (and its descendants when
- * asked), confirms the move in /proc/PID/cgroup, and pages it out.
+ * asked), and confirms the move in /proc/PID/cgroup. The page-out that
+ * req->pageout asks for is the caller's to start (pageouts_start()): it
+ * says here only whether there is swap to page out to.
  * -ESRCH: it exited or its pid was reused; -EPERM: never jailed.
  */
 int jail_enter(const struct cgroup_backend *b, const char *state_dir, const struct jail_request *req,
@@ -83,12 +83,6 @@ int jail_state_remove(const char *state_dir, pid_t pid);
  * *j. 0, or -EINVAL for a record that must not steer a move; -ENOMEM.
  */
 int jail_state_parse(const char *text, struct jail_state *j);
-
-/*
- * process_madvise(MADV_PAGEOUT) over the process's anonymous mappings.
- * Returns 0 and the bytes that went to swap (VmSwap after - before), or -errno.
- */
-int jail_pageout(pid_t pid, int pidfd, uint64_t *paged_out, double *seconds);
 
 /*
  * The limits a policy gives a jail for a process holding `rss` bytes now,

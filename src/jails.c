@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "jails.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "proc.h"
 
 static void jail_fields(const struct jail_state *j, char f[4][160])
 {
@@ -42,6 +45,7 @@ int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *st
 	js->cg = cg;
 	snprintf(js->state_dir, sizeof(js->state_dir), "%s", state_dir);
 	js->list = NULL;
+	js->stall = NULL;
 	js->n = 0;
 	if (n < 0)
 		return n;
@@ -66,15 +70,192 @@ int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *st
 int jails_add(struct jails *js, const struct jail_state *j)
 {
 	struct jail_state *n = realloc(js->list, (js->n + 1) * sizeof(*n));
+	struct stall_state *s;
 
 	if (!n)
 		return -ENOMEM;
 	js->list = n;
+	s = realloc(js->stall, (js->n + 1) * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	js->stall = s;
+	memset(&js->stall[js->n], 0, sizeof(*s));
 	js->list[js->n++] = *j;
 	return 0;
 }
 
-static void check_events(struct jails *js, struct jail_state *j)
+static const struct policy *policy_named(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			return &cfg->policies[i];
+	return NULL;
+}
+
+/*
+ * v1 memory.oom_control:
+ *   oom_kill_disable 0
+ *   under_oom 0
+ *   oom_kill 1
+ */
+static bool under_oom(const struct cgroup_backend *cg, const char *rel)
+{
+	char path[1400], buf[256];
+	const char *p;
+
+	if (cg->version != CG_V1)
+		return false;
+	cg_path(cg, rel, path, sizeof(path));
+	strncat(path, "/memory.oom_control", sizeof(path) - strlen(path) - 1);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return false;
+	p = strstr(buf, "under_oom ");
+	return p && p[10] == '1';
+}
+
+static void read_sample(struct jails *js, const struct jail_state *j, const struct cg_events *ev,
+			const struct scanner *sc, struct stall_sample *s)
+{
+	struct cg_usage u;
+	char path[1400], buf[512];
+	struct psi psi;
+
+	memset(s, 0, sizeof(*s));
+	s->t_ms = now_ms();
+	if (cg_usage(js->cg, j->jail, &u) == 0) {
+		s->usage = u.memory;
+		s->limit = u.limit;
+		s->swap_used = u.swap;
+	}
+	s->swap_allowance = j->limits.swap;
+	/* v1: failcnt (in ev->max) counts every charge that met the limit */
+	s->limit_hits = js->cg->version == CG_V2 ? ev->high + ev->max : ev->max;
+	s->under_oom = under_oom(js->cg, j->jail);
+	if (js->cg->version == CG_V2) {
+		/* "some avg10=12.50 avg60=... total=...\nfull avg10=10.20 ..." */
+		cg_path(js->cg, j->jail, path, sizeof(path));
+		strncat(path, "/memory.pressure", sizeof(path) - strlen(path) - 1);
+		if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0 && proc_parse_psi(buf, &psi)) {
+			s->have_psi = true;
+			s->full_avg10 = psi.full_avg10;
+			s->some_avg10 = psi.some_avg10;
+		}
+	}
+	s->swap_total = sc->sys.mem.swap_total;
+	s->swap_free = sc->sys.mem.swap_free;
+}
+
+/* grow: a quarter more room (16 MiB at least), v2 max and v1 memsw moved along; recorded. */
+static int grow(struct jails *js, struct jail_state *j, char *done, size_t size)
+{
+	struct lj_error err = { 0 };
+	struct cg_limits l = j->limits;
+	uint64_t step = MAX(l.high / 4, 16 * MIB);
+	char high[FMT_SIZE_MAX], max[FMT_SIZE_MAX];
+	int r;
+
+	step = (step + 4095) / 4096 * 4096;
+	l.high += step;
+	if (l.max != CG_UNLIMITED)
+		l.max += step;
+	r = cg_set_limits(js->cg, j->jail, &l, &err);
+	if (r < 0) {
+		snprintf(done, size, "could not grow it: %.250s", err.msg);
+		return r;
+	}
+	j->limits = l;
+	jail_state_save(js->state_dir, j);
+	jail_fmt_limit(high, sizeof(high), l.high);
+	jail_fmt_limit(max, sizeof(max), l.max);
+	if (js->cg->version == CG_V2)
+		snprintf(done, size, "grown by %llu MiB: high=%s max=%s", (unsigned long long)(step >> 20), high, max);
+	else
+		snprintf(done, size, "grown by %llu MiB: limit=%s", (unsigned long long)(step >> 20), high);
+	return 0;
+}
+
+/* kill: every process in the jail (the jailed one and what it started), if it is still the one jailed. */
+static void kill_jail(struct jails *js, const struct jail_state *j, char *done, size_t size)
+{
+	pid_t pids[1024];
+	int n, killed = 0;
+
+	if (!jail_alive(j)) {
+		snprintf(done, size, "pid %d has exited meanwhile", j->pid);
+		return;
+	}
+	n = cg_procs(js->cg, j->jail, pids, (int)ARRAY_SIZE(pids));
+	for (int i = 0; i < n; i++)
+		if (kill(pids[i], SIGKILL) == 0)
+			killed++;
+	snprintf(done, size, "killed %d process%s in the jail", killed, killed == 1 ? "" : "es");
+}
+
+static void check_stall(struct jails *js, struct jail_state *j, struct stall_state *st,
+			const struct cg_events *ev, const struct scanner *sc)
+{
+	const struct policy *p = policy_named(sc->cfg, j->policy);
+	enum lj_stalled what = p ? p->jail_stalled : STALLED_LOG;
+	struct stall_sample s;
+	char evidence[400], done[300], f[5][160];
+	const char *fields[5] = { f[0], f[1], f[2], f[3], f[4] };
+	enum stall_reason r;
+
+	read_sample(js, j, ev, sc, &s);
+	r = stall_check(st, &s, evidence, sizeof(evidence));
+	if (r == STALL_NONE)
+		return;
+	if (what == STALLED_GROW && st->grows >= STALL_MAX_GROWS)
+		what = STALLED_LOG;
+	if (what == STALLED_LOG && st->reported)
+		return;
+	switch (what) {
+	case STALLED_GROW:
+		if (grow(js, j, done, sizeof(done)) == 0)
+			st->grows++;
+		break;
+	case STALLED_KILL:
+		kill_jail(js, j, done, sizeof(done));
+		break;
+	case STALLED_LOG:
+		snprintf(done, sizeof(done), "%s",
+			 p && p->jail_stalled == STALLED_GROW ? "grown the most it may be (jail_stalled = grow): left as it is"
+							      : "left as it is (jail_stalled = log)");
+		break;
+	}
+	st->reported = true;
+	stall_acted(st);
+	jail_fields(j, f);
+	snprintf(f[4], 160, "LEAKJAIL_STALL=%s", what == STALLED_GROW ? "grow" : what == STALLED_KILL ? "kill" : "log");
+	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, 5, "jail %s stalled: pid %d (%s) policy=%s is %s: %s; %s",
+		      j->jail, j->pid, j->comm, j->policy, stall_reason_name(r), evidence, done);
+}
+
+/* Free swap running out while jails hold leakers: said before it is gone. */
+static void check_swap(struct jails *js, const struct scanner *sc)
+{
+	const struct meminfo *m = &sc->sys.mem;
+	uint64_t held = 0;
+	char fr[FMT_SIZE_MAX], tot[FMT_SIZE_MAX], h[FMT_SIZE_MAX];
+
+	if (!sc || !js->n || !swap_running_out(m->swap_total, m->swap_free, &js->swap_warned))
+		return;
+	for (size_t i = 0; i < js->n; i++) {
+		struct cg_usage u;
+
+		if (cg_usage(js->cg, js->list[i].jail, &u) == 0)
+			held += u.swap;
+	}
+	lj_log(LOG_WARNING,
+	       "free swap is running out: %s of %s free; %zu jail%s hold %s in swap. When it is gone, a jailed process at its limit %s; jail_stalled says what leakjail does then",
+	       fmt_size(fr, sizeof(fr), m->swap_free), fmt_size(tot, sizeof(tot), m->swap_total), js->n,
+	       js->n == 1 ? "" : "s", fmt_size(h, sizeof(h), held),
+	       js->cg->version == CG_V2 ? "stalls (throttled at memory.high, never OOM-killed)"
+					: "is OOM-killed inside its jail");
+}
+
+static void check_events(struct jails *js, struct jail_state *j, struct stall_state *st,
+			 const struct scanner *sc)
 {
 	struct cg_events ev;
 	char f[4][160];
@@ -95,19 +276,22 @@ static void check_events(struct jails *js, struct jail_state *j)
 		jail_state_save(js->state_dir, j); /* a restarted daemon does not report it again */
 	}
 	j->events = ev;
+	if (sc && jail_alive(j))
+		check_stall(js, j, st, &ev, sc);
 }
 
 void jails_maintain(struct jails *js, struct scanner *sc)
 {
 	size_t keep = 0;
 
+	check_swap(js, sc);
 	for (size_t i = 0; i < js->n; i++) {
 		struct jail_state *j = &js->list[i];
 		struct proc_entry *e;
 
 		/* first: an OOM kill ends the process, and must be told before its jail goes */
 		if (cg_exists(js->cg, j->jail))
-			check_events(js, j);
+			check_events(js, j, &js->stall[i], sc);
 		if (!jail_alive(j)) {
 			if (retire(js, j))
 				continue;
@@ -121,6 +305,7 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 			if (e && e->starttime == j->starttime)
 				e->jailed = true;
 		}
+		js->stall[keep] = js->stall[i];
 		js->list[keep++] = *j;
 	}
 	js->n = keep;
@@ -129,6 +314,8 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 void jails_free(struct jails *js)
 {
 	free(js->list);
+	free(js->stall);
 	js->list = NULL;
+	js->stall = NULL;
 	js->n = 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's jails: found again after a restart, watched every pass
- * (limit hits, OOM kills), removed once their process has gone.
+ * (limit hits, OOM kills, stalls: src/stall.h), removed once their process
+ * has gone. Free swap running out while jails are held is said ahead.
  */
 #ifndef LJ_JAILS_H
 #define LJ_JAILS_H
@@ -9,17 +10,23 @@
 #include "cgroup.h"
 #include "jail.h"
 #include "scan.h"
+#include "stall.h"
 
 struct jails {
 	const struct cgroup_backend *cg;
 	char state_dir[256]; /* a copy: a reload may change or free the configuration's */
 	struct jail_state *list;
+	struct stall_state *stall; /* one for each of list */
 	size_t n;
+	bool swap_warned;
 };
 
 /* Load the records; jails whose process has gone are removed. Returns the count or -errno. */
 int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *state_dir);
-/* After each pass: drop jails of exited processes, log what changed, mark the jailed. */
+/*
+ * After each pass: drop jails of exited processes, log what changed, mark
+ * the jailed, handle stalled jails as their policy says (sc->cfg).
+ */
 void jails_maintain(struct jails *js, struct scanner *sc);
 int jails_add(struct jails *js, const struct jail_state *j);
 void jails_free(struct jails *js);

@@ -46,6 +46,10 @@ bool proc_parse_stat(const char *buf, struct proc_stat *out)
 		return false;
 	memcpy(out->comm, open + 1, len);
 	out->comm[len] = '\0';
+	/* a name goes into logs, the journal and terminals: no control characters ("\e[2J") */
+	for (char *c = out->comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	out->state = state;
 	out->ppid = ppid;
 	out->flags = (unsigned int)f[4];

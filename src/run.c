@@ -6,6 +6,13 @@
  * (no page-out of pages charged elsewhere is needed, unlike a moved process).
  * --limit sets a fixed limit from the start. Signals are forwarded, the
  * command's exit status is returned, the cgroup is removed at the end.
+ *
+ * The cgroup holds the command's whole tree (a shell and what it starts):
+ * its limit is sized from the cgroup's usage, a stop (SIGTERM, SIGINT,
+ * SIGHUP, SIGQUIT) goes to every process in it, and what is left after
+ * RUN_GRACE_S is killed. A run killed outright (SIGKILL) cannot clean up:
+ * its command gets SIGTERM from the kernel (PR_SET_PDEATHSIG), and the next
+ * run removes the empty cgroups of runs that have gone.
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -14,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <time.h>
@@ -23,6 +31,8 @@
 #include "config.h"
 #include "jail.h"
 #include "log.h"
+#include "proc.h"
+#include "runcg.h"
 #include "scan.h"
 #include "watch.h"
 
@@ -38,9 +48,57 @@ struct run {
 	pid_t child;
 	int status;
 	uint64_t next_usec;
+	sd_event_source *grace; /* armed by a stop: what is left then is killed */
 };
 
+/* How long the command's tree has to end after a stop, before it is killed. */
+#define RUN_GRACE_S 5
+
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static bool stops(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT;
+}
+
+/* Every process in the cgroup gets sig; returns how many there were. */
+static int signal_tree(struct run *rn, int sig)
+{
+	pid_t pids[1024];
+	int n = cg_procs(&rn->cg, rn->rel, pids, (int)ARRAY_SIZE(pids));
+
+	for (int i = 0; i < n; i++)
+		kill(pids[i], sig);
+	return MAX(n, 0);
+}
+
+/*
+ * Kill everything in the cgroup. v2 (5.14+) has cgroup.kill: the kernel
+ * kills the whole tree at once, forks racing it included. v1 has not: each
+ * process is killed, and the list read again until it is empty (a fork
+ * between the read and the kill adds one more round).
+ */
+static void kill_tree(struct run *rn)
+{
+	char path[700];
+
+	if (rn->cg.version == CG_V2) {
+		cg_path(&rn->cg, rn->rel, path, sizeof(path));
+		strncat(path, "/cgroup.kill", sizeof(path) - strlen(path) - 1);
+		if (write_file_at(AT_FDCWD, path, "1") == 0)
+			return;
+	}
+	signal_tree(rn, SIGKILL);
+}
+
+static bool swap_left(void)
+{
+	char buf[8192];
+	struct meminfo mi = { 0 };
+
+	return read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0 && proc_parse_meminfo(buf, &mi) &&
+	       mi.swap_free > 0;
+}
 
 /*
  * v1: memory.limit_in_bytes below the usage makes the kernel reclaim at once
@@ -61,8 +119,9 @@ static int limit_in_place(struct run *rn, struct cg_limits *l, uint64_t *reclaim
 		l->high = (before.memory + 4095) / 4096 * 4096;
 		r = cg_set_limits(&rn->cg, rn->rel, l, err);
 		if (r == 0)
-			lj_log(LOG_WARNING, "%s: could not reclaim down to the limit (no swap?): limit set at the usage, %llu MiB",
-			       rn->rel, (unsigned long long)(l->high >> 20));
+			lj_log(LOG_WARNING, "%s: could not reclaim down to the limit (%s): limit set at the usage, %llu MiB",
+			       rn->rel, swap_left() ? "what it holds could not be swapped out in time" : "no free swap",
+			       (unsigned long long)(l->high >> 20));
 	}
 	if (r < 0)
 		return r;
@@ -77,13 +136,31 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 			 const struct evidence *ev)
 {
 	struct run *rn = w->userdata;
-	struct cg_limits l = jail_limits_for(p, e->last.rss, ev->floor);
+	struct cg_usage tree = { 0 };
+	struct cg_limits l;
 	struct lj_error err = { 0 };
 	char evs[512], high[24], max[24], path[700];
 	struct timespec t0, t1;
-	uint64_t reclaimed;
+	uint64_t reclaimed, leaked;
 	int r;
 
+	/* one limit for the whole cgroup: two leakers found in the same pass share it */
+	if (rn->jailed) {
+		e->jailed = true;
+		return 0;
+	}
+	/*
+	 * The limit goes on the cgroup, which holds the command's whole tree:
+	 * sized from one process's RSS, it would squeeze the others (a holder of
+	 * 200 MiB beside a leaker of 50 limited to 50 MiB). Sized from the
+	 * cgroup's usage, the tree keeps what it holds and the leak is what
+	 * goes to swap.
+	 */
+	if (cg_usage(&rn->cg, rn->rel, &tree) < 0 || tree.memory == 0)
+		tree.memory = e->last.rss;
+	/* jail_size = floor: what the tree held before this process leaked */
+	leaked = ev->footprint > ev->floor ? ev->footprint - ev->floor : 0;
+	l = jail_limits_for(p, tree.memory, tree.memory > leaked ? tree.memory - leaked : 0);
 	evidence_format(ev, evs, sizeof(evs));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = limit_in_place(rn, &l, &reclaimed, &err);
@@ -98,8 +175,9 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 	e->jailed = true;
 	jail_fmt_limit(high, sizeof(high), l.high);
 	jail_fmt_limit(max, sizeof(max), l.max);
-	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s %s=%s%s%s; reclaimed %llu MiB in %.2f s",
-	       e->pid, e->comm, p->name, evs, path, rn->cg.version == CG_V2 ? "high" : "limit", high,
+	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s (usage %llu MiB) %s=%s%s%s; reclaimed %llu MiB in %.2f s",
+	       e->pid, e->comm, p->name, evs, path, (unsigned long long)(tree.memory >> 20),
+	       rn->cg.version == CG_V2 ? "high" : "limit", high,
 	       rn->cg.version == CG_V2 ? " max=" : "", rn->cg.version == CG_V2 ? max : "",
 	       (unsigned long long)(reclaimed >> 20),
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -115,12 +193,31 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata)
 	return sd_event_exit(rn->event, 0);
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static int on_grace(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct run *rn = userdata;
 
 	(void)s;
-	kill(rn->child, (int)si->ssi_signo);
+	(void)usec;
+	lj_log(LOG_WARNING, "%s: still running %d s after the stop: killed", rn->rel, RUN_GRACE_S);
+	kill_tree(rn);
+	return 0;
+}
+
+/* A stop reaches the whole tree; USR1 and USR2 are the command's alone. */
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct run *rn = userdata;
+	int sig = (int)si->ssi_signo;
+
+	(void)s;
+	kill(rn->child, sig);
+	if (!stops(sig))
+		return 0;
+	signal_tree(rn, sig);
+	if (!rn->grace)
+		sd_event_add_time_relative(rn->event, &rn->grace, CLOCK_MONOTONIC, RUN_GRACE_S * 1000000ULL, 0,
+					   on_grace, rn);
 	return 0;
 }
 
@@ -140,22 +237,30 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, rn->jailed ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
 }
 
-/* The command has ended: whatever it left behind in its cgroup goes with it, then the cgroup. */
+/*
+ * The command has ended: whatever it left behind in its cgroup gets SIGTERM,
+ * a moment to end (RUN_GRACE_S after a stop, 200 ms otherwise: nobody asked
+ * it to stop, the command that owned it is done), then is killed; then the
+ * cgroup goes.
+ */
 static void clean_cgroup(struct run *rn)
 {
 	struct lj_error err = { 0 };
-	pid_t pids[256];
+	int grace_ms = rn->grace ? RUN_GRACE_S * 1000 : 200;
+	pid_t pids[1];
 
-	for (int tries = 0; tries < 50; tries++) {
-		int n = cg_procs(&rn->cg, rn->rel, pids, (int)ARRAY_SIZE(pids));
-
-		if (n <= 0)
-			break;
-		for (int i = 0; i < n; i++)
-			kill(pids[i], tries < 10 ? SIGTERM : SIGKILL);
-		usleep(20000);
+	if (signal_tree(rn, SIGTERM) > 0) {
+		for (int ms = 0; ms < grace_ms && cg_procs(&rn->cg, rn->rel, pids, 1) > 0; ms += 20)
+			usleep(20000);
+		for (int tries = 0; tries < 100 && cg_procs(&rn->cg, rn->rel, pids, 1) > 0; tries++) {
+			kill_tree(rn);
+			usleep(20000);
+		}
 	}
-	if (cg_remove(&rn->cg, rn->rel, &err) < 0)
+	/* an exited process leaves its cgroup a moment after it is reaped */
+	for (int tries = 0; tries < 50 && cg_remove(&rn->cg, rn->rel, &err) == -EBUSY; tries++)
+		usleep(20000);
+	if (cg_exists(&rn->cg, rn->rel))
 		lj_log(LOG_WARNING, "%s", err.msg);
 	/* and the jail parent, if this left it empty (it is made again when needed) */
 	cg_remove(&rn->cg, rn->cfg.daemon.jail_parent, NULL);
@@ -171,6 +276,7 @@ static int start_child(struct run *rn, char **argv)
 {
 	char procs[700];
 	sigset_t none;
+	pid_t parent = getpid();
 
 	cg_path(&rn->cg, rn->rel, procs, sizeof(procs));
 	strncat(procs, "/cgroup.procs", sizeof(procs) - strlen(procs) - 1);
@@ -183,6 +289,9 @@ static int start_child(struct run *rn, char **argv)
 			fprintf(stderr, "leakjail run: cannot enter %s: %s\n", procs, strerror(errno));
 			_exit(127);
 		}
+		/* run killed outright (SIGKILL) cannot stop it: the kernel does */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(127);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv[0], argv);
@@ -285,6 +394,7 @@ int cmd_run(int argc, char **argv)
 		snprintf(rn.rel, sizeof(rn.rel), "%s/run-%s-%d", rn.cfg.daemon.jail_parent,
 			 n ? base : "cmd", getpid());
 	}
+	run_cgroups_sweep(&rn.cg, rn.cfg.daemon.jail_parent, true);
 	r = cg_create(&rn.cg, rn.rel, &err);
 	if (r == 0 && limit) {
 		struct cg_limits l = { limit, limit + limit / 4, CG_UNLIMITED };
@@ -337,6 +447,7 @@ int cmd_run(int argc, char **argv)
 		waitpid(rn.child, NULL, 0);
 	}
 	clean_cgroup(&rn);
+	sd_event_source_unref(rn.grace);
 	if (rn.watching)
 		scanner_free(&rn.sc);
 	sd_event_unref(rn.event);

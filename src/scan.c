@@ -55,11 +55,17 @@ void scanner_set_config(struct scanner *s, const struct config *cfg)
 	s->cfg = cfg;
 	s->cfg_gen++;
 	s->hist_cap = hist_cap_for(cfg);
+	s->needs_cmdline = false;
+	for (size_t i = 0; i < cfg->n_policies; i++)
+		if (cfg->policies[i].match_cmdline.n || cfg->policies[i].exclude_cmdline.n)
+			s->needs_cmdline = true;
 }
 
 void scanner_free(struct scanner *s)
 {
 	track_free(&s->procs);
+	cmdread_free(s->cmdread);
+	s->cmdread = NULL;
 	if (s->use_cgroups)
 		cgusage_free(&s->cgroups);
 	if (s->src)
@@ -162,15 +168,11 @@ static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 	free(e->exe);
 	free(e->cmdline);
 	e->exe = e->cmdline = NULL;
+	e->cmdline_asked = false;
 	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
 	if (n >= 0) {
 		buf[n] = '\0';
 		e->exe = strdup(buf);
-	}
-	n = read_file_at(dirfd, "cmdline", buf, sizeof(buf));
-	if (n >= 0) {
-		proc_cmdline_to_string(buf, (size_t)n);
-		e->cmdline = strdup(buf);
 	}
 	if (read_file_at(dirfd, "status", buf, sizeof(buf)) >= 0)
 		proc_status_uid(buf, &e->uid);
@@ -181,18 +183,53 @@ static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 	e->refresh_at = s->gen + IDENTITY_REFRESH + (uint32_t)e->pid % IDENTITY_REFRESH;
 }
 
+/*
+ * The command line is asked for off the loop (cmdread.h); until it comes, no
+ * policy looks at the process. Returns true while it is awaited.
+ */
+static bool cmdline_awaited(struct scanner *s, struct proc_entry *e)
+{
+	if (!s->needs_cmdline || e->cmdline)
+		return false;
+	if (!e->cmdline_asked && (s->cmdread || cmdread_new(&s->cmdread) == 0) &&
+	    cmdread_ask(s->cmdread, e->pid, e->starttime) == 0)
+		e->cmdline_asked = true;
+	return e->cmdline_asked; /* could not ask (no memory, no thread): judged without it */
+}
+
+static void cmdline_arrived(pid_t pid, uint64_t starttime, const char *cmdline, void *arg)
+{
+	struct scanner *s = arg;
+	struct proc_entry *e = track_find(&s->procs, pid);
+
+	if (!e || e->starttime != starttime || !e->cmdline_asked)
+		return; /* exited, or its pid is another process's now */
+	e->cmdline_asked = false;
+	free(e->cmdline);
+	e->cmdline = strdup(cmdline ? cmdline : "");
+	e->cfg_gen = 0; /* the policies can be told now */
+}
+
 static void compute_policies(struct scanner *s, struct proc_entry *e)
 {
 	const struct config *cfg = s->cfg;
 	const char *cg = e->cgroup ? e->cgroup : "";
 
 	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
+	/* exempt_comm is what a process calls itself: exempt_exe, _user and _cgroup cannot be claimed */
 	e->exempt = glob_list_match(&cfg->daemon.exempt_comm, e->comm) ||
-		    glob_list_match(&cfg->daemon.exempt_cgroup, cg);
+		    glob_list_match(&cfg->daemon.exempt_cgroup, cg) ||
+		    glob_list_match(&cfg->daemon.exempt_exe, e->exe ? e->exe : "") ||
+		    (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid));
 	e->policies = 0;
 	e->needs_anon = false;
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
 	    !(s->skip_cgroup && cgroup_under(cg, s->skip_cgroup))) {
+		if (cmdline_awaited(s, e)) {
+			/* asked for, not there yet: judged from the pass it comes (cfg_gen stays old) */
+			history_free(&e->hist);
+			return;
+		}
 		for (size_t i = 0; i < cfg->n_policies && i < LJ_POLICIES_MAX; i++) {
 			if (policy_selects(&cfg->policies[i], e)) {
 				e->policies |= 1ULL << i;
@@ -204,8 +241,12 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	if (e->cfg_gen != s->cfg_gen)
 		e->reported = 0;
 	e->cfg_gen = s->cfg_gen;
-	if (!e->policies)
+	if (!e->policies) {
 		history_free(&e->hist);
+		/* kept only while a policy looks at the process; a reload asks again */
+		free(e->cmdline);
+		e->cmdline = NULL;
+	}
 }
 
 static void sample_system(struct scanner *s, uint64_t now)
@@ -314,7 +355,7 @@ static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
 	snprintf(path, sizeof(path), "%s/status", name);
 	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &bytes))
 		return old;
-	return bytes; /* proc_status_kb() gives bytes */
+	return bytes;
 }
 
 /* A known process: statm alone (RSS, anonymous RSS, VSZ). */
@@ -398,8 +439,13 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 		if (!sample_full(s, &e, t, &smp))
 			return;
 	} else if (e && e->identity && !e->young && s->gen < e->refresh_at) {
+		/*
+		 * A calm process in a calm cgroup waits its turn, unless it has
+		 * pages in swap while swap moves: a leak pinned at its cgroup's
+		 * limit swaps as it grows, and its cgroup's usage does not.
+		 */
 		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
-		    s->gen - e->sampled < CALM_EVERY) {
+		    s->gen - e->sampled < CALM_EVERY && !(e->last.swap && s->sys.swap_moved)) {
 			e->seen = s->gen;
 			s->n_calm++;
 			return;
@@ -429,16 +475,21 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 		}
 		/*
 		 * Pages that go to swap leave the RSS, pages that come back join
-		 * it: a process whose resident pages did not change at all did not
-		 * swap (a leak pinned at its cgroup's limit still changes by a few).
+		 * it: while swap moves, a process whose resident pages did not
+		 * change and that has nothing in swap did not swap. One with pages
+		 * in swap may have: its RSS can stay put while it swaps as fast as
+		 * it grows.
 		 */
 		if (t->full)
 			; /* the source read it */
 		else if (!s->sys.mem.swap_total && !s->swap_always)
 			smp.swap = 0;
-		else if (!e->hist.len || s->swap_always || (s->sys.swap_moved && smp.rss != e->last.rss))
+		else if (!e->hist.len || s->swap_always ||
+			 (s->sys.swap_moved && (smp.rss != e->last.rss || smp.swap)))
 			smp.swap = read_swap(s, name, smp.swap);
-		if (e->hist.max != s->hist_cap && history_resize(&e->hist, s->hist_cap) < 0)
+		uint32_t max = s->over_budget ? MIN(MAX(e->hist.cap, HISTORY_MIN), s->hist_cap) : s->hist_cap;
+
+		if (e->hist.max != max && history_resize(&e->hist, max) < 0)
 			return;
 		/* the ring grows only while the process changes: see history.h */
 		history_push(&e->hist, &smp, CALM_NOISE);
@@ -471,6 +522,27 @@ int scanner_use_cgroups(struct scanner *s, const struct cgroup_backend *cg)
 	return 0;
 }
 
+static size_t str_bytes(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* What the tracked processes take, as allocated (allocator overhead aside). */
+static void account(struct scanner *s)
+{
+	uint64_t bytes = s->procs.n_buckets * sizeof(*s->procs.buckets);
+
+	track_for_each(&s->procs, e)
+		bytes += sizeof(*e) + str_bytes(e->exe) + str_bytes(e->cmdline) + str_bytes(e->cgroup) +
+			 (uint64_t)e->hist.cap * sizeof(*e->hist.s);
+	s->state_bytes = bytes;
+	/* back under 90 %: histories grow again */
+	if (bytes > s->cfg->daemon.memory_budget)
+		s->over_budget = true;
+	else if (bytes * 10 < s->cfg->daemon.memory_budget * 9)
+		s->over_budget = false;
+}
+
 int scanner_pass(struct scanner *s)
 {
 	uint64_t now = now_ms();
@@ -480,6 +552,8 @@ int scanner_pass(struct scanner *s)
 	s->gen++;
 	s->n_seen = s->n_watched = s->n_calm = 0;
 	sample_system(s, now);
+	if (s->cmdread)
+		cmdread_collect(s->cmdread, cmdline_arrived, s);
 	if (s->use_cgroups)
 		cgusage_refresh(&s->cgroups);
 	r = s->src->begin(s->src_state);
@@ -491,6 +565,7 @@ int scanner_pass(struct scanner *s)
 	if (r < 0)
 		return r;
 	track_sweep(&s->procs, s->gen);
+	account(s);
 	if (s->use_cgroups)
 		cgusage_sweep(&s->cgroups, s->gen);
 	return 0;

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "cgusage.h"
+#include "cmdread.h"
 #include "config.h"
 #include "detect.h"
 #include "sample.h"
@@ -45,8 +46,18 @@ struct scanner {
 	struct cgusage_table cgroups;
 	bool use_cgroups;
 	bool swap_always;         /* read swap every pass, as while swap moves (benchmarks) */
+	bool needs_cmdline;       /* some policy has cmdline globs */
+	struct cmdread *cmdread;  /* reads them off the loop; made when first needed */
 	/* figures of the last pass, for STATUS= and benchmarks */
 	unsigned int n_seen, n_watched, n_calm;
+	/*
+	 * What the tracked processes take (entries, names, histories), against
+	 * the configuration's memory_budget. Over it, no history grows: a
+	 * process that changes keeps what it has, overwriting its oldest
+	 * samples, and one first watched now keeps HISTORY_MIN.
+	 */
+	uint64_t state_bytes;
+	bool over_budget;
 };
 
 /* The source is chosen from cfg->daemon.sampler; -errno with the reason in s->src_why. */

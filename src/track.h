@@ -31,7 +31,9 @@ struct proc_entry {
 	bool needs_anon;         /* one of them watches anonymous RSS: read statm */
 	uint32_t refresh_at;     /* the pass at which to re-read the cgroup */
 	unsigned int uid;
+	/* cmdline: read off the loop (cmdread.h), only while a policy has cmdline globs, kept while one looks at it */
 	char *exe, *cmdline, *cgroup;
+	bool cmdline_asked;
 	uint64_t cgroup_id;      /* as the bpf source last saw it: a change means a move */
 
 	struct cgusage *cgu;     /* its memory cgroup's usage, when the sampler watches cgroups */

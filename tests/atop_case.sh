@@ -6,6 +6,9 @@
 
 HOST_MIB=${HOST_MIB:-1200} HOLD_MIB=${HOLD_MIB:-200} LEAK_RATE=${LEAK_RATE:-20}
 RUN_S=${RUN_S:-36} WINDOW=${WINDOW:-10} INTERVAL=${INTERVAL:-1} GROWTH=${GROWTH:-100M}
+# LEAK_MAX: where the leaker stops (MiB). STEADINESS, JAIL_SIZE: the policy's
+# keys; set empty, the key is left out and leakjail's default applies.
+LEAK_MAX=${LEAK_MAX:-100000} STEADINESS=${STEADINESS-80%} JAIL_SIZE=${JAIL_SIZE-1.0x}
 # what may come on top of window + interval before the jail shows in the log:
 # starting the leaker, the page-out, polling the log (an emulated CPU is slower)
 JAIL_SLACK_MS=${JAIL_SLACK_MS:-700}
@@ -16,7 +19,8 @@ N_INNOCENTS=4
 # since), P_FLT[i] (major faults taken); P_PCT (the worst RSS kept, %), P_FLTS
 # (all their major faults); P_LRSS, P_LSWAP (the leaker's, kB); LEAKER, HOST;
 # with the daemon: DAEMON, its log in $T_DIR/daemon.log, JAILED_MS (from the
-# leak's start to the jail, as seen in the log).
+# leak's start to the jail, as seen in the log), JAILED_FOOT (the leaker's
+# RSS + swap in kB when it was first seen in its jail, polled every 0.2 s).
 atop_phase() {
 	local name=$1 mode=$2 pids=() flt0=() i r end t0 root
 	root=$(memory_root)
@@ -31,7 +35,7 @@ atop_phase() {
 	for ((i = 0; i < N_INNOCENTS; i++)); do
 		P_BASE[i]=$(rss_kb "${pids[i]}") P_MIN[i]=$(rss_kb "${pids[i]}") flt0[i]=$(majflt "${pids[i]}")
 	done
-	JAILED_MS=
+	JAILED_MS= JAILED_FOOT=
 	if [ "$mode" = with ]; then
 		write_conf "$T_DIR/leakjail.conf" "[daemon]
 interval = ${INTERVAL}s
@@ -41,10 +45,10 @@ state_dir = $T_DIR/state
 log = stderr"
 		write_conf "$T_DIR/policies/atop.conf" "[policy atop]
 growth = $GROWTH
-window = ${WINDOW}s
-steadiness = 80%
-action = jail
-jail_size = 1.0x
+window = ${WINDOW}s${STEADINESS:+
+steadiness = $STEADINESS}
+action = jail${JAIL_SIZE:+
+jail_size = $JAIL_SIZE}
 jail_pageout = yes"
 		T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
 		"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" \
@@ -54,10 +58,22 @@ jail_pageout = yes"
 		wait_for "$T_DIR/daemon.log" "started:" 5 || fail "daemon did not start: $(cat "$T_DIR/daemon.log")"
 	fi
 	t0=$(date +%s%N)
-	spawn "$HOST" "$MEMHOG" leak "$LEAK_RATE" 100000
+	spawn "$HOST" "$MEMHOG" leak "$LEAK_RATE" "$LEAK_MAX"
 	LEAKER=$SPAWNED
 	end=$(($(date +%s) + RUN_S))
 	while [ "$(date +%s)" -lt $end ]; do
+		# the leaker's footprint as the move lands, before the page-out and the
+		# record: read first, and with builtins only (forks are slow in the VM)
+		if [ "$mode" = with ] && [ -z "$JAILED_FOOT" ]; then
+			local cgs='' k v _
+			read -r -d '' cgs 2>/dev/null <"/proc/$LEAKER/cgroup" || true
+			if [[ $cgs == *"/$T_ID-jails/"* ]]; then
+				JAILED_FOOT=0
+				while read -r k v _; do
+					case $k in VmRSS: | VmSwap:) JAILED_FOOT=$((JAILED_FOOT + v)) ;; esac
+				done 2>/dev/null <"/proc/$LEAKER/status" || true
+			fi
+		fi
 		for ((i = 0; i < N_INNOCENTS; i++)); do
 			r=$(rss_kb "${pids[i]}")
 			[ "$r" -lt "${P_MIN[i]}" ] && P_MIN[i]=$r

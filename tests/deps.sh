@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a build or a test run needs, and only those missing.
-#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace;
+#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace, stress-ng;
 #                         clang, libbpf and bpftool for the bpf sampler (src/bpf/)
 #   tests/deps.sh vm      + what the cgroup v2 VM suite needs
 set -euo pipefail
 
 # strace: the hardening tests hold race windows open with it (in the VM suite too)
-pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace clang libbpf-dev bpftool)
+# stress-ng: a real leaker for tests/integration/bigheap.sh (--bigheap)
+pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace stress-ng clang libbpf-dev bpftool)
 case "${1:-build}" in
 build) ;;
 vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd) ;;

@@ -9,7 +9,8 @@
  * the swap of every watched process every pass, as it does while swap moves.
  * "bpf" or "proc" chooses the sampler's source (default: the configuration's);
  * the bpf source hands over every figure, swap included, every pass.
- * Prints: floor_us leakjail_us ratio processes watched
+ * Prints: floor_us leakjail_us ratio processes watched worst_wall_us (the
+ * longest pass of leakjail's, in wall-clock time: what waiting costs)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,14 @@
 #include "floor.h"
 #include "scan.h"
 #include "watch.h"
+
+static double wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
 
 static double cpu_us(void)
 {
@@ -37,7 +46,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct scanner sc;
 	struct watch w = { 0 };
-	double t_floor = 0, t_lj = 0;
+	double t_floor = 0, t_lj = 0, worst = 0;
 	int passes;
 
 	if (argc < 4) {
@@ -75,18 +84,21 @@ int main(int argc, char **argv)
 		floor_pass();
 	}
 	for (int i = 0; i < passes; i++) {
-		double t0 = cpu_us(), t1, t2;
+		double t0 = cpu_us(), t1, t2, w0;
 
 		floor_pass();
 		t1 = cpu_us();
+		w0 = wall_us();
 		scanner_pass(&sc);
 		watch_evaluate(&w);
 		t2 = cpu_us();
+		if (wall_us() - w0 > worst)
+			worst = wall_us() - w0;
 		t_floor += t1 - t0;
 		t_lj += t2 - t1;
 	}
-	printf("%.1f %.1f %.3f %u %u\n", t_floor / passes, t_lj / passes, t_lj / t_floor, sc.n_seen,
-	       sc.n_watched);
+	printf("%.1f %.1f %.3f %u %u %.0f\n", t_floor / passes, t_lj / passes, t_lj / t_floor, sc.n_seen,
+	       sc.n_watched, worst);
 	scanner_free(&sc);
 	config_free(&cfg);
 	return 0;

@@ -11,6 +11,8 @@
 #     every child alive after the move is in the jail, those moved with it
 #     and those born since. When it exits, its children hold the jail: the
 #     jail and its record stay until the last of them has gone.
+#  c2. a leaker with two children, one of them in a cgroup of its own: only
+#     the child still in the leaker's cgroup goes into the jail.
 #  d. someone moves the jailed process out and removes its jail, then the
 #     jail parent: the daemon says so, forgets the jail, and makes the jail
 #     parent again for the next leaker.
@@ -168,6 +170,28 @@ wait_for "$log" "jail $T_ID-jails/forker-$c removed" 5 || fail "c: the jail was 
 [ ! -d "$jails/forker-$c" ] && [ ! -f "$T_DIR/state/jails/$c" ] || fail "c: said removed, but the jail or its record is there"
 carries_on c
 
+# c2. a child in a cgroup of its own (as in a unit of its own) belongs there
+mk_cgroup own
+own=$CG
+spawn "$cg" bash -c 'sleep 600 & sleep 600 & exec "$0" leak 20 200' "$MEMHOG"
+c2=$SPAWNED
+for _ in $(seq 50); do
+	kids=$(ps -o pid= --ppid "$c2" | tr -d ' ' | tr '\n' ' ')
+	[ "$(echo $kids | wc -w)" -eq 2 ] && [ "$(readlink "/proc/$c2/exe")" = "$MEMHOG" ] && break
+	sleep 0.1
+done
+read -r k1 k2 _ <<<"$kids" || true
+[ -n "${k2:-}" ] || fail "c2: the leaker's two children did not start: '$kids'"
+echo "$k1" >"$own/cgroup.procs" || fail "c2: cannot move child $k1 to $own"
+wait_for "$log" "jailed pid $c2 " 10 || fail "c2: not jailed: $(cat "$log")"
+[ "$(mem_cgroup "$k1")" = "/${own#$root/}" ] || fail "c2: the child in its own cgroup was moved: $(mem_cgroup "$k1")"
+[ "$(mem_cgroup "$k2")" = "/$T_ID-jails/memhog-$c2" ] || fail "c2: the child in the leaker's cgroup was not moved: $(mem_cgroup "$k2")"
+note "c2: leaker $c2 jailed with the child in its cgroup ($k2); the one in a cgroup of its own ($k1) stayed"
+kill -KILL "$c2" "$k1" "$k2" 2>/dev/null || true
+wait "$c2" 2>/dev/null || true
+wait_for "$log" "jail $T_ID-jails/memhog-$c2 removed" 5 || fail "c2: the jail was not removed: $(cat "$log")"
+carries_on c2
+
 # d. someone else takes the process out of its jail and removes the jail, then the jail parent
 spawn "$cg" "$MEMHOG" leak 20 200
 d=$SPAWNED
@@ -207,7 +231,7 @@ reload "${refuse#"$root"/}/cgroup.procs"
 spawn "$cg" "$MEMHOG" leak 20 400
 e=$SPAWNED
 wait_for "$log" "could not jail pid $e " 10 || fail "e: no record: $(cat "$log")"
-grep -q "^leakjail: error: could not jail pid $e (memhog) policy=races: cannot create cgroup $refuse/cgroup.procs/memhog-$e: Not a directory; evidence: " "$log" ||
+grep -q "^leakjail: error: could not jail pid $e (memhog) policy=races: cannot create cgroup $refuse/cgroup.procs/memhog-$e: Not a directory (attempt 1, next in 0.2 s while it leaks); evidence: " "$log" ||
 	fail "e: $(grep "pid $e " "$log")"
 note "e: $(grep -o "error: could not jail pid $e [^;]*" "$log")"
 [ "$(mem_cgroup "$e")" = "$scope" ] || fail "e: moved: $(mem_cgroup "$e")"

@@ -246,6 +246,40 @@ static void test_files_and_permissions(void)
 	rmdir(dir);
 }
 
+/* systemd escapes unit names with backslashes: in cgroup globs a backslash is a character */
+static void test_cgroup_globs(void)
+{
+	struct config cfg;
+	char *d = parse("[policy units]\n"
+			"match_cgroup = /system.slice/system-systemd\\x2dfsck.slice/* /user.slice/user-1000.slice/user@1000.service/*\n"
+			"match_comm = a\\*\n"
+			"jail_size = floor\n"
+			"jail_max = floor\n",
+			&cfg);
+
+	CHECK(has(d, "jail_max = floor: floor is for jail_size"));
+	free(d);
+	config_free(&cfg);
+	d = parse("[policy units]\n"
+		  "match_cgroup = /system.slice/system-systemd\\x2dfsck.slice/* /user.slice/user-1000.slice/user@1000.service/*\n"
+		  "match_comm = a\\*\n"
+		  "steadiness = 90%\n",
+		  &cfg);
+	CHECK(strcmp(d, "") == 0);
+	if (cfg.n_policies == 1) {
+		const struct policy *p = &cfg.policies[0];
+
+		CHECK(glob_list_match(&p->match_cgroup, "/system.slice/system-systemd\\x2dfsck.slice/systemd-fsck@dev-vda.service"));
+		CHECK(glob_list_match(&p->match_cgroup, "/user.slice/user-1000.slice/user@1000.service/app.slice"));
+		CHECK(!glob_list_match(&p->match_cgroup, "/system.slice/system-systemdx2dfsck.slice/x"));
+		/* elsewhere a backslash still escapes: "a\\*" is the name "a*" */
+		CHECK(glob_list_match(&p->match_comm, "a*") && !glob_list_match(&p->match_comm, "ab"));
+		CHECK(p->jail_size.is_floor);
+	}
+	free(d);
+	config_free(&cfg);
+}
+
 static void test_shipped_files(void)
 {
 	struct diag_list d = { 0 };
@@ -255,6 +289,12 @@ static void test_shipped_files(void)
 	for (size_t i = 0; i < d.n; i++)
 		printf("#   %s\n", d.msgs[i]);
 	diag_free(&d);
+	/* exempt by what a process cannot claim: its executable and its cgroup */
+	CHECK(glob_list_match(&cfg.daemon.exempt_exe, "/usr/sbin/sshd"));
+	CHECK(glob_list_match(&cfg.daemon.exempt_exe, "/lib/systemd/systemd-journald"));
+	CHECK(glob_list_match(&cfg.daemon.exempt_cgroup, "/system.slice/ssh.service"));
+	CHECK(!glob_list_match(&cfg.daemon.exempt_exe, "/tmp/sshd"));
+	CHECK(cfg.n_policies == 1 && cfg.policies[0].jail_size.is_floor);
 	config_free(&cfg);
 	CHECK(config_load("policies/leakjail.conf", true, "policies/examples", &cfg, &d) == 0);
 	for (size_t i = 0; i < d.n; i++)
@@ -273,6 +313,7 @@ int main(void)
 	RUN_TEST(test_history_and_policy_limits);
 	RUN_TEST(test_long_line_injection);
 	RUN_TEST(test_files_and_permissions);
+	RUN_TEST(test_cgroup_globs);
 	RUN_TEST(test_shipped_files);
 	rmdir(tmpdir);
 	TAP_DONE();

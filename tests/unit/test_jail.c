@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -198,6 +199,43 @@ static void test_oom_protected(void)
 	close(pipefd[1]);
 }
 
+/*
+ * The records steer moves: they are written only into a directory of
+ * leakjail's own, never through a symlink planted where the temporary file
+ * goes.
+ */
+static void test_record_directory(void)
+{
+	struct jail_state j = { .pid = 4242, .starttime = 7, .comm = "x", .policy = "p", .origin = "/a",
+				.jail = "leakjail/x-4242" };
+	char dir[128], jails[160], victim[160], tmp[200], path[200], buf[64];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/records", state_dir);
+	snprintf(jails, sizeof(jails), "%s/jails", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", state_dir);
+	snprintf(tmp, sizeof(tmp), "%s/.4242.tmp", jails);
+	snprintf(path, sizeof(path), "%s/4242", jails);
+	CHECK(mkdir(dir, 0777) == 0 && chmod(dir, 0777) == 0);
+	CHECK(jail_state_save(dir, &j) == -EACCES); /* writable by others */
+	CHECK(chmod(dir, 0755) == 0);
+	CHECK(mkdir(jails, 0755) == 0);
+	fd = open(victim, O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0 && write(fd, "keep\n", 5) == 5);
+	close(fd);
+	CHECK(symlink(victim, tmp) == 0);
+	CHECK(jail_state_save(dir, &j) == 0);
+	/* the symlink was removed, not followed: the file it pointed to is as it was */
+	fd = open(victim, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 5 && memcmp(buf, "keep\n", 5) == 0);
+	close(fd);
+	CHECK(access(path, F_OK) == 0 && access(tmp, F_OK) != 0);
+	unlink(path);
+	unlink(victim);
+	rmdir(jails);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (!mkdtemp(mount_dir) || !mkdtemp(state_dir)) {
@@ -212,6 +250,7 @@ int main(void)
 	RUN_TEST(test_self);
 	RUN_TEST(test_kthread);
 	RUN_TEST(test_oom_protected);
+	RUN_TEST(test_record_directory);
 	rmdir(mount_dir);
 	rmdir(state_dir);
 	TAP_DONE();

@@ -42,6 +42,10 @@ static void test_stat_hostile(void)
 	CHECK(strcmp(st.comm, ")") == 0 && st.starttime == 7 && st.rss_pages == 9);
 	CHECK(proc_parse_stat("6 (x\ny) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7 8 9\n", &st));
 	CHECK(st.ppid == 1);
+	/* control characters never reach a log or a terminal: a newline, an escape sequence */
+	CHECK(strcmp(st.comm, "x?y") == 0);
+	CHECK(proc_parse_stat("7 (\x1b[2J\x7fz) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7 8 9\n", &st));
+	CHECK(strcmp(st.comm, "?[2J?z") == 0);
 }
 
 static void test_stat_broken(void)

@@ -13,6 +13,14 @@ export HOST_MIB=240 HOLD_MIB=40 LEAK_RATE=6 GROWTH=40M RUN_S=40 WINDOW=10
 export SOAK_BIRTHS=10000 SOAK_MIN_S=0
 # emulated (TCG) CPU: a page-out of 65 MiB took 0.3-1.2 s here, against 0.2 s on the host
 export JAIL_SLACK_MS=4000
+# the leak shapes (tests/eval): their sizes follow the policy's growth, 6M here (about
+# 500 MiB at the peak, all shapes together, against ~2 GiB with 24M on the host)
+export EVAL_POLICY=tests/eval/policy-vm.conf
+# contain_fast scaled: 60 MiB/s asked (the emulated CPU managed 12-20), 360 MiB of room
+# in a 520 MiB host, stops at 900 MiB
+export FAST_HOST_MIB=520 FAST_HOLD_MIB=40 FAST_LEAK_RATE=60 FAST_LEAK_MAX=900 FAST_GROWTH=30M
+# bigheap: the four hold 40 MiB in a 640 MiB host (480 MiB of room for the worker)
+export BIG_HOST_MIB=640 BIG_HOLD_MIB=40 BIG_GROWTH=30M
 # bash's process substitution needs /dev/fd
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 # diagnose looks at kernel memory, not at cgroups: the host suite covers it

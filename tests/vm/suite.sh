@@ -11,9 +11,11 @@ O=${1:-build}
 
 # bash, GNU date (nanoseconds) and timeout (--kill-after) for the test scripts; util-linux
 # unshare (--kill-child) and strace for the hardening tests (pid namespaces, held system
-# calls); the rest is busybox
+# calls); stress-ng for bigheap (8 MiB and 23 MiB of shared libraries: the initramfs grows
+# from ~15 to ~30 MiB compressed, and boots about a second later); the rest is busybox
 exec tests/vm/vm.sh --mem 1024 --swap 1024 --cpus 2 --timeout 1500 \
 	--bin /bin/bash --bin /bin/date --bin /usr/bin/timeout --bin /usr/bin/unshare --bin /usr/bin/strace \
+	--bin /usr/bin/stress-ng \
 	--bin "$PWD/$O/leakjail" --file "$PWD/$O/leakjail:/lj/$O/leakjail" \
 	--file "$PWD/$O/progs:/lj/$O/progs" \
 	--file "$PWD/tests:/lj/tests" \

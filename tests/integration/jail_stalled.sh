@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Stalled jails: a multi-threaded leaker (4 threads) is jailed at 16 MiB
+# (v2: memory.high; memory.max 1.1x)
+# with 32 MiB of swap of its own (jail_swap), then works over 44 MiB: at its
+# limit, swapping in and out, with its swap allowance nearly used up: no
+# swap to go to. The daemon finds it stalled after STALL_HOLD_MS (10 s) and
+# does what jail_stalled says: kill (the process ends, the jail goes, the
+# record says why), then grow (the limit is raised by a quarter, recorded).
+. "$(dirname "$0")/../lib.sh"
+require_root
+root=$(memory_root) || skip "no memory controller"
+STUCK="$LJ_BUILD/progs/stuck"
+[ -x "$STUCK" ] || fail "no $STUCK (make tests)"
+make_swap 256
+mk_cgroup home
+home=$CG
+T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+
+# phase WHAT: a daemon whose policy says jail_stalled = WHAT, a stuck leaker; sets LEAKER, DAEMON, LOG
+phase() {
+	LOG="$T_DIR/daemon-$1.log"
+	write_conf "$T_DIR/leakjail.conf" "[daemon]
+interval = 500ms
+scope = /${home##*/}
+jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
+log = stderr"
+	write_conf "$T_DIR/policies/stuck.conf" "[policy stuck]
+growth = 16M
+window = 2s
+action = jail
+jail_size = 16M
+jail_swap = 32M
+jail_pageout = no
+jail_stalled = $1"
+	"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$LOG" &
+	DAEMON=$!
+	T_PIDS+=("$DAEMON")
+	wait_for "$LOG" "started:" 5 || fail "daemon did not start: $(cat "$LOG")"
+	spawn "$home" "$STUCK" 4 16 44 >"$T_DIR/stuck-$1.out"
+	LEAKER=$SPAWNED
+	wait_for "$LOG" "jailed pid $LEAKER " 15 || fail "not jailed: $(cat "$LOG")"
+	kill -USR1 "$LEAKER"
+	wait_for "$T_DIR/stuck-$1.out" working 10 || fail "the working set was not allocated"
+	JAIL="$root/$T_ID-jails/stuck-$LEAKER"
+	note "jailed, working over 44 MiB in a 16 MiB jail: $(($(cat "$JAIL/memory.usage_in_bytes" 2>/dev/null || cat "$JAIL/memory.current") >> 20)) MiB resident"
+}
+
+# 1. kill
+phase kill
+wait_for "$LOG" "jail .*stuck-$LEAKER stalled" 25 || fail "not found stalled: $(cat "$LOG")"
+note "$(grep "stalled" "$LOG")"
+# v1 sees the limit hits with no swap room; v2 may see its stall time (memory.pressure) first
+grep -q "stalled: pid $LEAKER (stuck) policy=stuck is \(at its limit with no swap to go to\|its tasks stall on memory\): .*killed 1 process in the jail" "$LOG" ||
+	fail "not handled as the policy says: $(grep stalled "$LOG")"
+for _ in $(seq 50); do kill -0 "$LEAKER" 2>/dev/null && [ "$(sed 's/.*) //; s/ .*//' "/proc/$LEAKER/stat")" != Z ] || break; sleep 0.1; done
+[ "$(sed 's/.*) //; s/ .*//' "/proc/$LEAKER/stat" 2>/dev/null)" != S ] || fail "pid $LEAKER still runs"
+wait "$LEAKER" 2>/dev/null || true
+wait_for "$LOG" "jail .*stuck-$LEAKER removed" 5 || fail "the jail was not removed: $(cat "$LOG")"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $?"
+
+# 2. grow
+phase grow
+wait_for "$LOG" "jail .*stuck-$LEAKER stalled" 25 || fail "not found stalled: $(cat "$LOG")"
+note "$(grep "stalled" "$LOG")"
+grep -q "stalled: pid $LEAKER (stuck) policy=stuck is \(at its limit with no swap to go to\|its tasks stall on memory\): .*grown by 16 MiB" "$LOG" ||
+	fail "not handled as the policy says: $(grep stalled "$LOG")"
+limit=$(cat "$JAIL/memory.limit_in_bytes" 2>/dev/null || cat "$JAIL/memory.high")
+[ "$limit" -eq $((32 << 20)) ] || fail "jail limit $limit, expected 32 MiB"
+grep -q "^high=$((32 << 20))\$" "$T_DIR/state/jails/$LEAKER" || fail "the record does not say the new limit: $(cat "$T_DIR/state/jails/$LEAKER")"
+kill -0 "$LEAKER" || fail "the leaker died"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $?"
