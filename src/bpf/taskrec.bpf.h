@@ -43,7 +43,8 @@ struct mm_struct___pre62 {
 
 /* percpu_counter_read(&mm->rss_stat[i]); i must be a constant: CO-RE relocates it */
 #define RSS_NEW(mm, i) ((mm)->rss_stat[i].count)
-#define RSS_OLD(mm, i) (((struct mm_struct___pre62 *)(mm))->rss_stat.count[i].counter)
+/* before 6.2, a probe read: the verifier of 6.1 does not walk into atomic_long_t (a typedef) */
+#define RSS_OLD(mm, i) BPF_CORE_READ((struct mm_struct___pre62 *)(mm), rss_stat.count[i].counter)
 
 static __always_inline __u64 positive(__s64 v)
 {

@@ -234,7 +234,8 @@ static void test_known_amounts(void)
 			/* shmem is resident but not anonymous */
 			CHECK(anon >= 8 * MIB - tol && anon < 9 * MIB + tol);
 			CHECK(shared >= 16 * MIB - tol && shared < 17 * MIB + tol);
-		} else if (strcmp(tasks[i].comm, "lj-file") == 0) {
+		} else if (strcmp(tasks[i].comm, "lj-file") == 0 && shared0 > 0) {
+			/* (a program on the initramfs of the VM suite maps no file pages at all) */
 			CHECK(shared > 64 * 1024);
 		}
 	}
