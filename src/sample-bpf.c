@@ -206,6 +206,8 @@ static int bpf_begin(void *state)
 
 	if (bs->walk)
 		return walk_run(bs);
+	if (!bs->link)
+		return -ENODEV; /* the walk failed to grow its array: nothing left to sample with */
 	if (bs->fd >= 0)
 		close(bs->fd);
 	bs->len = bs->pos = 0;
