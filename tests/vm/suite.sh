@@ -18,6 +18,7 @@ exec tests/vm/vm.sh --mem 1024 --swap 1024 --cpus 2 --timeout 1500 \
 	--bin /usr/bin/stress-ng \
 	--bin "$PWD/$O/leakjail" --file "$PWD/$O/leakjail:/lj/$O/leakjail" \
 	--file "$PWD/$O/progs:/lj/$O/progs" \
+	--file "$PWD/$O/tests/test_sample:/lj/$O/tests/test_sample" \
 	--file "$PWD/tests:/lj/tests" \
 	--file "$PWD/policies:/lj/policies" \
 	-- tests/vm/guest-suite.sh "$O" "${CI:-}"
