@@ -8,7 +8,8 @@
  * does); without, it reads every process every pass. With "swap", it reads
  * the swap of every watched process every pass, as it does while swap moves.
  * "bpf" or "proc" chooses the sampler's source (default: the configuration's);
- * the bpf source hands over every figure, swap included, every pass.
+ * the bpf source hands over every figure, swap included, every pass;
+ * "bpf-iter" takes its task iterator, which kernels before 6.7 get.
  * Prints: floor_us leakjail_us ratio processes watched worst_wall_us (the
  * longest pass of leakjail's, in wall-clock time: what waiting costs)
  */
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 	int passes;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: scanbench PASSES CONFIG POLICIES_DIR [cgroups] [swap] [bpf|proc]\n");
+		fprintf(stderr, "usage: scanbench PASSES CONFIG POLICIES_DIR [cgroups] [swap] [bpf|bpf-iter|proc]\n");
 		return 2;
 	}
 	passes = atoi(argv[1]);
@@ -60,10 +61,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 4; i < argc; i++) {
-		if (strcmp(argv[i], "bpf") == 0)
+		if (strcmp(argv[i], "bpf") == 0) {
 			cfg.daemon.sampler = SAMPLER_BPF;
-		else if (strcmp(argv[i], "proc") == 0)
+		} else if (strcmp(argv[i], "proc") == 0) {
 			cfg.daemon.sampler = SAMPLER_PROC;
+		} else if (strcmp(argv[i], "bpf-iter") == 0) { /* what kernels before 6.7 get */
+			cfg.daemon.sampler = SAMPLER_BPF;
+			sample_bpf_iter_only = true;
+		}
 	}
 	if (scanner_init(&sc, &cfg) < 0) {
 		fprintf(stderr, "scanbench: the sampler does not start%s%s\n", sc.src_why[0] ? ": " : "",
