@@ -49,6 +49,8 @@ static void report(struct watch *w, const struct policy *p, struct proc_entry *e
 	size_t n;
 
 	w->leaks++;
+	if (w->reported)
+		w->reported(w, p);
 	if (act) {
 		/* the jail records its own action, evidence and outcome */
 		w->jail(w, p, e, ev);

@@ -22,6 +22,7 @@ struct watch {
 	watch_jail_fn jail;       /* NULL: report what would be jailed, touch nothing */
 	void *userdata;           /* for jail() */
 	unsigned int leaks;       /* verdicts reported since start */
+	void (*reported)(struct watch *w, const struct policy *p); /* each verdict; may be NULL */
 };
 
 void watch_evaluate(struct watch *w);
