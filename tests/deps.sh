@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a build or a test run needs, and only those missing.
-#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace
+#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace; pandoc, the
+#                         Debian packaging tools, prometheus-node-exporter
 #   tests/deps.sh vm      + what the cgroup v2 VM suite needs
 set -euo pipefail
 
 # strace: the hardening tests hold race windows open with it (in the VM suite too)
 pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace)
 case "${1:-build}" in
-build) ;;
+# pandoc: the manuals; debhelper, lintian, mmdebstrap: make deb and its test;
+# prometheus-node-exporter: the metrics test scrapes a real one (its service is not started here:
+# the test runs its own on a free loopback port)
+build) pkgs+=(pandoc man-db debhelper lintian mmdebstrap prometheus-node-exporter) ;;
 vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
 *) echo "usage: $0 build|vm" >&2; exit 2 ;;
 esac
