@@ -10,8 +10,8 @@ set -euo pipefail
 pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace)
 case "${1:-build}" in
 # pandoc: the manuals; debhelper, lintian, mmdebstrap: make deb and its test;
-# prometheus-node-exporter: the metrics test scrapes a real one (its service is not started here:
-# the test runs its own on a free loopback port)
+# prometheus-node-exporter: the metrics test scrapes a real one (it runs an instance of its own on a
+# free loopback port, whatever the packaged service does)
 build) pkgs+=(pandoc man-db debhelper lintian mmdebstrap prometheus-node-exporter) ;;
 vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
 *) echo "usage: $0 build|vm" >&2; exit 2 ;;
