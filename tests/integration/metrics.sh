@@ -64,7 +64,7 @@ growth = 80M
 window = 5s
 steadiness = 80%
 action = jail
-jail_size = 2.0x
+jail_size = 3.0x
 jail_swap = 0
 jail_pageout = no"
 spawn "$HOST" "$MEMHOG" hold 32
@@ -89,6 +89,13 @@ case $logged in
 *) false ;;
 esac || fail "the log says limit $logged, the record high=$high"
 
+# status --json shows the same jail, and matches its schema with a jail in it
+"$LEAKJAIL" status --json --interval 200ms --config "$T_DIR/leakjail.conf" >"$T_DIR/status.json"
+python3 tests/integration/schema_check.py docs/status.schema.json "$T_DIR/status.json" >/dev/null ||
+	fail "status --json with a jail does not match its schema"
+python3 -c 'import json,sys; j=[x for x in json.load(open(sys.argv[1]))["jails"] if x["pid"]==int(sys.argv[2])]; sys.exit(not (j and j[0]["limit"]==int(sys.argv[3])))' \
+	"$T_DIR/status.json" "$LEAKER" "$high" || fail "status --json does not show pid $LEAKER with limit $high: $(cat "$T_DIR/status.json")"
+
 # the file is written after each pass: the one that jailed it
 sleep 1.5
 scrape
@@ -112,13 +119,6 @@ last=$(value leakjail_last_successful_pass_timestamp_seconds)
 [ "$(value leakjail_kernel_findings_total kind=slab)" -ge 0 ] || fail "no kernel findings"
 grep -q '^node_textfile_scrape_error 0' "$T_DIR/scrape" || fail "the collector reports an error for our file"
 note "scraped: pid $LEAKER jailed, limit $high bytes (log: $logged), usage $usage"
-
-# status --json shows the same jail, and matches its schema with a jail in it
-"$LEAKJAIL" status --json --interval 200ms --config "$T_DIR/leakjail.conf" >"$T_DIR/status.json"
-python3 tests/integration/schema_check.py docs/status.schema.json "$T_DIR/status.json" >/dev/null ||
-	fail "status --json with a jail does not match its schema"
-python3 -c 'import json,sys; j=[x for x in json.load(open(sys.argv[1]))["jails"] if x["pid"]==int(sys.argv[2])]; sys.exit(not (j and j[0]["limit"]==int(sys.argv[3])))' \
-	"$T_DIR/status.json" "$LEAKER" "$high" || fail "status --json does not show pid $LEAKER with limit $high"
 
 # ---- the jail cannot swap (jail_swap = 0): the leaker is OOM-killed inside it ----
 wait_for "$T_DIR/daemon.log" "OOM kill inside jail" 60 || fail "no OOM kill inside the jail: $(tail -5 "$T_DIR/daemon.log")"
@@ -159,6 +159,11 @@ metrics_file = $T_DIR/nowhere/leakjail.prom"
 [ "$(grep -c "metrics_file $T_DIR/nowhere/leakjail.prom: cannot write it" "$T_DIR/missing.log")" = 1 ] ||
 	fail "a missing directory is not said exactly once: $(cat "$T_DIR/missing.log")"
 
+# every leakjail series the example rules use is one the daemon writes
+for n in $(grep -oE 'leakjail_[a-z_]+' docs/leakjail.rules.yml | sort -u); do
+	grep -q "^# TYPE $n " "$T_DIR/textfile/leakjail.prom" || fail "docs/leakjail.rules.yml uses $n, which the daemon does not write"
+done
+
 # ---- promtool: the rules, and the exposition ----
 promtool=$(command -v promtool || true)
 if [ -z "$promtool" ]; then
@@ -177,6 +182,35 @@ fi
 if [ -x "$promtool" ]; then
 	"$promtool" check rules docs/leakjail.rules.yml >"$T_DIR/rules" 2>&1 || fail "promtool check rules: $(cat "$T_DIR/rules")"
 	"$promtool" check metrics <"$T_DIR/textfile/leakjail.prom" >"$T_DIR/lint" 2>&1 || fail "promtool check metrics: $(cat "$T_DIR/lint")"
+	# and the alerts fire on such series: a jail, an OOM kill
+	cp docs/leakjail.rules.yml "$T_DIR/rules.yml"
+	cat >"$T_DIR/rules.test.yml" <<'YML'
+rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'leakjail_jails_made_total{instance="h1",policy="default"}'
+        values: '0 0 1 1 1'
+      - series: 'leakjail_jail_oom_kills_total{instance="h1",policy="default"}'
+        values: '0 0 0 2 2'
+    alert_rule_test:
+      - eval_time: 4m
+        alertname: LeakjailProcessJailed
+        exp_alerts:
+          - exp_labels: {severity: warning, instance: h1, policy: default}
+            exp_annotations:
+              summary: "leakjail jailed a process on h1 (policy default)"
+              description: "1 process(es) jailed in 10 minutes. `leakjail status` on the host shows the jail, `journalctl MESSAGE_ID=8c1d5e2f4a7b4c9e9f3a6b0d2e5c7a18` the evidence."
+      - eval_time: 4m
+        alertname: LeakjailJailOOMKilling
+        exp_alerts:
+          - exp_labels: {severity: critical, instance: h1, policy: default}
+            exp_annotations:
+              summary: "OOM kills inside leakjail jails on h1 (policy default)"
+              description: "2 OOM kill(s) in 15 minutes inside jails; the rest of the host was not touched."
+YML
+	(cd "$T_DIR" && "$promtool" test rules rules.test.yml) >"$T_DIR/rtest" 2>&1 || fail "promtool test rules: $(cat "$T_DIR/rtest")"
 	note "promtool: $(grep -o '[0-9]* rules found' "$T_DIR/rules"), the exposition lints clean"
 else
 	echo "# promtool unavailable (no prometheus package to take it from): the alerting rules were NOT checked"
