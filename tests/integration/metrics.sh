@@ -159,6 +159,10 @@ metrics_file = $T_DIR/nowhere/leakjail.prom"
 [ "$(grep -c "metrics_file $T_DIR/nowhere/leakjail.prom: cannot write it" "$T_DIR/missing.log")" = 1 ] ||
 	fail "a missing directory is not said exactly once: $(cat "$T_DIR/missing.log")"
 
+# every series the daemon writes is documented
+for n in $(sed -n 's/^# TYPE \(leakjail_[a-z_]*\) .*/\1/p' "$T_DIR/textfile/leakjail.prom"); do
+	grep -q "^| \`$n\` |" docs/metrics.md || fail "$n is not in docs/metrics.md"
+done
 # every leakjail series the example rules use is one the daemon writes
 for n in $(grep -oE 'leakjail_[a-z_]+' docs/leakjail.rules.yml | sort -u); do
 	grep -q "^# TYPE $n " "$T_DIR/textfile/leakjail.prom" || fail "docs/leakjail.rules.yml uses $n, which the daemon does not write"
