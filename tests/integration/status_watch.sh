@@ -9,12 +9,17 @@ command -v script >/dev/null || skip "script(1) (bsdutils) is not installed"
 
 for sig in INT TERM; do
 	out="$T_DIR/tty-$sig"
-	# script runs a shell on the pty; the watch is its child, signalled after 1.5 s
-	script -qec "'$LEAKJAIL' status --watch --interval 300ms --top 3 --config policies/leakjail.conf & p=\$!; sleep 1.5; kill -$sig \$p; wait \$p; echo \"watch-exit=\$?\"" \
+	# script runs a shell on the pty; the watch is its child, signalled once it has drawn
+	# three frames (the pattern is written so as not to match this command line, which
+	# script puts at the top of $out; script -f writes them to $out as they come; a loaded host or a
+	# sanitizer build may take seconds over the first pass)
+	script -qfec "'$LEAKJAIL' status --watch --interval 300ms --top 3 --config policies/leakjail.conf & p=\$!
+		for i in \$(seq 300); do [ \$(grep -c 'top growers[ ]over' '$out') -ge 3 ] && break; sleep 0.1; done
+		kill -$sig \$p; wait \$p; echo \"watch-exit=\$?\"" \
 		"$out" >/dev/null </dev/null || fail "script(1) failed"
 	grep -q 'watch-exit=0' "$out" || fail "SIGTERM/SIGINT ($sig): not a clean exit: $(tail -c 300 "$out" | cat -v)"
-	frames=$(grep -o 'leakjail status, every 0.3 s' "$out" | wc -l)
-	[ "$frames" -ge 2 ] || fail "$sig: $frames refresh(es) in 1.5 s at 0.3 s"
+	frames=$(grep -c 'top growers[ ]over 0.3 s' "$out")
+	[ "$frames" -ge 3 ] || fail "$sig: $frames refresh(es) in 30 s at 0.3 s"
 	grep -q $'\e\[?1049h' "$out" || fail "$sig: no alternate screen"
 	grep -q $'\e\[H' "$out" || fail "$sig: frames not drawn in place"
 	# the terminal is given back: cursor shown, normal screen, after the last frame
@@ -27,7 +32,7 @@ done
 "$LEAKJAIL" status --watch --interval 200ms --top 2 --config policies/leakjail.conf >"$T_DIR/plain" &
 w=$!
 T_PIDS+=("$w")
-sleep 0.9
+for _ in $(seq 300); do [ "$(grep -c 'top growers' "$T_DIR/plain")" -ge 2 ] && break; sleep 0.1; done
 kill -INT $w
 wait $w || fail "status --watch to a file exited $?"
 [ "$(grep -c 'top growers' "$T_DIR/plain")" -ge 2 ] || fail "status --watch to a file: fewer than two frames"
