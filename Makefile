@@ -91,7 +91,8 @@ check: deps
 	$(MAKE) --no-print-directory all tests
 	tests/run.sh $(O)
 	$(MAKE) --no-print-directory O=build-asan SAN=1 all tests
-	tests/run.sh build-asan
+	LJ_NOT_HERE=package LJ_NOT_HERE_WHY="builds and tests its own package: once, with the plain build" \
+		tests/run.sh build-asan
 	$(MAKE) --no-print-directory check-vm
 
 # the integration suite on cgroup v2, in a VM (qemu, TCG)
