@@ -343,22 +343,21 @@ void metrics_publish(struct metrics *m, const char *path, uint64_t min_gap_ms,
 	static const char *const kinds[SW_KINDS] = {
 		[SW_UNTRACKED] = "untracked", [SW_SLAB] = "slab", [SW_SOCKET] = "socket",
 	};
-	cleanup_free struct cg_usage *usage = calloc(n_jails ? n_jails : 1, sizeof(*usage));
+	cleanup_free struct cg_usage *usage = NULL;
 	struct mem_split split;
-	struct metrics_view v = {
-		.jails = jails,
-		.usage = usage,
-		.n_jails = n_jails,
-		.cfg = cfg,
-		.rss = own_rss(),
-	};
+	struct metrics_view v = { .jails = jails, .n_jails = n_jails, .cfg = cfg };
 	uint64_t now = now_ms();
 
-	if (!path || !*path || !usage)
+	if (!path || !*path)
 		return;
 	if (m->last_write_ms && now - m->last_write_ms < min_gap_ms)
 		return;
+	usage = calloc(n_jails ? n_jails : 1, sizeof(*usage));
+	if (!usage)
+		return;
 	m->last_write_ms = now;
+	v.usage = usage;
+	v.rss = own_rss();
 	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
 		policy_counters(m, cfg->policies[i].name);
 	if (cg) {
