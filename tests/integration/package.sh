@@ -2,8 +2,9 @@
 # The Debian package: `make deb` builds it, lintian accepts it (overrides
 # explained in debian/leakjail.lintian-overrides), and in a Debian chroot of
 # the test's own (mmdebstrap, cached; never the host) it installs with the
-# unit disabled, its daemon runs and reloads an edited conffile, an upgrade
-# keeps the edit, and a purge leaves no file behind.
+# unit disabled, its daemon runs (writing its metrics) and reloads an edited
+# conffile, an upgrade keeps the edit, and a purge leaves no file behind (the
+# metrics file included).
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 require_root
@@ -51,6 +52,8 @@ files() {
 	(cd "$R" && find . -xdev \( -path ./proc -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./var/cache \
 		-o -path ./tmp \) -prune -o -print) | sort
 }
+# where the node exporter's package would read metrics: there before leakjail, so it stays
+mkdir -p "$R/var/lib/prometheus/node-exporter"
 files >"$T_DIR/before"
 
 # ---- install ----
@@ -71,6 +74,7 @@ in_root 'MANWIDTH=80 man leakjail.conf 2>/dev/null' | grep -q 'metrics_file' || 
 
 # ---- run, edit the conffile, reload (SIGHUP), stop ----
 sed -i 's/^interval = 2s$/interval = 500ms/' "$R/etc/leakjail/leakjail.conf"
+echo "metrics_file = /var/lib/prometheus/node-exporter/leakjail.prom" >>"$R/etc/leakjail/leakjail.conf"
 grep -q '^interval = 500ms$' "$R/etc/leakjail/leakjail.conf" || fail "could not edit the conffile"
 in_root 'leakjail daemon --dry-run --foreground >/tmp/daemon.log 2>&1 & p=$!
 	sleep 1.5; sed -i "s/^interval = 500ms\$/interval = 700ms/" /etc/leakjail/leakjail.conf
@@ -79,6 +83,8 @@ log=$(cat "$R/tmp/daemon.log")
 grep -q 'started: 1 policies, interval 500 ms' <<<"$log" || fail "the daemon did not start with the edited conffile: $log"
 grep -q 'reloaded: 1 policies, interval 700 ms' <<<"$log" || fail "no reload: $log"
 grep -q 'daemon-exit=0' <<<"$log" || fail "the daemon did not stop cleanly: $log"
+grep -q '^leakjail_passes_total [1-9]' "$R/var/lib/prometheus/node-exporter/leakjail.prom" ||
+	fail "no metrics written in the chroot: $log"
 rm -f "$R/tmp/daemon.log"
 note "installed, ran in the chroot, reloaded the edited conffile"
 
