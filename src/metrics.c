@@ -64,10 +64,22 @@ static struct metrics_jail *find_jail(struct metrics *m, pid_t pid, uint64_t sta
 void metrics_jails_before(struct metrics *m, const struct cgroup_backend *cg,
 			  const struct jail_state *list, size_t n)
 {
-	struct metrics_jail *next = calloc(n ? n : 1, sizeof(*next));
+	struct metrics_jail *next;
 
-	if (!next)
-		return;
+	if (n > m->cap_jails) {
+		size_t cap = MAX(n, 2 * m->cap_jails);
+		struct metrics_jail *a = realloc(m->jails, cap * sizeof(*a));
+
+		if (!a)
+			return;
+		m->jails = a;
+		a = realloc(m->scratch, cap * sizeof(*a));
+		if (!a)
+			return;
+		m->scratch = a;
+		m->cap_jails = cap;
+	}
+	next = m->scratch;
 	for (size_t i = 0; i < n; i++) {
 		const struct metrics_jail *old = find_jail(m, list[i].pid, list[i].starttime);
 		struct cg_events ev;
@@ -87,7 +99,7 @@ void metrics_jails_before(struct metrics *m, const struct cgroup_backend *cg,
 			next[i].oom_kill = ev.oom_kill;
 		}
 	}
-	free(m->jails);
+	m->scratch = m->jails;
 	m->jails = next;
 	m->n_jails = n;
 }
@@ -382,7 +394,8 @@ void metrics_free(struct metrics *m)
 {
 	free(m->pol);
 	free(m->jails);
+	free(m->scratch);
 	m->pol = NULL;
-	m->jails = NULL;
-	m->n_pol = m->n_jails = 0;
+	m->jails = m->scratch = NULL;
+	m->n_pol = m->n_jails = m->cap_jails = 0;
 }

@@ -49,8 +49,14 @@ struct metrics_jail {
 struct metrics {
 	struct metrics_policy *pol;
 	size_t n_pol;
-	struct metrics_jail *jails;
-	size_t n_jails;
+	/*
+	 * Two buffers, swapped each pass and grown only when there are more
+	 * jails: an allocation that lives from one pass to the next, made
+	 * after the process table has grown, would keep glibc from giving
+	 * the freed table back (the daemon's RSS would stay at its peak).
+	 */
+	struct metrics_jail *jails, *scratch;
+	size_t n_jails, cap_jails;
 	uint64_t passes, reloads_ok, reloads_refused;
 	double pass_seconds;       /* the last pass */
 	int64_t last_ok;           /* wall clock (s) of the last pass that read /proc; 0: none yet */
