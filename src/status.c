@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,7 @@ static void frame(struct status *st, FILE *f)
 static void draw(struct status *st)
 {
 	cleanup_free char *text = NULL;
-	size_t len = 0, rows = 0;
+	size_t len = 0, rows = SIZE_MAX;
 	struct winsize ws;
 	char stamp[32];
 	time_t t = time(NULL);
@@ -244,13 +245,11 @@ static void draw(struct status *st)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1)
 		rows = ws.ws_row - 1;
 	fputs("\033[H", stdout);
-	for (char *p = text, *nl; *p && (rows == 0 || rows-- > 0); p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			nl = p + strlen(p) - 1;
-		fprintf(stdout, "%.*s\033[K\n", (int)(nl - p), p);
-		if (!nl[1])
-			break;
+	for (const char *p = text; *p && rows-- > 0;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(stdout, "%.*s\033[K\n", (int)n, p);
+		p += n + (p[n] == '\n');
 	}
 	fputs("\033[J", stdout);
 	fflush(stdout);

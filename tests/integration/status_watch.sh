@@ -13,7 +13,8 @@ for sig in INT TERM; do
 	# three frames (the pattern is written so as not to match this command line, which
 	# script puts at the top of $out; script -f writes them to $out as they come; a loaded host or a
 	# sanitizer build may take seconds over the first pass)
-	script -qfec "'$LEAKJAIL' status --watch --interval 300ms --top 3 --config policies/leakjail.conf & p=\$!
+	# a terminal of 8 rows: each frame is cut to 7 lines, like top
+	script -qfec "stty rows 8 cols 100; '$LEAKJAIL' status --watch --interval 300ms --top 3 --config policies/leakjail.conf & p=\$!
 		for i in \$(seq 300); do [ \$(grep -c 'top growers[ ]over' '$out') -ge 3 ] && break; sleep 0.1; done
 		kill -$sig \$p; wait \$p; echo \"watch-exit=\$?\"" \
 		"$out" >/dev/null </dev/null || fail "script(1) failed"
@@ -25,6 +26,8 @@ for sig in INT TERM; do
 	# the terminal is given back: cursor shown, normal screen, after the last frame
 	tail -c 400 "$out" | grep -q $'\e\[?25h\e\[?1049l' || fail "$sig: terminal not restored: $(tail -c 200 "$out" | cat -v)"
 	grep -q 'top growers over 0.3 s' "$out" || fail "$sig: no growers table"
+	most=$(python3 -c 'import sys; t=open(sys.argv[1], "rb").read(); print(max(f.count(b"\n") for f in t.split(b"\033[H")[1:-1]))' "$out")
+	[ "$most" -le 7 ] || fail "$sig: a frame of $most lines on a terminal of 8 rows"
 	note "$sig: $frames frames, terminal restored"
 done
 
