@@ -529,9 +529,12 @@ static void json_socks(const struct diagnosis *d)
 	printf("]}");
 }
 
+/* Version of this JSON: docs/json-schema.md (status --json has the same one) */
+#define DIAGNOSE_SCHEMA_VERSION 1
+
 static void print_json(const struct diagnosis *d)
 {
-	printf("{");
+	printf("{\"schema_version\":%d,", DIAGNOSE_SCHEMA_VERSION);
 	json_split(d);
 	printf(",");
 	json_slabs(d);
