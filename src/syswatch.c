@@ -27,26 +27,44 @@ static bool over_line(uint64_t value, uint64_t floor, unsigned int pct)
 enum floor_verdict floor_feed(struct floor_track *t, const struct floor_rule *r, uint64_t value,
 			      struct floor_evidence *ev)
 {
+	unsigned int hold = MAX(1u, MIN(r->hold_scans, FLOOR_RECENT / 2));
+	unsigned int back = MIN(r->sudden_scans, FLOOR_RECENT / 2);
+	uint64_t held = UINT64_MAX, high = 0, from = UINT64_MAX;
 	enum floor_verdict v = FLOOR_NONE;
-	unsigned int back = MIN(r->sudden_scans, FLOOR_RECENT);
-	uint64_t from = UINT64_MAX;
+	bool over;
 
-	if (t->n == 0 || value < t->floor)
-		t->floor = value;
-	t->above = over_line(value, t->floor, r->slow_pct) ? t->above + 1 : 0;
-	/* the smallest of the last `back` values before this one */
-	for (unsigned int k = 1; k <= back && k <= t->n; k++)
-		from = MIN(from, t->recent[(t->n - k) % FLOOR_RECENT]);
 	t->recent[t->n % FLOOR_RECENT] = value;
 	t->n++;
+	/* the last `hold` values, this one included: the least and the most of them */
+	for (unsigned int k = 0; k < hold && k < t->n; k++) {
+		uint64_t x = t->recent[(t->n - 1 - k) % FLOOR_RECENT];
 
-	if (from != UINT64_MAX && value / 2 >= from && value - from >= r->min_growth)
+		held = MIN(held, x);
+		high = MAX(high, x);
+	}
+	/* the `back` values before those */
+	for (unsigned int k = hold; k < hold + back && k < t->n; k++)
+		from = MIN(from, t->recent[(t->n - 1 - k) % FLOOR_RECENT]);
+	/*
+	 * The floor is the least "most of `hold` scans in a row". Until `hold`
+	 * values are in it is the most of them so far: provisional, and
+	 * nothing can be found that early (neither rule has its scans yet).
+	 */
+	if (t->n <= hold || high < t->floor)
+		t->floor = high;
+	over = over_line(value, t->floor, r->slow_pct);
+	t->above = over ? t->above + 1 : 0;
+	t->below = over ? 0 : t->below + 1;
+
+	if (from != UINT64_MAX && held / 2 >= from && held - from >= r->min_growth &&
+	    over_line(held, t->floor, r->slow_pct))
 		v = FLOOR_SUDDEN;
-	else if (t->above >= r->slow_scans && value - t->floor >= r->min_growth)
+	else if (t->above >= r->slow_scans && held > t->floor && held - t->floor >= r->min_growth)
 		v = FLOOR_SLOW;
 	if (ev)
-		*ev = (struct floor_evidence){ value, t->floor, from == UINT64_MAX ? 0 : from,
-					       t->above };
+		*ev = (struct floor_evidence){ .value = value, .floor = t->floor, .held = held,
+					       .from = from == UINT64_MAX ? 0 : from,
+					       .above = t->above };
 	return v;
 }
 
@@ -70,8 +88,9 @@ int syswatch_init(struct syswatch *w)
 
 	memset(w, 0, sizeof(*w));
 	w->rule = (struct floor_rule){ .slow_pct = 10, .slow_scans = 10, .sudden_scans = 3,
-				       .min_growth = 8 * MIB };
+				       .hold_scans = 3, .min_growth = 8 * MIB };
 	w->slow_every = 5;
+	w->pcp_every = 5;
 	w->sock_follow = 256 * KIB;
 	w->sock_min = 1 * MIB;
 	w->sock_scans = 3;
@@ -94,16 +113,19 @@ void syswatch_free(struct syswatch *w)
 	w->n_socks = w->cap_socks = 0;
 }
 
-/* Should a finding be logged (again)? A first one, one that turned sudden, or another step up. */
+/*
+ * Should a finding be logged (again)? A first one, one that turned sudden,
+ * or another step up of what the figure holds (not of one burst).
+ */
 static bool report_due(const struct sw_report *r, const struct floor_rule *rule,
-		       enum floor_verdict v, uint64_t value)
+		       enum floor_verdict v, uint64_t held)
 {
 	uint64_t step;
 
 	if (r->verdict == FLOOR_NONE || v > r->verdict)
 		return true;
 	step = MAX(rule->min_growth, r->value / 100 * rule->slow_pct);
-	return value >= r->value + step;
+	return held >= r->value + step;
 }
 
 static void fmt_evidence(char *buf, size_t size, enum floor_verdict v, const struct floor_evidence *ev,
@@ -112,11 +134,12 @@ static void fmt_evidence(char *buf, size_t size, enum floor_verdict v, const str
 	char a[FMT_SIZE_MAX], b[FMT_SIZE_MAX];
 
 	if (v == FLOOR_SUDDEN)
-		snprintf(buf, size, "doubled within %u scans: %s -> %s", rule->sudden_scans,
-			 fmt_size(a, sizeof(a), ev->from), fmt_size(b, sizeof(b), ev->value));
+		snprintf(buf, size, "doubled within %u scans and held %u: %s -> %s",
+			 rule->sudden_scans, rule->hold_scans, fmt_size(a, sizeof(a), ev->from),
+			 fmt_size(b, sizeof(b), ev->held));
 	else
 		snprintf(buf, size, "%s, more than %u %% over its floor of %s (seen %.0f s ago) for %u scans",
-			 fmt_size(a, sizeof(a), ev->value), rule->slow_pct,
+			 fmt_size(a, sizeof(a), ev->held), rule->slow_pct,
 			 fmt_size(b, sizeof(b), ev->floor), (double)floor_age_ms / 1000.0, ev->above);
 }
 
@@ -148,20 +171,111 @@ static void floor_fields(struct fields *fl, const char *kind, enum floor_verdict
 	field(fl, "LEAKJAIL_KIND=%s", kind);
 	field(fl, "LEAKJAIL_RULE=%s", floor_verdict_name(v));
 	field(fl, "LEAKJAIL_VALUE=%" PRIu64, ev->value);
+	field(fl, "LEAKJAIL_HELD=%" PRIu64, ev->held);
 	field(fl, "LEAKJAIL_FLOOR=%" PRIu64, ev->floor);
 	field(fl, "LEAKJAIL_FROM=%" PRIu64, ev->from);
 	field(fl, "LEAKJAIL_SCANS_ABOVE=%u", ev->above);
 }
 
+int syswatch_zoneinfo(struct syswatch *w, const char *text)
+{
+	struct pcp_lists p;
+
+	if (!kmem_parse_zoneinfo(text, &p))
+		return -EINVAL;
+	w->pcp = p;
+	w->pcp_known = w->pcp_fed = true;
+	w->pcp_pass = w->passes;
+	return 0;
+}
+
+static uint64_t pcp_bytes(const struct syswatch *w)
+{
+	uint64_t b;
+
+	if (!w->pcp_known || __builtin_mul_overflow(w->pcp.pages, w->page_size, &b))
+		return 0;
+	return b;
+}
+
+static uint64_t untracked_of(const struct syswatch *w, const struct meminfo *m, struct mem_split *s)
+{
+	int64_t u;
+
+	kmem_split(m, pcp_bytes(w), w->balloon_in_total, s);
+	u = kmem_untracked(s);
+	return u > 0 ? (uint64_t)u : 0;
+}
+
+/*
+ * Does this pass need the per-CPU free pages as they are now? With the
+ * last reading, the figure is an estimate: right while the lists hold what
+ * they held then. Only a value over the floor's line counts toward a
+ * finding and only one under the floor can lower it: an estimate in
+ * between can do neither, so the pass goes without. The lists empty and
+ * fill by hundreds of MiB within seconds, so an estimate near either edge,
+ * or a run of scans over the line, or a finding still open, asks for the
+ * file; and every pcp_every passes it is read anyway, so that a stale
+ * reading cannot hide a leak for long.
+ */
+static bool pcp_wanted(const struct syswatch *w, uint64_t estimate)
+{
+	const struct floor_track *t = &w->untracked;
+
+	if (!w->pcp_known || t->n < w->rule.hold_scans || w->passes - w->pcp_pass >= w->pcp_every)
+		return true;
+	if (t->above || w->rep[SW_UNTRACKED].verdict != FLOOR_NONE)
+		return true;
+	return estimate < t->floor || over_line(estimate, t->floor, w->rule.slow_pct);
+}
+
+/*
+ * /proc/zoneinfo, then /proc/meminfo again at once: the two must describe
+ * the same moment, or pages moving between a list and MemFree during a
+ * burst count twice or not at all (seen: 137 MiB off when two commands
+ * read them one after the other).
+ */
+static int read_pcp(struct syswatch *w, struct meminfo *fresh)
+{
+	cleanup_free char *buf = NULL;
+	char mbuf[8192];
+	uint64_t t0 = now_us(), dt;
+	struct pcp_lists p;
+	ssize_t n;
+
+	n = read_file_alloc(w->procfd, "zoneinfo", &buf);
+	if (n >= 0 && !kmem_parse_zoneinfo(buf, &p))
+		n = -EINVAL;
+	if (n >= 0 && (read_file_at(w->procfd, "meminfo", mbuf, sizeof(mbuf)) < 0 ||
+		       !proc_parse_meminfo(mbuf, fresh)))
+		return -EIO; /* the pass goes on with the daemon's sample */
+	if (n < 0) {
+		/* not there (a kernel without it): the lists stay inside unaccounted */
+		w->pcp_unreadable = true;
+		lj_log(LOG_DEBUG, "cannot read /proc/zoneinfo: %s", strerror((int)-n));
+		return (int)n;
+	}
+	w->pcp = p;
+	w->pcp_known = true;
+	w->pcp_pass = w->passes;
+	dt = now_us() - t0;
+	w->pcp_reads++;
+	w->pcp_us_total += dt;
+	w->pcp_us_max = MAX(w->pcp_us_max, dt);
+	return 0;
+}
+
 static void check_untracked(struct syswatch *w, const struct meminfo *m)
 {
 	struct sw_report *rep = &w->rep[SW_UNTRACKED];
+	struct meminfo fresh;
 	struct mem_split s;
 	struct floor_evidence ev;
 	enum floor_verdict v;
 	struct fields fl = { .n = 0 };
-	char evs[160], u[FMT_SIZE_MAX], vm[FMT_SIZE_MAX], pc[FMT_SIZE_MAX], fr[FMT_SIZE_MAX];
-	int64_t untracked;
+	char evs[160], u[FMT_SIZE_MAX], vm[FMT_SIZE_MAX], pc[FMT_SIZE_MAX], fr[FMT_SIZE_MAX],
+		pf[FMT_SIZE_MAX];
+	uint64_t untracked;
 
 	/*
 	 * Swap cache pages mapped again are counted twice (see kmem_split), so
@@ -173,20 +287,28 @@ static void check_untracked(struct syswatch *w, const struct meminfo *m)
 		w->untracked_skipped++;
 		return;
 	}
-	kmem_split(m, w->balloon_in_total, &s);
-	untracked = kmem_untracked(&s);
-	v = floor_feed(&w->untracked, &w->rule, untracked > 0 ? (uint64_t)untracked : 0, &ev);
-	if (ev.value == ev.floor)
+	untracked = untracked_of(w, m, &s);
+	if (!w->pcp_fed && w->pcp_every && !w->pcp_unreadable && pcp_wanted(w, untracked) &&
+	    read_pcp(w, &fresh) == 0) {
+		if (fresh.swap_cached * 2 > w->rule.min_growth) {
+			w->untracked_skipped++;
+			return;
+		}
+		untracked = untracked_of(w, &fresh, &s);
+	}
+	v = floor_feed(&w->untracked, &w->rule, untracked, &ev);
+	if (ev.value <= ev.floor)
 		w->floor_ms[SW_UNTRACKED] = w->now_ms;
 	if (v == FLOOR_NONE) {
-		if (w->untracked.above == 0)
-			rep->verdict = FLOOR_NONE; /* back near the floor: a new episode logs again */
+		/* back under the line for a while: a new episode logs again */
+		if (w->untracked.below >= w->rule.hold_scans)
+			rep->verdict = FLOOR_NONE;
 		return;
 	}
-	if (!report_due(rep, &w->rule, v, ev.value))
+	if (!report_due(rep, &w->rule, v, ev.held))
 		return;
 	rep->verdict = MAX(rep->verdict, v);
-	rep->value = ev.value;
+	rep->value = ev.held;
 	w->found[SW_UNTRACKED]++;
 	fmt_evidence(evs, sizeof(evs), v, &ev, &w->rule, w->now_ms - w->floor_ms[SW_UNTRACKED]);
 	floor_fields(&fl, "untracked", v, &ev);
@@ -194,14 +316,16 @@ static void check_untracked(struct syswatch *w, const struct meminfo *m)
 	field(&fl, "LEAKJAIL_VMALLOC=%" PRIu64, s.vmalloc);
 	field(&fl, "LEAKJAIL_PERCPU=%" PRIu64, s.percpu);
 	field(&fl, "LEAKJAIL_MEMFREE=%" PRIu64, s.free);
+	field(&fl, "LEAKJAIL_PCP_FREE=%" PRIu64, s.pcp_free);
 	field(&fl, "LEAKJAIL_MEMTOTAL=%" PRIu64, s.total);
 	lj_log_record(LOG_WARNING, LJ_MSGID_KMEM_UNTRACKED, fl.p, fl.n,
 		      "kernel memory no counter explains, %s leak? %s (no counter %s, vmalloc %s, "
-		      "percpu %s; MemFree %s); see leakjail diagnose",
+		      "percpu %s; MemFree %s, per-CPU free lists %s%s); see leakjail diagnose",
 		      floor_verdict_name(v), evs,
 		      fmt_size(u, sizeof(u), s.unaccounted > 0 ? (uint64_t)s.unaccounted : 0),
 		      fmt_size(vm, sizeof(vm), s.vmalloc), fmt_size(pc, sizeof(pc), s.percpu),
-		      fmt_size(fr, sizeof(fr), s.free));
+		      fmt_size(fr, sizeof(fr), s.free), fmt_size(pf, sizeof(pf), s.pcp_free),
+		      w->pcp_known ? "" : " (unknown)");
 }
 
 int syswatch_slabinfo(struct syswatch *w, const char *text)
@@ -260,13 +384,13 @@ static void check_slab(struct syswatch *w, const struct meminfo *m)
 	bool other_cache = false;
 
 	v = floor_feed(&w->sunreclaim, &w->rule, m->sunreclaim, &ev);
-	if (ev.value == ev.floor)
+	if (ev.value <= ev.floor)
 		w->floor_ms[SW_SLAB] = w->now_ms;
 	/* the snapshot to compare with is the one taken nearest the floor */
-	if (w->slab_fresh && (m->sunreclaim == w->sunreclaim.floor || !w->slab_base.v))
+	if (w->slab_fresh && (m->sunreclaim <= w->sunreclaim.floor || !w->slab_base.v))
 		copy_slab_list(&w->slab_base, &w->slab_now);
 	if (v == FLOOR_NONE) {
-		if (w->sunreclaim.above == 0)
+		if (w->sunreclaim.below >= w->rule.hold_scans)
 			rep->verdict = FLOOR_NONE;
 		return;
 	}
@@ -280,10 +404,10 @@ static void check_slab(struct syswatch *w, const struct meminfo *m)
 			if (strcmp(rep->caches[i], g[0].cache->name) == 0)
 				other_cache = false;
 	}
-	if (!report_due(rep, &w->rule, v, ev.value) && !other_cache)
+	if (!report_due(rep, &w->rule, v, ev.held) && !other_cache)
 		return;
 	rep->verdict = MAX(rep->verdict, v);
-	rep->value = ev.value;
+	rep->value = ev.held;
 	memset(rep->caches, 0, sizeof(rep->caches));
 	w->found[SW_SLAB]++;
 
@@ -448,6 +572,7 @@ void syswatch_pass(struct syswatch *w, const struct meminfo *m, uint64_t now_ms)
 		w->slow_passes++;
 	}
 	check_untracked(w, m);
+	w->pcp_fed = false;
 	check_slab(w, m);
 	w->slab_fresh = false;
 	w->passes++;
