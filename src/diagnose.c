@@ -590,7 +590,9 @@ static int run_watch(unsigned long passes, uint64_t interval_ms)
 		fprintf(stderr, "leakjail diagnose: cannot open /proc: %s\n", strerror(-r));
 		return 1;
 	}
+	/* every pass a scan, and a slow one: N passes are N scans */
 	w.slow_every = 1;
+	w.scan_ms = 0;
 	for (unsigned long i = 0; i < passes; i++) {
 		char buf[8192];
 		struct meminfo m;
@@ -612,9 +614,11 @@ static int run_watch(unsigned long passes, uint64_t interval_ms)
 	for (int k = 0; k < SW_KINDS; k++)
 		found += w.found[k];
 	lj_log(LOG_INFO, "watch: %lu passes, %u finding%s; slabinfo + sockets pass %.2f ms mean, %.2f ms max; "
-	       "holder lookup %.2f ms max",
+	       "holder lookup %.2f ms max; zoneinfo + meminfo read on %" PRIu64 " passes, %.0f us mean, "
+	       "%.0f us max",
 	       passes, found, found == 1 ? "" : "s", w.slow_passes ? (double)w.slow_us_total / (double)w.slow_passes / 1000.0 : 0.0,
-	       (double)w.slow_us_max / 1000.0, (double)w.holders_us_max / 1000.0);
+	       (double)w.slow_us_max / 1000.0, (double)w.holders_us_max / 1000.0, w.pcp_reads,
+	       w.pcp_reads ? (double)w.pcp_us_total / (double)w.pcp_reads : 0.0, (double)w.pcp_us_max);
 	syswatch_free(&w);
 	return 0;
 }

@@ -14,10 +14,11 @@
  * another step, turns sudden, or names another cache.
  *
  * Cost: the meminfo checks use the daemon's own /proc/meminfo sample and
- * cost nothing measurable. /proc/zoneinfo (the per-CPU free pages) costs
- * 7 times a meminfo read and is formatted under each zone's lock: it is
- * read, with a fresh meminfo beside it, only when the figure could count
- * (see syswatch.c), and every `pcp_every` passes. Every `slow_every` passes the watch reads
+ * cost nothing measurable; they run once per `scan_ms` (10 s). /proc/zoneinfo
+ * (the per-CPU free pages) costs 7 to 9 times a meminfo read and is formatted
+ * under each zone's lock: it is read, with a fresh meminfo beside it, only
+ * when the figure could count (see syswatch.c), and at least every
+ * `pcp_every` scans. Every `slow_every` passes the watch reads
  * /proc/slabinfo and dumps every socket over NETLINK_SOCK_DIAG; the
  * processes holding a socket are looked up (a pass over /proc/PID/fd) only
  * when a socket becomes a finding. docs/diagnose.md has the figures.
@@ -113,13 +114,15 @@ struct syswatch {
 	uint64_t sock_follow;        /* sockets holding less are not followed: 256 KiB */
 	uint64_t sock_min;           /* a socket finding needs this much held: 1 MiB */
 	unsigned int sock_scans;     /* socket scans in a row that saw it grow: 3 */
-	unsigned int pcp_every;      /* /proc/zoneinfo at least every N passes; 0: never (tests feed it) */
+	uint64_t scan_ms;            /* the floor rules see one scan per scan_ms: 10 s; 0: every pass */
+	unsigned int pcp_every;      /* /proc/zoneinfo at least every N scans; 0: never (tests feed it) */
 	bool balloon_in_total;
 
 	/* state */
 	int procfd;
 	uint64_t page_size;
 	uint64_t passes, slow_passes;
+	uint64_t scans, last_scan_ms; /* of the floor rules */
 	uint64_t now_ms;             /* of the current pass */
 	uint64_t floor_ms[SW_KINDS - 1]; /* when each floor was last seen */
 	struct floor_track untracked, sunreclaim;
@@ -134,7 +137,7 @@ struct syswatch {
 	unsigned int socks_dropped;  /* not followed: the table was full */
 	uint64_t untracked_skipped;  /* scans not trusted: too much in the swap cache */
 	struct pcp_lists pcp;        /* the last /proc/zoneinfo read */
-	uint64_t pcp_pass;           /* the pass that read it */
+	uint64_t pcp_scan;           /* the scan that read it */
 	bool pcp_known;              /* pcp holds a reading */
 	bool pcp_fed;                /* handed in for the next pass (syswatch_zoneinfo) */
 	bool pcp_unreadable;
@@ -152,7 +155,8 @@ void syswatch_free(struct syswatch *w);
 
 /*
  * One pass, after the daemon has read /proc/meminfo. Every slow_every-th
- * pass also reads /proc/slabinfo and the sockets.
+ * pass also reads /proc/slabinfo and the sockets; the floor rules run on
+ * the first pass and then once scan_ms has gone by.
  */
 void syswatch_pass(struct syswatch *w, const struct meminfo *m, uint64_t now_ms);
 
