@@ -7,7 +7,8 @@
  *   lists counted as free), against its floor; not while SwapCached holds
  *   more than half of min_growth (mapped swap cache pages are counted twice
  *   by the kernel, and no counter says how many);
- * - SUnreclaim against its floor, naming the slab caches that grew since;
+ * - SUnreclaim against its floor, naming the slab caches that grew since,
+ *   unless the threads alive beyond those at the floor could hold it all;
  * - socket queues that keep growing, with the process that holds them.
  * Each finding is one record (its own MESSAGE_ID, LEAKJAIL_* fields, the
  * figures that led to it), logged once, and again only when it grows by
@@ -115,6 +116,7 @@ struct syswatch {
 	uint64_t sock_min;           /* a socket finding needs this much held: 1 MiB */
 	unsigned int sock_scans;     /* socket scans in a row that saw it grow: 3 */
 	uint64_t scan_ms;            /* the floor rules see one scan per scan_ms: 10 s; 0: every pass */
+	uint64_t task_kib;           /* slab growth up to this per thread more than at the floor is the tasks': 64; 0: none */
 	unsigned int pcp_every;      /* /proc/zoneinfo at least every N scans; 0: never (tests feed it) */
 	bool balloon_in_total;
 
@@ -141,6 +143,9 @@ struct syswatch {
 	bool pcp_known;              /* pcp holds a reading */
 	bool pcp_fed;                /* handed in for the next pass (syswatch_zoneinfo) */
 	bool pcp_unreadable;
+	uint64_t threads;            /* threads of the system at this scan (/proc/loadavg) */
+	uint64_t threads_floor;      /* ... when SUnreclaim was last at its floor */
+	bool threads_fed;
 
 	/* figures for the reader and for tests */
 	unsigned int found[SW_KINDS];
@@ -171,6 +176,9 @@ int syswatch_slabinfo(struct syswatch *w, const char *text);
  * the next pass (recorded series). 0, or -EINVAL for text that is not one.
  */
 int syswatch_zoneinfo(struct syswatch *w, const char *text);
+
+/* Hand the watch the number of threads for the next pass (recorded series; a pass reads /proc/loadavg). */
+void syswatch_threads(struct syswatch *w, uint64_t threads);
 
 /* The socket scan in two halves, for recorded series: each socket, then the verdicts. */
 void syswatch_sock_seen(struct syswatch *w, const struct sock_info *s);
