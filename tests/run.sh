@@ -69,8 +69,10 @@ kwatch_start() {
 }
 # Stop it; with `record`, count its findings (the records of src/syswatch.c) as a suite.
 kwatch_stop() {
-	local rc=0 exit_rc=0 found
+	local rc=0 exit_rc=0 found cpu=""
 	if [ -n "$kwatch_pid" ]; then
+		# its CPU time (utime + stime, in clock ticks), to show what watching costs
+		cpu=$(sed 's/.*) //' "/proc/$kwatch_pid/stat" 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($12 + $13) / hz}')
 		kill -TERM "$kwatch_pid" 2>/dev/null
 		wait "$kwatch_pid" 2>/dev/null || exit_rc=$?
 	fi
@@ -80,7 +82,7 @@ kwatch_stop() {
 		[ -z "$found" ] || { printf '%s\n' "$found" | sed 's/^/    /'; rc=1; }
 		# it exits 0 on SIGTERM (and, built with ASan, when LeakSanitizer finds nothing)
 		[ $exit_rc -eq 0 ] || { tail -n 20 "$kwatch_dir/daemon.log" | sed 's/^/    /'; rc=1; }
-		record "integration/kernel_watch ($(printf '%s' "$found" | grep -c .) kernel-memory findings over the suites, exit $exit_rc)" $rc
+		record "integration/kernel_watch ($(printf '%s' "$found" | grep -c .) kernel-memory findings over the suites, exit $exit_rc, ${cpu:-?} s CPU)" $rc
 	fi
 	kwatch_pid=""
 	[ -n "$kwatch_dir" ] && rm -rf "$kwatch_dir"
