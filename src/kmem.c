@@ -120,9 +120,14 @@ void kmem_split(const struct meminfo *m, uint64_t pcp_free, bool balloon_in_tota
 	      out->slab_reclaimable + out->kreclaimable_other + out->slab_unreclaimable +
 	      out->kernel_stack + out->page_tables + out->sec_page_tables + out->vmalloc +
 	      out->percpu + out->hugetlb + out->balloon;
-	out->unaccounted = signed_diff(m->mem_total, sum);
+	/*
+	 * Modulo 2^64, so that the parts add up to MemTotal whatever the text:
+	 * a rest beyond +-8 EiB (never seen outside a fuzzer) wraps round
+	 * instead of being held at the bound, which would break the sum.
+	 */
+	out->unaccounted = (int64_t)(m->mem_total - sum);
 	if (out->unaccounted < 0) {
-		out->swap_mapped = MIN(out->swap_cached, (uint64_t)-out->unaccounted);
+		out->swap_mapped = MIN(out->swap_cached, (uint64_t)0 - (uint64_t)out->unaccounted);
 		out->swap_cached -= out->swap_mapped;
 		out->unaccounted += (int64_t)out->swap_mapped;
 	}
