@@ -7,8 +7,11 @@
  * doubles, bursts and dips that do not last (the per-CPU free lists filling
  * and emptying), and socket queues that nobody reads.
  */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "syswatch.h"
@@ -427,6 +430,74 @@ static unsigned int pcp_burst_series(bool with_zoneinfo, uint64_t leak_kb_per_sc
 	return found;
 }
 
+static void write_text(int dirfd, const char *name, const char *text)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * The watch reading the files itself, as in the daemon, from a directory
+ * that stands in for /proc: /proc/zoneinfo is read on the first scans, then
+ * only when the estimate with the last reading leaves the band between the
+ * floor and the slow line, and at least every pcp_every scans.
+ */
+static unsigned int lazy_series(const unsigned int *pcp_mib, size_t n_pcp, uint64_t leak_kb_per_scan,
+				unsigned int *found)
+{
+	char dir[] = "/tmp/leakjail-test-syswatch.XXXXXX", buf[2048];
+	struct syswatch w;
+	unsigned int reads;
+
+	CHECK(mkdtemp(dir) != NULL);
+	watch_init(&w);
+	close(w.procfd);
+	w.procfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(w.procfd >= 0);
+	w.pcp_every = 5;
+	for (int i = 0; i < 40; i++) {
+		uint64_t pcp_kb = pcp_mib[(size_t)i % n_pcp] * 1024ULL;
+		struct meminfo m;
+
+		untracked_meminfo(buf, sizeof(buf), 28 * 1024 + (uint64_t)i * leak_kb_per_scan + pcp_kb);
+		write_text(w.procfd, "meminfo", buf);
+		CHECK(proc_parse_meminfo(buf, &m));
+		pcp_zoneinfo(buf, sizeof(buf), pcp_kb / 4);
+		write_text(w.procfd, "zoneinfo", buf);
+		syswatch_pass(&w, &m, (uint64_t)i * 10000);
+	}
+	reads = (unsigned int)w.pcp_reads;
+	*found = w.found[SW_UNTRACKED];
+	printf("# /proc/zoneinfo read on %u of 40 scans, %u finding(s)\n", reads, *found);
+	unlinkat(w.procfd, "meminfo", 0);
+	unlinkat(w.procfd, "zoneinfo", 0);
+	syswatch_free(&w);
+	rmdir(dir);
+	return reads;
+}
+
+static void test_pcp_lazy(void)
+{
+	static const unsigned int quiet[] = { 60 };
+	static const unsigned int bursts[] = { 69, 97, 24, 289, 281, 219, 390, 60 };
+	unsigned int found;
+
+	/* lists that hold still: the first 3 scans, then every 5th (7, 12, ... 37) */
+	CHECK_EQ_U(lazy_series(quiet, ARRAY_SIZE(quiet), 0, &found), 10);
+	CHECK_EQ_U(found, 0);
+	/* lists that swing: the estimate leaves the band, the file is read, nothing is found */
+	CHECK(lazy_series(bursts, ARRAY_SIZE(bursts), 0, &found) > 10);
+	CHECK_EQ_U(found, 0);
+	/* a leak of 1 MiB a scan under quiet lists: read while it runs over the line, and found */
+	CHECK(lazy_series(quiet, ARRAY_SIZE(quiet), 1024, &found) > 20);
+	CHECK(found > 0);
+}
+
 static void test_pcp_bursts(void)
 {
 	int first;
@@ -638,6 +709,7 @@ int main(void)
 	RUN_TEST(test_untracked_episodes);
 	RUN_TEST(test_untracked_swap_cache);
 	RUN_TEST(test_pcp_bursts);
+	RUN_TEST(test_pcp_lazy);
 	RUN_TEST(test_scan_interval);
 	RUN_TEST(test_process_storm);
 	RUN_TEST(test_socket_grows);
