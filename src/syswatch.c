@@ -105,6 +105,14 @@ int syswatch_init(struct syswatch *w)
 
 void syswatch_free(struct syswatch *w)
 {
+	/* what the watch could see, for whoever reads the log at exit */
+	if (w->scans)
+		lj_log(LOG_INFO,
+		       "kernel watch: %" PRIu64 " scans; untracked memory not judged on %" PRIu64
+		       " of them (swap cache); /proc/zoneinfo read on %" PRIu64 " (%.0f us mean)",
+		       w->scans, w->untracked_skipped, w->pcp_reads,
+		       w->pcp_reads ? (double)w->pcp_us_total / (double)w->pcp_reads : 0.0);
+	w->scans = 0;
 	if (w->procfd >= 0)
 		close(w->procfd);
 	w->procfd = -1;

@@ -77,6 +77,7 @@ kwatch_stop() {
 		wait "$kwatch_pid" 2>/dev/null || exit_rc=$?
 	fi
 	if [ "${1:-}" = record ] && [ -n "$kwatch_pid" ]; then
+		grep "kernel watch: " "$kwatch_dir/daemon.log" | sed 's/^/    # /'
 		found=$(grep -E "kernel memory no counter explains|unreclaimable slab, (slow|sudden) leak|socket queue keeps growing" \
 			"$kwatch_dir/daemon.log")
 		[ -z "$found" ] || { printf '%s\n' "$found" | sed 's/^/    /'; rc=1; }
