@@ -63,7 +63,7 @@ kwatch_start() {
 	"$LEAKJAIL" daemon --dry-run --foreground --config "$kwatch_dir/leakjail.conf" \
 		--policies "$kwatch_dir/policies" 2>"$kwatch_dir/daemon.log" &
 	kwatch_pid=$!
-	for _ in $(seq 50); do grep -q "started:" "$kwatch_dir/daemon.log" && return 0; sleep 0.1; done
+	for _ in $(seq 100); do grep -q "started:" "$kwatch_dir/daemon.log" && return 0; sleep 0.1; done
 	record "integration/kernel_watch (the daemon did not start: $(head -c 300 "$kwatch_dir/daemon.log"))" 1
 	kwatch_stop
 }
