@@ -381,7 +381,7 @@ void metrics_publish(struct metrics *m, const char *path, uint64_t min_gap_ms,
 		v.n_jails = 0;
 	}
 	if (sw) {
-		kmem_split(mi, sw->balloon_in_total, &split);
+		kmem_split(mi, syswatch_pcp_free(sw), sw->balloon_in_total, &split);
 		v.split = &split;
 		v.findings = sw->found;
 		v.finding_kinds = kinds;

@@ -205,7 +205,7 @@ int syswatch_zoneinfo(struct syswatch *w, const char *text)
 	return 0;
 }
 
-static uint64_t pcp_bytes(const struct syswatch *w)
+uint64_t syswatch_pcp_free(const struct syswatch *w)
 {
 	uint64_t b;
 
@@ -218,7 +218,7 @@ static uint64_t untracked_of(const struct syswatch *w, const struct meminfo *m, 
 {
 	int64_t u;
 
-	kmem_split(m, pcp_bytes(w), w->balloon_in_total, s);
+	kmem_split(m, syswatch_pcp_free(w), w->balloon_in_total, s);
 	u = kmem_untracked(s);
 	return u > 0 ? (uint64_t)u : 0;
 }

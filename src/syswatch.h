@@ -184,4 +184,7 @@ void syswatch_threads(struct syswatch *w, uint64_t threads);
 void syswatch_sock_seen(struct syswatch *w, const struct sock_info *s);
 void syswatch_sock_done(struct syswatch *w);
 
+/* The free pages in the per-CPU lists at the last reading of /proc/zoneinfo, in bytes (0: none yet). */
+uint64_t syswatch_pcp_free(const struct syswatch *w);
+
 #endif
