@@ -7,6 +7,8 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/leakjail
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+EXAMPLEDIR ?= $(SYSCONFDIR)/leakjail/examples
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 O ?= build
@@ -25,7 +27,7 @@ ifeq ($(SAN),1)
 CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -MMD -MP
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -MMD -MP
 LDLIBS := $(PKG_LIBS) -lm
 
 LIB_SRC := $(filter-out src/leakjail.c,$(wildcard src/*.c))
@@ -35,9 +37,32 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(O)/progs/%)
 
-.PHONY: all deps bench check check-vm check-unit asan demo install analyze clean fuzz eval
+.PHONY: all deps bench check check-vm check-unit asan demo install analyze clean fuzz eval man deb
 
 all: $(O)/leakjail
+
+# the manuals, from docs/*.md: built by `make` wherever pandoc is (tests/deps.sh build installs it)
+MAN := $(O)/leakjail.8 $(O)/leakjail.conf.5
+ifneq ($(shell command -v pandoc 2>/dev/null),)
+all: $(MAN)
+else
+$(info pandoc not found: the manuals are not built (make deps installs it))
+endif
+man: $(MAN)
+$(O)/%.8: docs/%.8.md | $(O)
+	pandoc -s -t man -o $@ $<
+$(O)/%.5: docs/%.5.md | $(O)
+	pandoc -s -t man -o $@ $<
+
+# the Debian package (debian/), built in a copy of the tree so that dpkg-buildpackage's
+# output (it writes to the parent directory) lands in $(O)/deb/
+deb:
+	@tests/deps.sh build
+	rm -rf $(O)/deb && mkdir -p $(O)/deb/leakjail
+	tar -c --exclude=./.git --exclude='./build*' --exclude=./$(O) . | tar -x -C $(O)/deb/leakjail
+	cd $(O)/deb/leakjail && dpkg-buildpackage -us -uc -b
+	rm -rf $(O)/deb/leakjail
+	@ls $(O)/deb/*.deb
 
 $(O)/%.o: src/%.c | $(O)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -83,7 +108,8 @@ check: deps
 	$(MAKE) --no-print-directory all tests
 	tests/run.sh $(O)
 	$(MAKE) --no-print-directory O=build-asan SAN=1 all tests
-	tests/run.sh build-asan
+	LJ_NOT_HERE=package LJ_NOT_HERE_WHY="builds and tests its own package: once, with the plain build" \
+		tests/run.sh build-asan
 	$(MAKE) --no-print-directory check-vm
 
 # the integration suite on cgroup v2, in a VM (qemu, TCG)
@@ -109,7 +135,7 @@ asan:
 fuzz: FUZZ_SECONDS ?= 60
 fuzz: FUZZ_CC ?= clang
 fuzz: FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config jail cgroup kmem log util)
+fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config jail cgroup kmem zoneinfo log util)
 fuzz:
 	$(MAKE) --no-print-directory O=build-fuzz CC=$(FUZZ_CC) \
 		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' $(FUZZ_OBJ)
@@ -136,20 +162,21 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/sbin|$(SBINDIR)|g' systemd/leakjail.service >$(DESTDIR)$(UNITDIR)/leakjail.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/leakjail.service
-	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d $(DESTDIR)$(SYSCONFDIR)/leakjail/examples
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d
 	[ -e $(DESTDIR)$(SYSCONFDIR)/leakjail/leakjail.conf ] || \
 		install -m 0644 policies/leakjail.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/leakjail.conf
 	for f in policies/policies.d/*.conf; do \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d/$${f##*/} ] || \
 			install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d/; \
 	done
-	install -m 0644 policies/examples/*.conf $(DESTDIR)$(SYSCONFDIR)/leakjail/examples/
+	install -d -m 0755 $(DESTDIR)$(EXAMPLEDIR)
+	install -m 0644 policies/examples/*.conf docs/leakjail.rules.yml $(DESTDIR)$(EXAMPLEDIR)/
 	install -d -m 0755 $(DESTDIR)$(DOCDIR)
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
-	@if command -v pandoc >/dev/null; then \
-		install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 && \
-		pandoc -s -t man docs/leakjail.conf.5.md -o $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5 && \
-		pandoc -s -t man docs/leakjail.8.md -o $(DESTDIR)$(MANDIR)/man8/leakjail.8; \
+	install -m 0644 README.md docs/*.md docs/*.schema.json $(DESTDIR)$(DOCDIR)/
+	install -D -m 0644 src/completion/leakjail.bash $(DESTDIR)$(BASHCOMPDIR)/leakjail
+	@if [ -f $(O)/leakjail.8 ] && [ -f $(O)/leakjail.conf.5 ]; then \
+		install -D -m 0644 $(O)/leakjail.8 $(DESTDIR)$(MANDIR)/man8/leakjail.8 && \
+		install -D -m 0644 $(O)/leakjail.conf.5 $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5; \
 	else \
 		echo "pandoc not found: man pages installed as Markdown in $(DOCDIR)"; \
 	fi

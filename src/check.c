@@ -8,12 +8,22 @@
 #include "config.h"
 #include "detect.h"
 
+/* "daemon interval", one key a line: what the manual and the shell completion must know */
+static void list_keys(void)
+{
+	const char *section, *key;
+
+	for (size_t i = 0; (key = config_key(i, &section)); i++)
+		printf("%s %s\n", section, key);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "policies", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "list-keys", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -23,7 +33,7 @@ int cmd_check(int argc, char **argv)
 	bool quiet = false, explicit_config = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:p:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:qkh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -35,8 +45,12 @@ int cmd_check(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'k':
+			list_keys();
+			return 0;
 		case 'h':
-			printf("usage: leakjail check [--config FILE] [--policies DIR] [--quiet]\n");
+			printf("usage: leakjail check [--config FILE] [--policies DIR] [--quiet]\n"
+			       "       leakjail check --list-keys\n");
 			return 0;
 		default:
 			return 2;

@@ -175,6 +175,7 @@ static const struct key_def keys[] = {
 	D("exempt_cgroup", V_PATH_GLOBS, exempt_cgroup, "cgroup path globs"),
 	D("exempt_exe", V_GLOBS, exempt_exe, "executable path globs"),
 	D("exempt_user", V_GLOBS, exempt_user, "user name or uid globs"),
+	D("metrics_file", V_ABS_PATH, metrics_file, "an absolute file path, like /var/lib/prometheus/node-exporter/leakjail.prom"),
 
 	P("match_comm", V_GLOBS, match_comm, "command-name globs"),
 	P("match_exe", V_GLOBS, match_exe, "executable path globs"),
@@ -205,6 +206,14 @@ static const struct key_def keys[] = {
 };
 #undef P
 #undef D
+
+const char *config_key(size_t i, const char **section)
+{
+	if (i >= ARRAY_SIZE(keys))
+		return NULL;
+	*section = keys[i].section == SEC_DAEMON ? "daemon" : "policy";
+	return keys[i].name;
+}
 
 _Static_assert(ARRAY_SIZE(keys) <= 64, "duplicate-key tracking uses a 64-bit mask");
 
@@ -787,6 +796,7 @@ void config_free(struct config *cfg)
 	free(cfg->daemon.jail_parent);
 	free(cfg->daemon.scope);
 	free(cfg->daemon.state_dir);
+	free(cfg->daemon.metrics_file);
 	glob_list_free(&cfg->daemon.exempt_comm);
 	glob_list_free(&cfg->daemon.exempt_cgroup);
 	glob_list_free(&cfg->daemon.exempt_exe);

@@ -96,6 +96,7 @@ struct daemon_config {
 	enum log_target log;
 	enum sampler_kind sampler;
 	struct glob_list exempt_comm, exempt_cgroup, exempt_exe, exempt_user;
+	char *metrics_file;   /* Prometheus textfile; NULL: none */
 };
 
 struct config {
@@ -124,6 +125,9 @@ void config_free(struct config *cfg);
 
 /* Drop every policy but the one named; -ENOENT when there is none by that name. */
 int config_keep_policy(struct config *cfg, const char *name);
+
+/* The i-th key the files may hold, and its section ("daemon" or "policy"); NULL past the last. */
+const char *config_key(size_t i, const char **section);
 
 /* The longest window of all policies: how much history the tracker keeps. */
 uint64_t config_max_window_ms(const struct config *cfg);

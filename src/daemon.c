@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
@@ -19,6 +20,7 @@
 #include "jail.h"
 #include "jails.h"
 #include "log.h"
+#include "metrics.h"
 #include "pageout.h"
 #include "runcg.h"
 #include "scan.h"
@@ -38,6 +40,7 @@ struct daemon {
 	struct pageouts pageouts;
 	struct syswatch sw;
 	bool have_sw;
+	struct metrics metrics;
 	char skip_cgroup[300];
 	const char *config_path, *policies_dir;
 	bool config_required;
@@ -78,6 +81,7 @@ static void reload(struct daemon *d)
 
 	if (config_load(d->config_path, d->config_required, d->policies_dir, &cfg, &diags) < 0) {
 		print_diags(&diags, LOG_ERR);
+		d->metrics.reloads_refused++;
 		lj_log_record(LOG_ERR, LJ_MSGID_RELOAD, NULL, 0,
 			      "reload failed (%zu error%s): keeping the previous %zu policies", diags.n,
 			      diags.n == 1 ? "" : "s", d->cfg.n_policies);
@@ -86,6 +90,7 @@ static void reload(struct daemon *d)
 	}
 	config_free(&d->cfg);
 	d->cfg = cfg;
+	d->metrics.reloads_ok++;
 	scanner_set_config(&d->sc, &d->cfg);
 	snprintf(d->skip_cgroup, sizeof(d->skip_cgroup), "/%s", d->cfg.daemon.jail_parent);
 	scope_pressure(d);
@@ -117,20 +122,49 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return sd_event_exit(d->event, 0);
 }
 
+/* The figures of this pass for Prometheus, when metrics_file is set. */
+static void publish_metrics(struct daemon *d, bool ok, const struct timespec *t0)
+{
+	struct metrics *m = &d->metrics;
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	m->pass_seconds = (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	m->passes = d->passes;
+	if (ok)
+		m->last_ok = now_wall();
+	m->seen = d->sc.n_seen;
+	m->watched = d->sc.n_watched;
+	m->dry_run = d->watch.dry_run;
+	metrics_publish(m, d->cfg.daemon.metrics_file, d->cfg.daemon.interval_ms / 2, d->have_cg ? &d->cg : NULL,
+			d->jails.list, d->jails.n, &d->cfg, &d->sc.sys.mem,
+			d->have_sw && d->cfg.daemon.kernel_watch ? &d->sw : NULL);
+}
+
+static void count_leak(struct watch *w, const struct policy *p)
+{
+	metrics_leak(&((struct daemon *)w->userdata)->metrics, p->name);
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct daemon *d = userdata;
 	uint64_t interval = d->cfg.daemon.interval_ms * 1000;
+	struct timespec t0;
 	uint64_t now;
 	int r;
 
 	(void)usec;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = scanner_pass(&d->sc);
 	if (r < 0) {
 		lj_log(LOG_ERR, "sampling /proc failed: %s", strerror(-r));
 	} else {
-		if (d->have_cg)
+		if (d->have_cg) {
+			metrics_jails_before(&d->metrics, &d->cg, d->jails.list, d->jails.n);
 			jails_maintain(&d->jails, &d->sc);
+			metrics_jails_after(&d->metrics, d->jails.list, d->jails.n);
+		}
 		/* now and then: the cgroups of runs killed outright */
 		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
 			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
@@ -150,6 +184,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		}
 	}
 	d->passes++;
+	publish_metrics(d, r >= 0, &t0);
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
 		   d->sc.n_seen, d->sc.n_watched, d->cfg.n_policies, d->watch.leaks,
 		   d->watch.leaks == 1 ? "" : "s", d->jails.n, d->watch.dry_run ? " (dry run)" : "");
@@ -212,6 +247,8 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		if (r != -ESRCH && r != -EPERM)
 			snprintf(retry, sizeof(retry), " (attempt %u, next in %.1f s while it leaks)", w->attempt,
 				 (double)w->retry_in_ms / 1000.0);
+		if (r != -ESRCH) /* it exited first: nothing failed */
+			metrics_jail_failed(&d->metrics, p->name);
 		lj_log_record(r == -ESRCH ? LOG_INFO : LOG_ERR, LJ_MSGID_JAILED, fields, n,
 			      "could not jail pid %d (%s) policy=%s: %s%s; evidence: %s", e->pid, e->comm,
 			      p->name, err.msg, retry, evs);
@@ -250,6 +287,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 			      "jailed pid %d (%s) policy=%s: %s; jail %s limit=%s memsw=%s; moved %d; %s",
 			      e->pid, e->comm, p->name, evs, path, high, swap, out.moved, outcome);
 	jails_add(&d->jails, &out.state);
+	metrics_jail_made(&d->metrics, p->name);
 	return 0;
 }
 
@@ -389,6 +427,7 @@ int cmd_daemon(int argc, char **argv)
 	d.watch.sc = &d.sc;
 	d.watch.userdata = &d;
 	d.watch.jail = jail_process;
+	d.watch.reported = count_leak;
 	snprintf(d.skip_cgroup, sizeof(d.skip_cgroup), "/%s", d.cfg.daemon.jail_parent);
 	d.sc.skip_cgroup = d.skip_cgroup;
 	setup_jails(&d);
@@ -429,6 +468,7 @@ int cmd_daemon(int argc, char **argv)
 	jails_free(&d.jails);
 	if (d.have_sw)
 		syswatch_free(&d.sw);
+	metrics_free(&d.metrics);
 	config_free(&d.cfg);
 	if (stuck) {
 		/*

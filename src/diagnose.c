@@ -40,6 +40,8 @@ struct diagnosis {
 	struct meminfo mi;
 	struct mem_split split;
 	int mem_err;
+	struct pcp_lists pcp;
+	int pcp_err;
 	uint64_t zswap, tcp_pages, udp_pages;
 
 	struct slab_list slabs;
@@ -109,11 +111,18 @@ static void gather(struct diagnosis *d)
 	char small[4096];
 	ssize_t n;
 
+	/* zoneinfo first and meminfo right after: the per-CPU lists move fast */
+	n = read_file_alloc(d->procfd, "zoneinfo", &buf);
+	d->pcp_err = n < 0 ? (int)n : kmem_parse_zoneinfo(buf, &d->pcp) ? 0 : -EINVAL;
+	free(buf);
+	buf = NULL;
+	if (d->pcp_err)
+		memset(&d->pcp, 0, sizeof(d->pcp));
 	n = read_file_alloc(d->procfd, "meminfo", &buf);
 	d->mem_err = n < 0 ? (int)n : proc_parse_meminfo(buf, &d->mi) ? 0 : -EINVAL;
 	kmem_balloon_detect(&d->balloon);
 	if (d->mem_err == 0) {
-		kmem_split(&d->mi, d->balloon.in_total, &d->split);
+		kmem_split(&d->mi, d->pcp.pages * d->page_size, d->balloon.in_total, &d->split);
 		proc_status_kb(buf, "Zswap", &d->zswap);
 	}
 	if (read_file_at(d->procfd, "net/sockstat", small, sizeof(small)) > 0)
@@ -201,7 +210,7 @@ static void text_split(const struct diagnosis *d)
 		static const char *const title[] = { "free", "application memory", "kernel memory",
 						     "unaccounted" };
 
-		if (g == MEM_FREE || g == MEM_UNACCOUNTED) {
+		if (g == MEM_UNACCOUNTED) {
 			/* a group of one part: the part's own line */
 			for (size_t i = 0; i < n; i++)
 				if (parts[i].group == g)
@@ -228,6 +237,13 @@ static void text_split(const struct diagnosis *d)
 		       fmt_size(b, sizeof(b), d->tcp_pages * d->page_size),
 		       fmt_size(c, sizeof(c), d->udp_pages * d->page_size));
 	}
+	if (d->pcp_err)
+		printf("  Per-CPU free lists: /proc/zoneinfo %s: they are inside unaccounted.\n",
+		       why(d->pcp_err));
+	else
+		printf("  Per-CPU free lists: %u (%u zones times the CPUs), may hold up to %s; MemFree\n"
+		       "  leaves them out.\n",
+		       d->pcp.lists, d->pcp.zones, fmt_size(a, sizeof(a), d->pcp.high_max * d->page_size));
 	printf("  Unevictable %s is inside the application parts, not added again.\n",
 	       fmt_size(a, sizeof(a), d->split.unevictable));
 	if (d->split.swap_mapped)
@@ -235,7 +251,7 @@ static void text_split(const struct diagnosis *d)
 		       "  swap cache); unaccounted memory behind it cannot be seen.\n",
 		       fmt_size(a, sizeof(a), d->split.swap_mapped));
 	printf("  adaptivemm's formula gives %s unaccounted (it counts Unevictable and CmaTotal twice,\n"
-	       "  and vmalloc and percpu as unaccounted): here %s.\n",
+	       "  vmalloc and percpu as unaccounted, the per-CPU free lists as used): here %s.\n",
 	       fmt_signed(a, sizeof(a), d->split.adaptivemm),
 	       fmt_signed(b, sizeof(b), kmem_untracked(&d->split)));
 	if (d->split.balloon_outside)
@@ -421,7 +437,17 @@ static void json_split(const struct diagnosis *d)
 		json_string(stdout, parts[i].source);
 		printf(",\"bytes\":%" PRId64 "}", parts[i].bytes);
 	}
-	printf("],\"groups\":{");
+	printf("],\"pcp_free\":");
+	if (d->pcp_err) {
+		printf("{\"error\":");
+		json_string(stdout, why(d->pcp_err));
+		printf("}");
+	} else {
+		printf("{\"source\":\"/proc/zoneinfo\",\"bytes\":%" PRIu64 ",\"lists\":%u,\"zones\":%u"
+		       ",\"high_max_bytes\":%" PRIu64 "}",
+		       d->split.pcp_free, d->pcp.lists, d->pcp.zones, d->pcp.high_max * d->page_size);
+	}
+	printf(",\"groups\":{");
 	for (enum mem_group g = MEM_FREE; g < MEM_GROUPS; g++)
 		printf("%s\"%s\":%" PRId64, g ? "," : "", mem_group_name(g), group[g]);
 	printf("},\"unevictable\":%" PRIu64 ",\"swap_mapped\":%" PRIu64 ",\"adaptivemm_unaccounted\":%" PRId64
@@ -529,9 +555,12 @@ static void json_socks(const struct diagnosis *d)
 	printf("]}");
 }
 
+/* Version of this JSON: docs/json-schema.md (status --json has the same one) */
+#define DIAGNOSE_SCHEMA_VERSION 1
+
 static void print_json(const struct diagnosis *d)
 {
-	printf("{");
+	printf("{\"schema_version\":%d,", DIAGNOSE_SCHEMA_VERSION);
 	json_split(d);
 	printf(",");
 	json_slabs(d);
@@ -564,7 +593,9 @@ static int run_watch(unsigned long passes, uint64_t interval_ms)
 		fprintf(stderr, "leakjail diagnose: cannot open /proc: %s\n", strerror(-r));
 		return 1;
 	}
+	/* every pass a scan, and a slow one: N passes are N scans */
 	w.slow_every = 1;
+	w.scan_ms = 0;
 	for (unsigned long i = 0; i < passes; i++) {
 		char buf[8192];
 		struct meminfo m;
@@ -586,9 +617,11 @@ static int run_watch(unsigned long passes, uint64_t interval_ms)
 	for (int k = 0; k < SW_KINDS; k++)
 		found += w.found[k];
 	lj_log(LOG_INFO, "watch: %lu passes, %u finding%s; slabinfo + sockets pass %.2f ms mean, %.2f ms max; "
-	       "holder lookup %.2f ms max",
+	       "holder lookup %.2f ms max; zoneinfo + meminfo read on %" PRIu64 " passes, %.0f us mean, "
+	       "%.0f us max",
 	       passes, found, found == 1 ? "" : "s", w.slow_passes ? (double)w.slow_us_total / (double)w.slow_passes / 1000.0 : 0.0,
-	       (double)w.slow_us_max / 1000.0, (double)w.holders_us_max / 1000.0);
+	       (double)w.slow_us_max / 1000.0, (double)w.holders_us_max / 1000.0, w.pcp_reads,
+	       w.pcp_reads ? (double)w.pcp_us_total / (double)w.pcp_reads : 0.0, (double)w.pcp_us_max);
 	syswatch_free(&w);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Where the kernel's memory is: /proc/meminfo split into parts that add up
- * to MemTotal, and the files that name the suspects behind a part
+ * to MemTotal (with the per-CPU free page lists of /proc/zoneinfo, which
+ * MemFree leaves out), and the files that name the suspects behind a part
  * (/proc/slabinfo with /sys/kernel/slab aliases, /proc/vmallocinfo, tmpfs
  * mounts from /proc/self/mountinfo, the balloon driver).
  *
@@ -30,8 +31,8 @@ enum mem_group { MEM_FREE, MEM_APP, MEM_KERNEL, MEM_UNACCOUNTED, MEM_GROUPS };
  */
 struct mem_split {
 	uint64_t total;
-	/* free */
-	uint64_t free;
+	/* free: the buddy allocator's (MemFree) and the per-CPU lists' (/proc/zoneinfo) */
+	uint64_t free, pcp_free;
 	/* application memory */
 	uint64_t anon, file, buffers, shmem, swap_cached;
 	/* kernel memory */
@@ -59,11 +60,14 @@ struct mem_part {
 #define MEM_PARTS_MAX 20
 
 /*
- * Split MemTotal. `balloon_in_total`: the balloon's pages still count in
- * MemTotal (virtio_balloon with deflate-on-oom); otherwise the driver took
- * them out of MemTotal and they are no part of it.
+ * Split MemTotal. `pcp_free`: bytes of free pages in the per-CPU lists
+ * (kmem_parse_zoneinfo(); 0 when unknown: they then fall into unaccounted).
+ * `balloon_in_total`: the balloon's pages still count in MemTotal
+ * (virtio_balloon with deflate-on-oom); otherwise the driver took them out
+ * of MemTotal and they are no part of it.
  */
-void kmem_split(const struct meminfo *m, bool balloon_in_total, struct mem_split *out);
+void kmem_split(const struct meminfo *m, uint64_t pcp_free, bool balloon_in_total,
+		struct mem_split *out);
 
 /* The parts in display order; returns how many. Their bytes add up to MemTotal. */
 size_t kmem_split_parts(const struct mem_split *s, struct mem_part *out, size_t n);
@@ -72,9 +76,10 @@ const char *mem_group_name(enum mem_group g);
 
 /*
  * The figure the system watch follows: memory that no counter puts in a
- * cache, a process or a named kernel pool (unaccounted + vmalloc + percpu).
- * It is what adaptivemm calls unaccounted, without counting Unevictable and
- * CmaTotal twice.
+ * cache, a process, a free list or a named kernel pool (unaccounted +
+ * vmalloc + percpu). It is what adaptivemm calls unaccounted, without
+ * counting Unevictable and CmaTotal twice, and without the free pages of
+ * the per-CPU lists (when the split was given them).
  */
 static inline int64_t kmem_untracked(const struct mem_split *s)
 {
@@ -88,6 +93,24 @@ static inline int64_t kmem_untracked(const struct mem_split *s)
 		return INT64_MAX;
 	return r;
 }
+
+/* ---- /proc/zoneinfo: the per-CPU free page lists ---- */
+
+/*
+ * Free pages that the page allocator keeps in a list per CPU and zone, to
+ * hand out without taking the zone's lock. They left MemFree when the list
+ * took them, so MemFree undercounts free memory by this much: from tens to
+ * hundreds of MiB, moving with every burst of allocations and frees.
+ */
+struct pcp_lists {
+	uint64_t pages;       /* the "count:" lines, over all zones and CPUs */
+	uint64_t high_max;    /* what the lists may hold at most ("high_max:"; "high:" before 6.7) */
+	unsigned int zones;   /* zones with a "pagesets" section */
+	unsigned int lists;   /* "cpu:" entries: zones times online CPUs */
+};
+
+/* Parse /proc/zoneinfo; false for text that is not one (or a count that is not a number). */
+bool kmem_parse_zoneinfo(const char *buf, struct pcp_lists *out);
 
 /* ---- /proc/slabinfo ---- */
 

@@ -3,11 +3,16 @@
  * leakjail status: the processes whose memory grows fastest right now, as
  * atop shows RGROW and VGROW: two passes an interval apart, sorted by growth.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "commands.h"
@@ -60,14 +65,14 @@ struct jail_view {
 	bool alive;
 };
 
-static void print_jails_text(const struct jail_view *v, size_t n, const struct cgroup_backend *cg)
+static void print_jails_text(FILE *f, const struct jail_view *v, size_t n, const struct cgroup_backend *cg)
 {
 	if (n == 0) {
-		printf("no jailed processes\n\n");
+		fprintf(f, "no jailed processes\n\n");
 		return;
 	}
-	printf("jailed (%s):\n", cg_version_name(cg));
-	printf("%8s  %-16s %-12s %-19s %10s %10s %10s\n", "PID", "COMM", "POLICY", "SINCE", "LIMIT",
+	fprintf(f, "jailed (%s):\n", cg_version_name(cg));
+	fprintf(f, "%8s  %-16s %-12s %-19s %10s %10s %10s\n", "PID", "COMM", "POLICY", "SINCE", "LIMIT",
 	       "USAGE", "SWAP");
 	for (size_t i = 0; i < n; i++) {
 		char since[32], lim[FMT_SIZE_MAX], use[FMT_SIZE_MAX], sw[FMT_SIZE_MAX];
@@ -75,69 +80,216 @@ static void print_jails_text(const struct jail_view *v, size_t n, const struct c
 		struct tm tm;
 
 		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
-		printf("%8d  %-16.16s %-12.12s %-19s %10s %10s %10s%s\n", v[i].st.pid, v[i].st.comm,
+		fprintf(f, "%8d  %-16.16s %-12.12s %-19s %10s %10s %10s%s\n", v[i].st.pid, v[i].st.comm,
 		       v[i].st.policy, since,
 		       v[i].st.limits.high == CG_UNLIMITED ? "max"
 							    : fmt_size(lim, sizeof(lim), v[i].st.limits.high),
 		       fmt_size(use, sizeof(use), v[i].use.memory), fmt_size(sw, sizeof(sw), v[i].use.swap),
 		       v[i].alive ? "" : "  (exited)");
-		printf("%8s  jail %s/%s; why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.reason);
+		fprintf(f, "%8s  jail %s/%s; why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.reason);
 	}
-	printf("\n");
+	fprintf(f, "\n");
 }
 
-static void print_jails_json(const struct jail_view *v, size_t n, const struct cgroup_backend *cg)
+static void print_jails_json(FILE *f, const struct jail_view *v, size_t n, const struct cgroup_backend *cg)
 {
-	printf("\"jails\":[");
+	fprintf(f, "\"jails\":[");
 	for (size_t i = 0; i < n; i++) {
 		char path[1400];
 
 		snprintf(path, sizeof(path), "%s/%s", cg->mount, v[i].st.jail);
-		printf("%s{\"pid\":%d,\"comm\":", i ? "," : "", v[i].st.pid);
-		json_string(stdout, v[i].st.comm);
-		printf(",\"policy\":");
-		json_string(stdout, v[i].st.policy);
-		printf(",\"jail\":");
-		json_string(stdout, path);
-		printf(",\"origin\":");
-		json_string(stdout, v[i].st.origin);
-		printf(",\"since\":%lld,\"limit\":%llu,\"usage\":%llu,\"swap\":%llu,\"alive\":%s,\"reason\":",
+		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", v[i].st.pid);
+		json_string(f, v[i].st.comm);
+		fprintf(f, ",\"policy\":");
+		json_string(f, v[i].st.policy);
+		fprintf(f, ",\"jail\":");
+		json_string(f, path);
+		fprintf(f, ",\"origin\":");
+		json_string(f, v[i].st.origin);
+		fprintf(f, ",\"since\":%lld,\"limit\":%llu,\"usage\":%llu,\"swap\":%llu,\"alive\":%s,\"reason\":",
 		       (long long)v[i].st.since,
 		       (unsigned long long)(v[i].st.limits.high == CG_UNLIMITED ? 0 : v[i].st.limits.high),
 		       (unsigned long long)v[i].use.memory, (unsigned long long)v[i].use.swap,
 		       v[i].alive ? "true" : "false");
-		json_string(stdout, v[i].st.reason);
-		printf("}");
+		json_string(f, v[i].st.reason);
+		fprintf(f, "}");
 	}
-	printf("],");
+	fprintf(f, "],");
 }
 
-static void print_text(const struct grower *g, size_t n, uint64_t interval_ms)
+static void print_text(FILE *f, const struct grower *g, size_t n, uint64_t interval_ms)
 {
-	printf("top growers over %.1f s:\n", (double)interval_ms / 1000.0);
-	printf("%8s  %-16s %10s %11s %11s %10s\n", "PID", "COMM", "RSS", "RGROW", "VGROW", "SWAP");
+	fprintf(f, "top growers over %.1f s:\n", (double)interval_ms / 1000.0);
+	fprintf(f, "%8s  %-16s %10s %11s %11s %10s\n", "PID", "COMM", "RSS", "RGROW", "VGROW", "SWAP");
 	for (size_t i = 0; i < n; i++) {
 		char rss[FMT_SIZE_MAX], rg[FMT_SIZE_MAX + 1], vg[FMT_SIZE_MAX + 1], sw[FMT_SIZE_MAX];
 
 		signed_size(rg, sizeof(rg), g[i].rgrow);
 		signed_size(vg, sizeof(vg), g[i].vgrow);
-		printf("%8d  %-16.16s %10s %11s %11s %10s\n", g[i].e->pid, g[i].e->comm,
+		fprintf(f, "%8d  %-16.16s %10s %11s %11s %10s\n", g[i].e->pid, g[i].e->comm,
 		       fmt_size(rss, sizeof(rss), g[i].e->last.rss), rg, vg,
 		       fmt_size(sw, sizeof(sw), g[i].swap));
 	}
 }
 
-static void print_json(const struct grower *g, size_t n, uint64_t interval_ms)
+static void print_json(FILE *f, const struct grower *g, size_t n, uint64_t interval_ms)
 {
-	printf("\"interval_ms\":%llu,\"growers\":[", (unsigned long long)interval_ms);
+	fprintf(f, "\"interval_ms\":%llu,\"growers\":[", (unsigned long long)interval_ms);
 	for (size_t i = 0; i < n; i++) {
-		printf("%s{\"pid\":%d,\"comm\":", i ? "," : "", g[i].e->pid);
-		json_string(stdout, g[i].e->comm);
-		printf(",\"rss\":%llu,\"rgrow\":%lld,\"vgrow\":%lld,\"swap\":%llu}",
+		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", g[i].e->pid);
+		json_string(f, g[i].e->comm);
+		fprintf(f, ",\"rss\":%llu,\"rgrow\":%lld,\"vgrow\":%lld,\"swap\":%llu}",
 		       (unsigned long long)g[i].e->last.rss, (long long)g[i].rgrow,
 		       (long long)g[i].vgrow, (unsigned long long)g[i].swap);
 	}
-	printf("]");
+	fprintf(f, "]");
+}
+
+/* What one refresh shows: the jails as recorded now, the growth since the previous pass. */
+struct status {
+	bool json, watch, tty;
+	size_t top;
+	uint64_t interval_ms;
+	char state_dir[256];
+	struct cgroup_backend cg;
+	bool have_cg;
+	struct scanner sc;
+};
+
+/* Version of the JSON of `status --json` and `diagnose --json`: docs/json-schema.md */
+#define STATUS_SCHEMA_VERSION 1
+
+static void frame(struct status *st, FILE *f)
+{
+	struct jail_state *jails = NULL;
+	cleanup_free struct jail_view *views = NULL;
+	cleanup_free struct grower *g = NULL;
+	size_t n_jails = 0, n = 0;
+	int r;
+
+	if (st->have_cg) {
+		r = jail_load_all(st->state_dir, &jails);
+		n_jails = r > 0 ? (size_t)r : 0;
+		views = calloc(n_jails ? n_jails : 1, sizeof(*views));
+		for (size_t i = 0; views && i < n_jails; i++) {
+			views[i].st = jails[i];
+			views[i].alive = jail_alive(&jails[i]);
+			cg_usage(&st->cg, jails[i].jail, &views[i].use);
+		}
+		free(jails);
+	}
+	g = calloc(st->sc.procs.n ? st->sc.procs.n : 1, sizeof(*g));
+	if (g) {
+		track_for_each(&st->sc.procs, e) {
+			if (!e->have_prev || e->kthread || e->seen != st->sc.gen)
+				continue;
+			g[n++] = (struct grower){
+				.e = e,
+				.rgrow = (int64_t)e->last.rss - (int64_t)e->prev.rss,
+				.vgrow = (int64_t)e->last.vsz - (int64_t)e->prev.vsz,
+			};
+		}
+		qsort(g, n, sizeof(*g), by_growth);
+		n = MIN(n, st->top);
+		for (size_t i = 0; i < n; i++)
+			g[i].swap = read_swap(st->sc.procfd, g[i].e->pid);
+	}
+	if (st->json) {
+		fprintf(f, "{\"schema_version\":%d,\"time\":%lld,", STATUS_SCHEMA_VERSION, (long long)now_wall());
+		if (views)
+			print_jails_json(f, views, n_jails, &st->cg);
+		print_json(f, g, n, st->interval_ms);
+		fprintf(f, "}\n");
+	} else {
+		if (views)
+			print_jails_text(f, views, n_jails, &st->cg);
+		fprintf(f, "sampler: %s%s%s%s\n", st->sc.src->describe(st->sc.src_state),
+			st->sc.src_why[0] ? " (bpf: " : "", st->sc.src_why, st->sc.src_why[0] ? ")" : "");
+		print_text(f, g, n, st->interval_ms);
+	}
+}
+
+/*
+ * --watch on a terminal: the alternate screen, like top; each frame drawn
+ * from the top-left corner, every line cleared to its end, cut to the
+ * window's height. Leaving restores the screen and the cursor.
+ */
+#define TERM_ENTER "\033[?1049h\033[?25l"
+#define TERM_LEAVE "\033[?25h\033[?1049l"
+
+static void draw(struct status *st)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0, rows = SIZE_MAX;
+	struct winsize ws;
+	char stamp[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return;
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", localtime_r(&t, &tm));
+	if (!st->json)
+		fprintf(f, "leakjail status, every %.1f s, %s%s\n\n", (double)st->interval_ms / 1000.0, stamp,
+			st->tty ? " (Ctrl-C quits)" : "");
+	frame(st, f);
+	fclose(f);
+	if (!text)
+		return;
+	if (!st->tty) {
+		fputs(text, stdout);
+		if (!st->json)
+			fputc('\n', stdout);
+		fflush(stdout);
+		return;
+	}
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 1)
+		rows = ws.ws_row - 1;
+	fputs("\033[H", stdout);
+	for (const char *p = text; *p && rows-- > 0;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(stdout, "%.*s\033[K\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	fputs("\033[J", stdout);
+	fflush(stdout);
+}
+
+/* Refresh until SIGINT, SIGTERM or SIGHUP; they are taken by sigtimedwait, never by a handler. */
+static int watch_loop(struct status *st)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(st->interval_ms / 1000),
+		.tv_nsec = (long)(st->interval_ms % 1000) * 1000000L,
+	};
+	sigset_t mask, old;
+	int sig = -1;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	if (st->tty)
+		fputs(TERM_ENTER, stdout);
+	scanner_pass(&st->sc);
+	while (sig < 0) {
+		/* the first frame after one interval: growth needs two passes */
+		sig = sigtimedwait(&mask, NULL, &ts);
+		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		if (sig >= 0)
+			break;
+		scanner_pass(&st->sc);
+		draw(st);
+	}
+	if (st->tty)
+		fputs(TERM_LEAVE, stdout);
+	fflush(stdout);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
@@ -147,55 +299,53 @@ int cmd_status(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "top", required_argument, NULL, 't' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "watch", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct config cfg = { .daemon = { .interval_ms = 1000, .scope = (char *)"/" } };
 	const char *config_path = LJ_DEFAULT_CONFIG;
-	bool explicit_config = false;
+	bool explicit_config = false, interval_set = false;
+	struct status st = { .top = 10, .interval_ms = 1000 };
 	struct config dcfg;
 	struct diag_list diags = { 0 };
-	struct cgroup_backend cg;
-	struct jail_state *jails = NULL;
-	cleanup_free struct jail_view *views = NULL;
-	size_t n_jails = 0;
-	struct scanner sc;
 	struct timespec ts;
-	cleanup_free struct grower *g = NULL;
-	bool json = false;
-	size_t n = 0, top = 10;
-	uint64_t interval_ms = 1000;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ji:t:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ji:t:c:wh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
 			explicit_config = true;
 			break;
 		case 'j':
-			json = true;
+			st.json = true;
+			break;
+		case 'w':
+			st.watch = true;
 			break;
 		case 'i':
-			if (!parse_duration_ms(optarg, &interval_ms) || interval_ms < 100 ||
-			    interval_ms > 60000) {
+			if (!parse_duration_ms(optarg, &st.interval_ms) || st.interval_ms < 100 ||
+			    st.interval_ms > 60000) {
 				fprintf(stderr, "leakjail status: invalid --interval '%s' (100ms to 60s)\n",
 					optarg);
 				return 2;
 			}
+			interval_set = true;
 			break;
 		case 't': {
 			char *end;
 
-			top = strtoul(optarg, &end, 10);
-			if (*end || top == 0 || top > 100000) {
+			st.top = strtoul(optarg, &end, 10);
+			if (*end || st.top == 0 || st.top > 100000) {
 				fprintf(stderr, "leakjail status: invalid --top '%s' (a count from 1)\n", optarg);
 				return 2;
 			}
 			break;
 		}
 		case 'h':
-			printf("usage: leakjail status [--json] [--config FILE] [--interval DURATION] [--top N]\n");
+			printf("usage: leakjail status [--json] [--config FILE] [--interval DURATION] [--top N]\n"
+			       "       leakjail status --watch [--json] [--config FILE] [--interval DURATION] [--top N]\n");
 			return 0;
 		default:
 			return 2;
@@ -211,64 +361,32 @@ int cmd_status(int argc, char **argv)
 		diag_free(&diags);
 		return 1;
 	}
-	if (cg_backend_init(&cg, NULL) == 0) {
-		r = jail_load_all(dcfg.daemon.state_dir, &jails);
-		n_jails = r > 0 ? (size_t)r : 0;
-		views = calloc(n_jails ? n_jails : 1, sizeof(*views));
-		for (size_t i = 0; views && i < n_jails; i++) {
-			views[i].st = jails[i];
-			views[i].alive = jail_alive(&jails[i]);
-			cg_usage(&cg, jails[i].jail, &views[i].use);
-		}
-		free(jails);
-	}
+	snprintf(st.state_dir, sizeof(st.state_dir), "%s", dcfg.daemon.state_dir);
 	/* sample as the daemon does; bpf where this command may load it */
 	cfg.daemon.sampler = dcfg.daemon.sampler == SAMPLER_PROC ? SAMPLER_PROC : SAMPLER_AUTO;
 	config_free(&dcfg);
+	st.have_cg = cg_backend_init(&st.cg, NULL) == 0;
+	/* a watch refreshes every 2 s unless told otherwise, as top does */
+	if (st.watch && !interval_set)
+		st.interval_ms = 2000;
+	st.tty = st.watch && isatty(STDOUT_FILENO);
 
-	cfg.daemon.interval_ms = interval_ms;
-	r = scanner_init(&sc, &cfg);
+	cfg.daemon.interval_ms = st.interval_ms;
+	r = scanner_init(&st.sc, &cfg);
 	if (r < 0) {
 		fprintf(stderr, "leakjail status: cannot open /proc: %s\n", strerror(-r));
 		return 1;
 	}
-	scanner_pass(&sc);
-	ts.tv_sec = (time_t)(interval_ms / 1000);
-	ts.tv_nsec = (long)(interval_ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-	scanner_pass(&sc);
-
-	g = calloc(sc.procs.n ? sc.procs.n : 1, sizeof(*g));
-	if (!g) {
-		scanner_free(&sc);
-		return 1;
-	}
-	track_for_each(&sc.procs, e) {
-		if (!e->have_prev || e->kthread)
-			continue;
-		g[n++] = (struct grower){
-			.e = e,
-			.rgrow = (int64_t)e->last.rss - (int64_t)e->prev.rss,
-			.vgrow = (int64_t)e->last.vsz - (int64_t)e->prev.vsz,
-		};
-	}
-	qsort(g, n, sizeof(*g), by_growth);
-	n = MIN(n, top);
-	for (size_t i = 0; i < n; i++)
-		g[i].swap = read_swap(sc.procfd, g[i].e->pid);
-	if (json) {
-		printf("{\"sampler\":\"%s\",", sc.src->name);
-		if (views)
-			print_jails_json(views, n_jails, &cg);
-		print_json(g, n, interval_ms);
-		printf("}\n");
+	if (st.watch) {
+		r = watch_loop(&st);
 	} else {
-		if (views)
-			print_jails_text(views, n_jails, &cg);
-		printf("sampler: %s%s%s%s\n", sc.src->describe(sc.src_state),
-		       sc.src_why[0] ? " (bpf: " : "", sc.src_why, sc.src_why[0] ? ")" : "");
-		print_text(g, n, interval_ms);
+		scanner_pass(&st.sc);
+		ts.tv_sec = (time_t)(st.interval_ms / 1000);
+		ts.tv_nsec = (long)(st.interval_ms % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+		scanner_pass(&st.sc);
+		frame(&st, stdout);
 	}
-	scanner_free(&sc);
-	return 0;
+	scanner_free(&st.sc);
+	return r < 0 ? 1 : 0;
 }

@@ -51,8 +51,11 @@ static void report(struct watch *w, const struct policy *p, struct proc_entry *e
 	const char *what;
 	size_t n;
 
-	if (!e->attempts)
+	if (!e->attempts) {
 		w->leaks++;
+		if (w->reported)
+			w->reported(w, p);
+	}
 	if (act) {
 		uint64_t interval = w->sc->cfg->daemon.interval_ms;
 		int r;

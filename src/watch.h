@@ -25,6 +25,7 @@ struct watch {
 	/* for jail(): which attempt this is, and when the next follows if it fails (0: none) */
 	unsigned int attempt;
 	uint64_t retry_in_ms;
+	void (*reported)(struct watch *w, const struct policy *p); /* each verdict; may be NULL */
 };
 
 /*

@@ -8,7 +8,7 @@ HOST_MIB=${HOST_MIB:-1200} HOLD_MIB=${HOLD_MIB:-200} LEAK_RATE=${LEAK_RATE:-20}
 RUN_S=${RUN_S:-36} WINDOW=${WINDOW:-10} INTERVAL=${INTERVAL:-1} GROWTH=${GROWTH:-100M}
 # LEAK_MAX: where the leaker stops (MiB). STEADINESS, JAIL_SIZE: the policy's
 # keys; set empty, the key is left out and leakjail's default applies.
-LEAK_MAX=${LEAK_MAX:-100000} STEADINESS=${STEADINESS-80%} JAIL_SIZE=${JAIL_SIZE-1.0x}
+LEAK_MAX=${LEAK_MAX:-100000} STEADINESS=${STEADINESS-} JAIL_SIZE=${JAIL_SIZE-}
 # what may come on top of window + interval before the jail shows in the log:
 # starting the leaker, the page-out, polling the log (an emulated CPU is slower)
 JAIL_SLACK_MS=${JAIL_SLACK_MS:-700}

@@ -19,7 +19,7 @@ leakjail demo: the atop "memory leakage" case study
   host: a memory cgroup limited to ${HOST_MIB} MiB, and a $((HOST_MIB * 2)) MiB swap file
   four innocent processes hold ${HOLD_MIB} MiB each and touch all of it every second
   one leaker grows by ${LEAK_RATE} MiB/s and never touches what it leaked
-  each run lasts ${RUN_S} s; the policy: growth $GROWTH within ${WINDOW} s, jail at 1.0x RSS
+  each run lasts ${RUN_S} s; the policy: growth $GROWTH within ${WINDOW} s, jail at what it held before the leak
 
 TXT
 make_swap $((HOST_MIB * 2))

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a build or a test run needs, and only those missing.
-#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace, stress-ng;
-#                         clang, libbpf and bpftool for the bpf sampler (src/bpf/)
+#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace, stress-ng; pandoc,
+#                         the Debian packaging tools, prometheus-node-exporter; clang, libbpf and
+#                         bpftool for the bpf sampler (src/bpf/)
 #   tests/deps.sh vm      + what the cgroup v2 VM suite needs
 set -euo pipefail
 
@@ -10,7 +11,10 @@ set -euo pipefail
 # stress-ng: a real leaker for tests/integration/bigheap.sh (--bigheap)
 pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace stress-ng clang libbpf-dev bpftool)
 case "${1:-build}" in
-build) ;;
+# pandoc: the manuals; debhelper, lintian, mmdebstrap: make deb and its test;
+# prometheus-node-exporter: the metrics test scrapes a real one (it runs an instance of its own on a
+# free loopback port, whatever the packaged service does)
+build) pkgs+=(pandoc man-db debhelper lintian mmdebstrap prometheus-node-exporter) ;;
 vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
 *) echo "usage: $0 build|vm" >&2; exit 2 ;;
 esac

@@ -45,7 +45,56 @@ if [ "$what" != integration ]; then
 	done
 fi
 
+# The kernel watch on a healthy host: a dry-run daemon (kernel_watch = yes, a
+# policy that matches nothing) watches the host through the integration
+# suites, as `tests/run.sh BUILD` (make check) runs them; any kernel-memory
+# finding it logs fails the run. LJ_KWATCH=yes runs it with --integration
+# too, LJ_KWATCH=no never; "kernel_watch" in LJ_NOT_HERE leaves it out.
+kwatch_pid="" kwatch_dir=""
+kwatch_start() {
+	case " ${LJ_NOT_HERE:-} " in *" kernel_watch "*) return 0 ;; esac
+	[ "${LJ_KWATCH:-}" = yes ] || { [ "$what" = all ] && [ "${LJ_KWATCH:-}" != no ]; } || return 0
+	[ "$(id -u)" -eq 0 ] || { echo "n/a:  integration/kernel_watch (needs root)"; return 0; }
+	kwatch_dir=$(mktemp -d "/tmp/leakjail-test-$$-kwatch.XXXXXX")
+	trap kwatch_stop EXIT
+	trap 'exit 130' INT TERM HUP
+	mkdir -p "$kwatch_dir/policies"
+	printf '[daemon]\ninterval = 2s\nscope = /\njail_parent = leakjail-test-%s-kwatch-jails\nstate_dir = %s\ndry_run = yes\nkernel_watch = yes\nlog = stderr\n' \
+		$$ "$kwatch_dir/state" >"$kwatch_dir/leakjail.conf"
+	printf '[policy none]\nmatch_comm = leakjail-matches-nothing\ngrowth = 1G\nwindow = 1m\naction = log\n' \
+		>"$kwatch_dir/policies/none.conf"
+	"$LEAKJAIL" daemon --dry-run --foreground --config "$kwatch_dir/leakjail.conf" \
+		--policies "$kwatch_dir/policies" 2>"$kwatch_dir/daemon.log" &
+	kwatch_pid=$!
+	for _ in $(seq 100); do grep -q "started:" "$kwatch_dir/daemon.log" && return 0; sleep 0.1; done
+	record "integration/kernel_watch (the daemon did not start: $(head -c 300 "$kwatch_dir/daemon.log"))" 1
+	kwatch_stop
+}
+# Stop it; with `record`, count its findings (the records of src/syswatch.c) as a suite.
+kwatch_stop() {
+	local rc=0 exit_rc=0 found cpu=""
+	if [ -n "$kwatch_pid" ]; then
+		# its CPU time (utime + stime, in clock ticks), to show what watching costs
+		cpu=$(sed 's/.*) //' "/proc/$kwatch_pid/stat" 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($12 + $13) / hz}')
+		kill -TERM "$kwatch_pid" 2>/dev/null
+		wait "$kwatch_pid" 2>/dev/null || exit_rc=$?
+	fi
+	if [ "${1:-}" = record ] && [ -n "$kwatch_pid" ]; then
+		grep "kernel watch: " "$kwatch_dir/daemon.log" | sed 's/^/    # /'
+		found=$(grep -E "kernel memory no counter explains|unreclaimable slab, (slow|sudden) leak|socket queue keeps growing" \
+			"$kwatch_dir/daemon.log")
+		[ -z "$found" ] || { printf '%s\n' "$found" | sed 's/^/    /'; rc=1; }
+		# it exits 0 on SIGTERM (and, built with ASan, when LeakSanitizer finds nothing)
+		[ $exit_rc -eq 0 ] || { tail -n 20 "$kwatch_dir/daemon.log" | sed 's/^/    /'; rc=1; }
+		record "integration/kernel_watch ($(printf '%s' "$found" | grep -c .) kernel-memory findings over the suites, exit $exit_rc, ${cpu:-?} s CPU)" $rc
+	fi
+	kwatch_pid=""
+	[ -n "$kwatch_dir" ] && rm -rf "$kwatch_dir"
+	kwatch_dir=""
+}
+
 if [ "$what" != unit ]; then
+	kwatch_start
 	LJ_PROC_TOO=${LJ_PROC_TOO-daemon_dryrun hardening_pid_reuse}
 	other=proc
 	[ "${LJ_SAMPLER:-}" = proc ] && other=bpf
@@ -76,6 +125,7 @@ if [ "$what" != unit ]; then
 		rm -f "$log"
 		record "integration/$label ($(($(date +%s) - start)) s)" $rc
 	done
+	kwatch_stop record
 fi
 
 echo

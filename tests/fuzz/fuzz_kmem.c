@@ -5,7 +5,8 @@
  * the second starting at its own "slabinfo - version" line, for the growth
  * walk), /proc/vmallocinfo, /proc/self/mountinfo (line by line, as
  * kmem_tmpfs_load() reads it), /proc/net/sockstat, a virtio features file,
- * and /proc/meminfo through the split of MemTotal into its parts.
+ * /proc/zoneinfo (the per-CPU free lists), and /proc/meminfo through the
+ * split of MemTotal into its parts, with the lists' pages of the same text.
  */
 #include "fuzz.h"
 
@@ -126,7 +127,22 @@ static void fuzz_mountinfo(const char *text)
 	free(copy);
 }
 
-static void fuzz_meminfo_split(const char *text)
+/* The lists' pages in bytes, 0 when the text is not a zoneinfo. */
+static uint64_t fuzz_zoneinfo(const char *text)
+{
+	struct pcp_lists p;
+	uint64_t bytes;
+
+	if (!kmem_parse_zoneinfo(text, &p))
+		return 0;
+	/* counts are read only under a "pagesets" line */
+	FUZZ_ASSERT(p.pages == 0 || p.zones > 0);
+	if (__builtin_mul_overflow(p.pages, 4096, &bytes))
+		bytes = UINT64_MAX;
+	return bytes;
+}
+
+static void fuzz_meminfo_split(const char *text, uint64_t pcp_free)
 {
 	struct meminfo mi;
 	struct mem_split s;
@@ -138,7 +154,7 @@ static void fuzz_meminfo_split(const char *text)
 		uint64_t sum = 0;
 		size_t n;
 
-		kmem_split(&mi, balloon == 1, &s);
+		kmem_split(&mi, pcp_free, balloon == 1, &s);
 		n = kmem_split_parts(&s, parts, ARRAY_SIZE(parts));
 		FUZZ_ASSERT(n <= ARRAY_SIZE(parts));
 		for (size_t i = 0; i < n; i++) {
@@ -165,7 +181,7 @@ static void fuzz_kmem_one(const uint8_t *data, size_t size)
 	for (unsigned int bit = 0; bit < 4; bit++)
 		kmem_virtio_feature(text, bit);
 	kmem_virtio_feature(text, 4096);
-	fuzz_meminfo_split(text);
+	fuzz_meminfo_split(text, fuzz_zoneinfo(text));
 	free(text);
 }
 

@@ -265,7 +265,7 @@ static void test_split_recorded(void)
 	int64_t group[MEM_GROUPS] = { 0 };
 
 	CHECK(proc_parse_meminfo(meminfo_618, &m));
-	kmem_split(&m, true, &s);
+	kmem_split(&m, 0, true, &s);
 	CHECK_EQ_U(parts_sum(&s, group), 24684084ULL * 1024);
 	CHECK_EQ_U(group[MEM_FREE], 24290836ULL * 1024);
 	/* AnonPages + Cached + Buffers + SwapCached */
@@ -300,8 +300,8 @@ static void test_split_overlaps(void)
 	struct mem_split in, out;
 
 	CHECK(proc_parse_meminfo(text, &m));
-	kmem_split(&m, true, &in);
-	kmem_split(&m, false, &out);
+	kmem_split(&m, 0, true, &in);
+	kmem_split(&m, 0, false, &out);
 	CHECK_EQ_U(parts_sum(&in, NULL), 4000000ULL * 1024);
 	CHECK_EQ_U(parts_sum(&out, NULL), 4000000ULL * 1024);
 	CHECK_EQ_U(in.kreclaimable_other, 10000ULL * 1024);
@@ -321,7 +321,7 @@ static void test_split_overlaps(void)
 	/* an older kernel: no Hugetlb line, pages times size; Shmem above Cached is clamped */
 	CHECK(proc_parse_meminfo("MemTotal: 1000000 kB\nMemFree: 100000 kB\nCached: 1000 kB\n"
 				 "Shmem: 5000 kB\nHugePages_Total: 10\nHugepagesize: 2048 kB\n", &m));
-	kmem_split(&m, false, &in);
+	kmem_split(&m, 0, false, &in);
 	CHECK_EQ_U(in.hugetlb, 20480ULL * 1024);
 	CHECK_EQ_U(in.shmem, 1000ULL * 1024);
 	CHECK_EQ_U(in.file, 0);
@@ -338,7 +338,7 @@ static void test_split_swap_mapped(void)
 	struct mem_split s;
 
 	CHECK(proc_parse_meminfo(text, &m));
-	kmem_split(&m, false, &s);
+	kmem_split(&m, 0, false, &s);
 	CHECK_EQ_U(parts_sum(&s, NULL), 1000000ULL * 1024);
 	/* the raw rest is 30000 - 310000 = -280000: that much of SwapCached is mapped */
 	CHECK_EQ_U(s.swap_mapped, 280000ULL * 1024);
@@ -349,10 +349,326 @@ static void test_split_swap_mapped(void)
 
 	/* a deficit larger than the swap cache stays visible */
 	CHECK(proc_parse_meminfo("MemTotal: 1000 kB\nMemFree: 900 kB\nAnonPages: 200 kB\nSwapCached: 50 kB\n", &m));
-	kmem_split(&m, false, &s);
+	kmem_split(&m, 0, false, &s);
 	CHECK_EQ_U(s.swap_mapped, 50 * 1024);
 	CHECK(s.unaccounted == -100 * 1024);
 	CHECK_EQ_U(parts_sum(&s, NULL), 1000 * 1024);
+}
+
+/*
+ * This machine's /proc/zoneinfo (6.18, 2 CPUs, one node), read while other
+ * processes were allocating and freeing: DMA, DMA32 and Normal have per-CPU
+ * lists; Movable and Device are empty (no pagesets).
+ */
+static const char zoneinfo_618[] =
+	"Node 0, zone      DMA\n"
+	"  per-node stats\n"
+	"      nr_inactive_anon 167775\n"
+	"      nr_active_anon 422\n"
+	"      nr_inactive_file 151008\n"
+	"      nr_active_file 105101\n"
+	"      nr_unevictable 4274\n"
+	"      nr_slab_reclaimable 27837\n"
+	"      nr_slab_unreclaimable 7029\n"
+	"      nr_isolated_anon 0\n"
+	"      nr_isolated_file 0\n"
+	"      workingset_nodes 10103\n"
+	"      workingset_refault_anon 105197\n"
+	"      workingset_refault_file 122232\n"
+	"      workingset_activate_anon 7\n"
+	"      workingset_activate_file 39035\n"
+	"      workingset_restore_anon 0\n"
+	"      workingset_restore_file 0\n"
+	"      workingset_nodereclaim 0\n"
+	"      nr_anon_pages 164749\n"
+	"      nr_mapped    4551\n"
+	"      nr_file_pages 263573\n"
+	"      nr_dirty     709\n"
+	"      nr_writeback 0\n"
+	"      nr_shmem     2214\n"
+	"      nr_shmem_hugepages 0\n"
+	"      nr_shmem_pmdmapped 0\n"
+	"      nr_file_hugepages 0\n"
+	"      nr_file_pmdmapped 0\n"
+	"      nr_anon_transparent_hugepages 0\n"
+	"      nr_vmscan_write 472838\n"
+	"      nr_vmscan_immediate_reclaim 2675\n"
+	"      nr_dirtied   851866\n"
+	"      nr_written   1082867\n"
+	"      nr_throttled_written 315\n"
+	"      nr_kernel_misc_reclaimable 0\n"
+	"      nr_foll_pin_acquired 0\n"
+	"      nr_foll_pin_released 0\n"
+	"      nr_kernel_stack 2132\n"
+	"      nr_page_table_pages 1319\n"
+	"      nr_sec_page_table_pages 0\n"
+	"      nr_iommu_pages 0\n"
+	"      nr_swapcached 5225\n"
+	"      pgpromote_success 0\n"
+	"      pgpromote_candidate 0\n"
+	"      pgpromote_candidate_nrl 0\n"
+	"      pgdemote_kswapd 0\n"
+	"      pgdemote_direct 0\n"
+	"      pgdemote_khugepaged 0\n"
+	"      pgdemote_proactive 0\n"
+	"      nr_hugetlb   0\n"
+	"      nr_balloon_pages 0\n"
+	"      nr_kernel_file_pages 0\n"
+	"  pages free     3840\n"
+	"        boost    0\n"
+	"        min      37\n"
+	"        low      46\n"
+	"        high     55\n"
+	"        promo    64\n"
+	"        spanned  4095\n"
+	"        present  3998\n"
+	"        managed  3840\n"
+	"        cma      0\n"
+	"        protection: (0, 3019, 6731, 6731, 6731)\n"
+	"      nr_free_pages 3840\n"
+	"      nr_free_pages_blocks 3584\n"
+	"      nr_zone_inactive_anon 0\n"
+	"      nr_zone_active_anon 0\n"
+	"      nr_zone_inactive_file 0\n"
+	"      nr_zone_active_file 0\n"
+	"      nr_zone_unevictable 0\n"
+	"      nr_zone_write_pending 0\n"
+	"      nr_mlock     0\n"
+	"      nr_zspages   0\n"
+	"      nr_free_cma  0\n"
+	"      numa_hit     0\n"
+	"      numa_miss    0\n"
+	"      numa_foreign 0\n"
+	"      numa_interleave 0\n"
+	"      numa_local   0\n"
+	"      numa_other   0\n"
+	"  pagesets\n"
+	"    cpu: 0\n"
+	"              count:    0\n"
+	"              high:     0\n"
+	"              batch:    1\n"
+	"              high_min: 23\n"
+	"              high_max: 240\n"
+	"  vm stats threshold: 4\n"
+	"    cpu: 1\n"
+	"              count:    0\n"
+	"              high:     0\n"
+	"              batch:    1\n"
+	"              high_min: 23\n"
+	"              high_max: 240\n"
+	"  vm stats threshold: 4\n"
+	"  node_unreclaimable:  0\n"
+	"  start_pfn:           1\n"
+	"Node 0, zone    DMA32\n"
+	"  pages free     772917\n"
+	"        boost    0\n"
+	"        min      7561\n"
+	"        low      9451\n"
+	"        high     11341\n"
+	"        promo    13231\n"
+	"        spanned  1044480\n"
+	"        present  782336\n"
+	"        managed  772917\n"
+	"        cma      0\n"
+	"        protection: (0, 0, 3712, 3712, 3712)\n"
+	"      nr_free_pages 772917\n"
+	"      nr_free_pages_blocks 771072\n"
+	"      nr_zone_inactive_anon 0\n"
+	"      nr_zone_active_anon 0\n"
+	"      nr_zone_inactive_file 0\n"
+	"      nr_zone_active_file 0\n"
+	"      nr_zone_unevictable 0\n"
+	"      nr_zone_write_pending 0\n"
+	"      nr_mlock     0\n"
+	"      nr_zspages   0\n"
+	"      nr_free_cma  0\n"
+	"      numa_hit     0\n"
+	"      numa_miss    0\n"
+	"      numa_foreign 0\n"
+	"      numa_interleave 0\n"
+	"      numa_local   0\n"
+	"      numa_other   0\n"
+	"  pagesets\n"
+	"    cpu: 0\n"
+	"              count:    0\n"
+	"              high:     252\n"
+	"              batch:    63\n"
+	"              high_min: 4725\n"
+	"              high_max: 48307\n"
+	"  vm stats threshold: 24\n"
+	"    cpu: 1\n"
+	"              count:    0\n"
+	"              high:     4725\n"
+	"              batch:    63\n"
+	"              high_min: 4725\n"
+	"              high_max: 48307\n"
+	"  vm stats threshold: 24\n"
+	"  node_unreclaimable:  0\n"
+	"  start_pfn:           4096\n"
+	"Node 0, zone   Normal\n"
+	"  pages free     437847\n"
+	"        boost    0\n"
+	"        min      9296\n"
+	"        low      11620\n"
+	"        high     13944\n"
+	"        promo    16268\n"
+	"        spanned  5505024\n"
+	"        present  5505024\n"
+	"        managed  950272\n"
+	"        cma      0\n"
+	"        protection: (0, 0, 0, 0, 0)\n"
+	"      nr_free_pages 437847\n"
+	"      nr_free_pages_blocks 92160\n"
+	"      nr_zone_inactive_anon 167775\n"
+	"      nr_zone_active_anon 422\n"
+	"      nr_zone_inactive_file 151008\n"
+	"      nr_zone_active_file 105101\n"
+	"      nr_zone_unevictable 4274\n"
+	"      nr_zone_write_pending 709\n"
+	"      nr_mlock     4041\n"
+	"      nr_zspages   0\n"
+	"      nr_free_cma  0\n"
+	"      numa_hit     20797531\n"
+	"      numa_miss    0\n"
+	"      numa_foreign 0\n"
+	"      numa_interleave 1112\n"
+	"      numa_local   20773865\n"
+	"      numa_other   0\n"
+	"  pagesets\n"
+	"    cpu: 0\n"
+	"              count:    11974\n"
+	"              high:     38577\n"
+	"              batch:    63\n"
+	"              high_min: 5810\n"
+	"              high_max: 59392\n"
+	"  vm stats threshold: 24\n"
+	"    cpu: 1\n"
+	"              count:    27831\n"
+	"              high:     29563\n"
+	"              batch:    63\n"
+	"              high_min: 5810\n"
+	"              high_max: 59392\n"
+	"  vm stats threshold: 24\n"
+	"  node_unreclaimable:  0\n"
+	"  start_pfn:           1048576\n"
+	"Node 0, zone  Movable\n"
+	"  pages free     0\n"
+	"        boost    0\n"
+	"        min      32\n"
+	"        low      32\n"
+	"        high     32\n"
+	"        promo    32\n"
+	"        spanned  0\n"
+	"        present  0\n"
+	"        managed  0\n"
+	"        cma      0\n"
+	"        protection: (0, 0, 0, 0, 0)\n"
+	"Node 0, zone   Device\n"
+	"  pages free     0\n"
+	"        boost    0\n"
+	"        min      0\n"
+	"        low      0\n"
+	"        high     0\n"
+	"        promo    0\n"
+	"        spanned  0\n"
+	"        present  0\n"
+	"        managed  0\n"
+	"        cma      0\n"
+	"        protection: (0, 0, 0, 0, 0)\n";
+
+/* Its /proc/meminfo, read right after. */
+static const char meminfo_618_pcp[] =
+	"MemTotal:       24684092 kB\nMemFree:        22634340 kB\nMemAvailable:   23498508 kB\n"
+	"Buffers:           14580 kB\nCached:          1018812 kB\nSwapCached:        20900 kB\n"
+	"Active:           422092 kB\nInactive:        1273832 kB\nActive(anon):       1688 kB\n"
+	"Inactive(anon):   669800 kB\nActive(file):     420404 kB\nInactive(file):   604032 kB\n"
+	"Unevictable:       17096 kB\nMlocked:           16164 kB\nSwapTotal:        983036 kB\n"
+	"SwapFree:         789532 kB\nZswap:                 0 kB\nZswapped:              0 kB\n"
+	"Dirty:              2836 kB\nWriteback:             0 kB\nAnonPages:        658996 kB\n"
+	"Mapped:            17904 kB\nShmem:              8856 kB\nKReclaimable:     111348 kB\n"
+	"Slab:             139464 kB\nSReclaimable:     111348 kB\nSUnreclaim:        28116 kB\n"
+	"KernelStack:        2104 kB\nPageTables:         5276 kB\nSecPageTables:         0 kB\n"
+	"NFS_Unstable:          0 kB\nBounce:                0 kB\nWritebackTmp:          0 kB\n"
+	"CommitLimit:    13325080 kB\nCommitted_AS:     932368 kB\nVmallocTotal:   34359738367 kB\n"
+	"VmallocUsed:       15644 kB\nVmallocChunk:          0 kB\nPercpu:              760 kB\n"
+	"AnonHugePages:         0 kB\nShmemHugePages:        0 kB\nShmemPmdMapped:        0 kB\n"
+	"FileHugePages:         0 kB\nFilePmdMapped:         0 kB\nBalloon:               0 kB\n"
+	"HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\n"
+	"HugePages_Surp:        0\nHugepagesize:       2048 kB\nHugetlb:               0 kB\n"
+	"DirectMap4k:       26624 kB\nDirectMap2M:     2070528 kB\nDirectMap1G:    25165824 kB\n";
+
+static void test_zoneinfo(void)
+{
+	struct pcp_lists p;
+
+	CHECK(kmem_parse_zoneinfo(zoneinfo_618, &p));
+	/* count: 0 + 0 (DMA), 0 + 0 (DMA32), 11974 + 27831 (Normal) */
+	CHECK_EQ_U(p.pages, 39805);
+	CHECK_EQ_U(p.zones, 3);
+	CHECK_EQ_U(p.lists, 6);
+	/* high_max: 2 * (240 + 48307 + 59392) */
+	CHECK_EQ_U(p.high_max, 2 * (240 + 48307 + 59392));
+}
+
+/* Before 6.7: no high_min/high_max, "count: N" with one space; the limit is "high:". */
+static void test_zoneinfo_old(void)
+{
+	const char *text = "Node 0, zone   Normal\n  pages free     1000\n        min      10\n"
+			   "        high     30\n        protection: (0, 0, 0)\n      nr_free_pages 1000\n"
+			   "  pagesets\n    cpu: 0\n              count: 42\n              high:  378\n"
+			   "              batch: 63\n  vm stats threshold: 24\n    cpu: 1\n"
+			   "              count: 8\n              high:  378\n              batch: 63\n"
+			   "  vm stats threshold: 24\n  node_unreclaimable:  0\n  start_pfn:           4096\n"
+			   "Node 0, zone  Movable\n  pages free     0\n        protection: (0, 0, 0)\n";
+	struct pcp_lists p;
+
+	CHECK(kmem_parse_zoneinfo(text, &p));
+	CHECK_EQ_U(p.pages, 50);
+	CHECK_EQ_U(p.lists, 2);
+	CHECK_EQ_U(p.zones, 1);
+	/* the zone's watermark "high" (8 spaces, outside pagesets) is not a list's */
+	CHECK_EQ_U(p.high_max, 756);
+}
+
+static void test_zoneinfo_broken(void)
+{
+	struct pcp_lists p;
+
+	CHECK(!kmem_parse_zoneinfo("", &p));
+	CHECK(!kmem_parse_zoneinfo("MemTotal: 1000 kB\n", &p));
+	CHECK(!kmem_parse_zoneinfo("Node 0, zone Normal\n  pagesets\n    cpu: 0\n      count: x\n", &p));
+	CHECK(!kmem_parse_zoneinfo("Node 0, zone Normal\n  pagesets\n    cpu: 0\n      count: -3\n", &p));
+	CHECK(!kmem_parse_zoneinfo("Node 0, zone Normal\n  pagesets\n    cpu: 0\n      count: 3 4\n", &p));
+	/* printed %i: more than INT_MAX is not a count */
+	CHECK(!kmem_parse_zoneinfo("Node 0, zone Normal\n  pagesets\n    cpu: 0\n      count: 2147483648\n", &p));
+	CHECK(kmem_parse_zoneinfo("Node 0, zone Normal\n  pagesets\n    cpu: 0\n      count: 2147483647", &p));
+	CHECK_EQ_U(p.pages, 2147483647);
+	/* a count outside pagesets is none of the lists' */
+	CHECK(kmem_parse_zoneinfo("Node 0, zone Normal\n      count: 5\n", &p));
+	CHECK_EQ_U(p.pages, 0);
+	CHECK_EQ_U(p.zones, 0);
+}
+
+/* The lists are free memory: with them, unaccounted is what no counter names. */
+static void test_split_pcp(void)
+{
+	struct meminfo m;
+	struct pcp_lists p;
+	struct mem_split with, without;
+	int64_t group[MEM_GROUPS] = { 0 };
+
+	CHECK(proc_parse_meminfo(meminfo_618_pcp, &m));
+	CHECK(kmem_parse_zoneinfo(zoneinfo_618, &p));
+	kmem_split(&m, p.pages * 4096, true, &with);
+	kmem_split(&m, 0, true, &without);
+	CHECK_EQ_U(with.pcp_free, 39805ULL * 4096);
+	CHECK_EQ_U(parts_sum(&with, group), 24684092ULL * 1024);
+	CHECK_EQ_U(parts_sum(&without, NULL), 24684092ULL * 1024);
+	CHECK_EQ_U(group[MEM_FREE], (22634340ULL + 159220) * 1024);
+	/* 155 MiB of "unaccounted" was free pages on the lists; 15.7 MiB is left */
+	CHECK(without.unaccounted - with.unaccounted == 159220LL * 1024);
+	CHECK(with.unaccounted == 16100LL * 1024);
+	CHECK(kmem_untracked(&with) == 30400LL * 1024);
 }
 
 static void test_sockstat(void)
@@ -405,6 +721,10 @@ int main(void)
 	RUN_TEST(test_split_recorded);
 	RUN_TEST(test_split_overlaps);
 	RUN_TEST(test_split_swap_mapped);
+	RUN_TEST(test_zoneinfo);
+	RUN_TEST(test_zoneinfo_old);
+	RUN_TEST(test_zoneinfo_broken);
+	RUN_TEST(test_split_pcp);
 	RUN_TEST(test_sockstat);
 	RUN_TEST(test_virtio_features);
 	RUN_TEST(test_sock_held);
