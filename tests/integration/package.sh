@@ -33,12 +33,12 @@ note "built $(basename "$deb") ($(stat -c %s "$deb") bytes), lintian clean"
 # ---- a chroot: a minimal bookworm with leakjail's libraries, cached ----
 cache=${LEAKJAIL_VM_CACHE:-/var/cache/leakjail-vm}
 # the number says which include list made it: change both together
-tarball="$cache/pkgtest-bookworm-1.tar"
+tarball="$cache/pkgtest-bookworm-2.tar"
 if [ ! -f "$tarball" ]; then
 	mkdir -p "$cache"
-	tmp="$cache/pkgtest-bookworm-1.$$.tar"
+	tmp="$cache/pkgtest-bookworm-2.$$.tar"
 	note "making $tarball with mmdebstrap (once)"
-	mmdebstrap --quiet --variant=minbase --include=libcgroup2,libinih1,libsystemd0,init-system-helpers,man-db \
+	mmdebstrap --quiet --variant=minbase --include=libcgroup2,libinih1,libsystemd0,libbpf1,init-system-helpers,man-db \
 		bookworm "$tmp" >"$T_DIR/mmdebstrap.log" 2>&1 || { rm -f "$tmp"; tail "$T_DIR/mmdebstrap.log" >&2; fail "mmdebstrap failed"; }
 	mv "$tmp" "$tarball"
 fi
