@@ -350,7 +350,15 @@ int jail_release(const struct cgroup_backend *b, const char *state_dir, pid_t pi
 	if (cg_exists(b, j.jail)) {
 		n = cg_procs(b, j.jail, procs, (int)ARRAY_SIZE(procs));
 		for (int i = 0; i < n; i++) {
-			/* the jailed process and whatever it started since */
+			char where[1024];
+
+			/*
+			 * The jailed process and whatever it started since. A pid
+			 * listed a moment ago may have exited and been taken by a
+			 * newcomer elsewhere: only what is in the jail now moves.
+			 */
+			if (read_memory_cgroup(procs[i], where, sizeof(where)) < 0 || strcmp(where + 1, j.jail) != 0)
+				continue;
 			r = cg_move(b, back, procs[i], err);
 			if (r < 0 && jail_alive(&j) && procs[i] == pid)
 				return r;
