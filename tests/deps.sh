@@ -9,7 +9,7 @@ set -euo pipefail
 pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace)
 case "${1:-build}" in
 build) ;;
-vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
+vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd mmdebstrap e2fsprogs) ;;
 *) echo "usage: $0 build|vm" >&2; exit 2 ;;
 esac
 
