@@ -74,6 +74,9 @@ struct policy {
 	bool jail_descendants;
 };
 
+/* Who makes jails: systemd where it is PID 1 on cgroup v2 (auto), or cgroupfs. */
+enum jail_backend_kind { BACKEND_AUTO, BACKEND_SYSTEMD, BACKEND_CGROUPFS };
+
 struct daemon_config {
 	uint64_t interval_ms;
 	char *jail_parent;
@@ -82,6 +85,7 @@ struct daemon_config {
 	bool dry_run;
 	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */
 	enum log_target log;
+	enum jail_backend_kind backend;
 	struct glob_list exempt_comm, exempt_cgroup;
 };
 

@@ -81,7 +81,8 @@ static void print_jails_text(const struct jail_view *v, size_t n, const struct c
 							    : fmt_size(lim, sizeof(lim), v[i].st.limits.high),
 		       fmt_size(use, sizeof(use), v[i].use.memory), fmt_size(sw, sizeof(sw), v[i].use.swap),
 		       v[i].alive ? "" : "  (exited)");
-		printf("%8s  jail %s/%s; why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.reason);
+		printf("%8s  jail %s/%s (backend %s%s%s); why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.backend,
+		       v[i].st.unit[0] ? ", unit " : "", v[i].st.unit, v[i].st.reason);
 	}
 	printf("\n");
 }
@@ -101,6 +102,12 @@ static void print_jails_json(const struct jail_view *v, size_t n, const struct c
 		json_string(stdout, path);
 		printf(",\"origin\":");
 		json_string(stdout, v[i].st.origin);
+		printf(",\"backend\":");
+		json_string(stdout, v[i].st.backend);
+		printf(",\"unit\":");
+		json_string(stdout, v[i].st.unit);
+		printf(",\"origin_unit\":");
+		json_string(stdout, v[i].st.origin_unit);
 		printf(",\"since\":%lld,\"limit\":%llu,\"usage\":%llu,\"swap\":%llu,\"alive\":%s,\"reason\":",
 		       (long long)v[i].st.since,
 		       (unsigned long long)(v[i].st.limits.high == CG_UNLIMITED ? 0 : v[i].st.limits.high),

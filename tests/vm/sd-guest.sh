@@ -2,7 +2,7 @@
 # Runs inside the systemd VM (as root, from a oneshot unit): tests/vm/systemd/*.sh.
 # Each exits 0 (pass), 77 (skip, with the reason) or anything else (fail).
 O=$1
-export CI=$2
+export CI=$2 LJ_SD_TESTS=$3
 cd /lj || exit 1
 export LEAKJAIL=/usr/local/sbin/leakjail MEMHOG=/lj/$O/progs/memhog LJ_BUILD=/lj/$O
 exec bash -c '
@@ -10,6 +10,7 @@ passed=0 failed=0 skipped=0
 for t in tests/vm/systemd/[a-z]*.sh; do
 	name=$(basename "$t" .sh)
 	[ "$name" = lib ] && continue
+	[ -z "$LJ_SD_TESTS" ] || case " $LJ_SD_TESTS " in *" $name "*) ;; *) continue ;; esac
 	start=$(date +%s)
 	log=$(mktemp /tmp/leakjail-test-log.XXXXXX)
 	timeout --kill-after=10 300 bash "$t" >"$log" 2>&1

@@ -3,6 +3,7 @@
 # The systemd suite: tests/vm/systemd/*.sh, run inside a VM that boots systemd
 # as PID 1 on cgroup v2 (tests/vm/sdvm.sh).
 #   tests/vm/sd-suite.sh [BUILD_DIR]
+# LJ_SD_TESTS="inplace scope" runs only those tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 O=${1:-build}
@@ -14,4 +15,4 @@ exec tests/vm/sdvm.sh --mem 1024 --swap 512 --cpus 2 --timeout 900 \
 	--file "$PWD/tests:/lj/tests" \
 	--file "$PWD/policies:/lj/policies" \
 	--file "$PWD/systemd:/lj/systemd" \
-	-- tests/vm/sd-guest.sh "$O" "${CI:-}"
+	-- tests/vm/sd-guest.sh "$O" "${CI:-}" "${LJ_SD_TESTS:-}"

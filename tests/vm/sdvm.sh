@@ -259,12 +259,14 @@ sd_run_qemu() {
 	mkfifo "$WORK/console"
 	tr -d '\r' <"$WORK/console" | tee "$WORK/console.log" &
 	READER_PID=$!
-	# -snapshot writes the guest's changes to a temporary file of qemu's
+	# snapshot=on writes the guest's changes to a temporary file of qemu's;
+	# no_timer_check: on a loaded host the emulated timer can miss the
+	# kernel's IO-APIC check, which then panics ("IO-APIC + timer doesn't work")
 	timeout --kill-after=10 "$TIMEOUT" \
 		qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp "$CPUS" -m "$MEM" \
 		-nodefaults -display none -serial stdio -no-reboot \
 		-kernel "$KDIR/vmlinuz" -initrd "$WORK/initrd.gz" "${drives[@]}" \
-		-append "console=ttyS0 rw quiet loglevel=3 panic=-1 psi=1 systemd.show_status=false" \
+		-append "console=ttyS0 rw quiet loglevel=3 panic=-1 psi=1 no_timer_check systemd.show_status=false" \
 		</dev/null >"$WORK/console" 2>&1 &
 	QEMU_PID=$!
 	QEMU_RC=0
