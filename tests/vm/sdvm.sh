@@ -212,6 +212,8 @@ build_payload() {
 	local arg quoted_args= m
 	ROOT=$WORK/payload/root
 	mkdir -p -- "$ROOT/vm"
+	# copied onto the guest's / with cp -a: its mode becomes that of /
+	chmod 0755 "$WORK/payload" "$ROOT"
 	for m in "${FILES[@]}"; do
 		copy_file "$m"
 	done
