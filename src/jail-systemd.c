@@ -293,8 +293,9 @@ static int set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, 
 		r = bus_errno(&e, r);
 		lj_error_set(err, r, "SetUnitProperties(%s): %s", unit, e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
+		return r;
 	}
-	return r;
+	return 0;
 }
 
 static int read_cgroup(pid_t pid, char *out, size_t size)

@@ -119,8 +119,9 @@ int run_scope_set_limits(struct run_scope *s, const struct cg_limits *l, struct 
 		r = bus_errno(&e, r);
 		lj_error_set(err, r, "SetUnitProperties(%s): %s", s->unit, e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
+		return r;
 	}
-	return r;
+	return 0;
 }
 
 void run_scope_stop(struct run_scope *s)

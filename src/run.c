@@ -188,16 +188,25 @@ static int start_child(struct run *rn, char **argv, uint64_t limit)
 	rn->child = fork();
 	if (rn->child < 0)
 		return -errno;
-	if (rn->child == 0 && rn->sd) {
+	if (rn->child == 0) {
 		char c;
 
-		/* held until the scope has taken it: every page it uses is charged there */
-		close(go[1]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);
-	} else if (rn->child == 0) {
+		/* under systemd: held until the scope has taken it, so every page it uses is charged there */
+		if (rn->sd) {
+			ssize_t got;
+
+			close(go[1]);
+			do
+				got = read(go[0], &c, 1);
+			while (got < 0 && errno == EINTR);
+			if (got != 1) {
+				fprintf(stderr, "leakjail run: no scope for the command (%zd, %s)\n", got,
+					got < 0 ? strerror(errno) : "closed");
+				_exit(127);
+			}
+		}
 		/* "0" moves the writer: the command is born in its cgroup */
-		if (write_file_at(AT_FDCWD, procs, "0") < 0) {
+		if (!rn->sd && write_file_at(AT_FDCWD, procs, "0") < 0) {
 			fprintf(stderr, "leakjail run: cannot enter %s: %s\n", procs, strerror(errno));
 			_exit(127);
 		}
