@@ -752,6 +752,15 @@ static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, c
 
 	if (strcmp(j->unit, j->origin_unit) == 0 || !cg_exists(jb->cg, j->jail))
 		return 0;
+	/* a scope already on its way out (stopped in an earlier pass) is told once */
+	r = unit_path(bus, j->unit, &path);
+	if (r == 0)
+		get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
+	free(path);
+	path = NULL;
+	if (r == 0 && strcmp(state, "active") != 0)
+		return 0;
+	state[0] = '\0';
 	r = unit_path(bus, j->origin_unit, &path);
 	if (r == 0) {
 		get_invocation(bus, path, id, sizeof(id));

@@ -57,8 +57,9 @@ jailed_in "$log" "$W"
 systemctl restart "$u.service"
 wait_for 15 sh -c "! kill -0 $W 2>/dev/null" || fail "the jailed worker $W survived the restart of $u.service: $(cat "$log")"
 note "restart: $(grep -o "jail [^ ]* of pid $W (memhog): .*" "$log")"
-W2=$(pid_of_comm "$u.service" memhog) || fail "the restarted service has no worker"
-[ "$(proc_cgroup "$W2")" = "/system.slice/$u.service" ] || fail "the new worker is in $(proc_cgroup "$W2")"
+W2=$(systemctl show -P MainPID "$u.service")
+[ "$(proc_cgroup "$W2")" = "/system.slice/$u.service" ] || fail "the new run's main process is in $(proc_cgroup "$W2")"
+[ "$(grep -c "scope leakjail-memhog-$W.scope stopped with it" "$log")" = 1 ] || fail "the stop was not told once"
 systemctl stop "$u.service"
 
 # 4. the service restarts while the daemon is down: release moves nothing into
