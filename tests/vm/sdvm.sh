@@ -33,6 +33,7 @@ readonly GUEST_USER=lju GUEST_UID=1000
 
 # The unit baked into the image: everything else the boot does comes from
 # the run's own disk, so a change there needs no new image.
+# shellcheck disable=SC2089 # unit file text, never run
 ROOT_UNIT='[Unit]
 Description=leakjail VM run
 After=multi-user.target
@@ -113,6 +114,7 @@ sd_parse_args() {
 # -------------------------------------------------------------- root image
 
 # customize ROOTDIR: what mmdebstrap's customize hook does to the new root.
+# shellcheck disable=SC2317 # run by the hook, from the script ensure_root_image writes
 customize() {
 	local r=$1
 	printf '%s\n' "$ROOT_UNIT" >"$r/etc/systemd/system/leakjail-vm.service"
@@ -138,8 +140,9 @@ ensure_root_image() {
 	dir=$CACHE/systemd-root
 	ROOT_IMG=$dir/root-$key.img
 	[[ -e $ROOT_IMG ]] && return 0
-	mkdir -p -- "$dir" 2>/dev/null && { exec {lockfd}>>"$dir/.lock"; } 2>/dev/null ||
+	if ! mkdir -p -- "$dir" 2>/dev/null || ! { exec {lockfd}>>"$dir/.lock"; } 2>/dev/null; then
 		skip "cannot write the image cache $dir (set LEAKJAIL_VM_CACHE)"
+	fi
 	flock "$lockfd"
 	if [[ ! -e $ROOT_IMG ]]; then
 		command -v mmdebstrap >/dev/null || apt_install mmdebstrap ||
@@ -151,6 +154,7 @@ ensure_root_image() {
 		FETCH_TMP=$(mktemp -d "$dir/.build.XXXXXX")
 		tmp=$FETCH_TMP
 		# mmdebstrap runs a hook with sh: hand it a bash script of its own
+		# shellcheck disable=SC2090,SC2016 # text for that script
 		{
 			declare -p ROOT_UNIT GUEST_USER GUEST_UID
 			declare -f customize
@@ -209,7 +213,7 @@ EOF
 
 # The run's own disk: boot.sh, the script, and every --file under root/.
 build_payload() {
-	local arg quoted_args= m
+	local arg quoted_args='' m
 	ROOT=$WORK/payload/root
 	mkdir -p -- "$ROOT/vm"
 	# copied onto the guest's / with cp -a: its mode becomes that of /
