@@ -143,6 +143,7 @@ enum value_type {
 	V_STALLED,
 	V_RSS,
 	V_LOG,
+	V_BACKEND,
 	V_CGROUP_PATH,
 	V_NAME_PATH,
 	V_ABS_PATH,
@@ -169,6 +170,7 @@ static const struct key_def keys[] = {
 	D("kernel_watch", V_BOOL, kernel_watch, "yes or no"),
 	D("memory_budget", V_SIZE, memory_budget, "a size, like 32M"),
 	D("log", V_LOG, log, "both, stderr or journal"),
+	D("backend", V_BACKEND, backend, "auto, systemd or cgroupfs"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
 	D("exempt_cgroup", V_PATH_GLOBS, exempt_cgroup, "cgroup path globs"),
 	D("exempt_exe", V_GLOBS, exempt_exe, "executable path globs"),
@@ -474,6 +476,16 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			*(enum log_target *)field = LOG_TARGET_STDERR;
 		else if (strcmp(v, "journal") == 0)
 			*(enum log_target *)field = LOG_TARGET_JOURNAL;
+		else
+			return false;
+		return true;
+	case V_BACKEND:
+		if (strcmp(v, "auto") == 0)
+			*(enum jail_backend_kind *)field = BACKEND_AUTO;
+		else if (strcmp(v, "systemd") == 0)
+			*(enum jail_backend_kind *)field = BACKEND_SYSTEMD;
+		else if (strcmp(v, "cgroupfs") == 0)
+			*(enum jail_backend_kind *)field = BACKEND_CGROUPFS;
 		else
 			return false;
 		return true;
