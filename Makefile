@@ -112,11 +112,13 @@ check: deps
 		tests/run.sh build-asan
 	$(MAKE) --no-print-directory check-vm
 
-# the integration suite on cgroup v2, in a VM (qemu, TCG)
+# the integration suite on cgroup v2, in a VM (qemu, TCG); then the systemd suite, in a VM
+# that boots systemd as PID 1
 check-vm:
 	@tests/deps.sh vm
 	$(MAKE) --no-print-directory all tests
 	tests/vm/suite.sh $(O)
+	tests/vm/sd-suite.sh $(O)
 
 tests: $(UNIT_BIN) $(PROG_BIN)
 

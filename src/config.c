@@ -144,6 +144,7 @@ enum value_type {
 	V_RSS,
 	V_LOG,
 	V_SAMPLER,
+	V_BACKEND,
 	V_CGROUP_PATH,
 	V_NAME_PATH,
 	V_ABS_PATH,
@@ -171,6 +172,7 @@ static const struct key_def keys[] = {
 	D("memory_budget", V_SIZE, memory_budget, "a size, like 32M"),
 	D("log", V_LOG, log, "both, stderr or journal"),
 	D("sampler", V_SAMPLER, sampler, "auto, bpf or proc"),
+	D("backend", V_BACKEND, backend, "auto, systemd or cgroupfs"),
 	D("exempt_comm", V_GLOBS, exempt_comm, "command-name globs"),
 	D("exempt_cgroup", V_PATH_GLOBS, exempt_cgroup, "cgroup path globs"),
 	D("exempt_exe", V_GLOBS, exempt_exe, "executable path globs"),
@@ -486,6 +488,16 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			*(enum sampler_kind *)field = SAMPLER_BPF;
 		else if (strcmp(v, "proc") == 0)
 			*(enum sampler_kind *)field = SAMPLER_PROC;
+		else
+			return false;
+		return true;
+	case V_BACKEND:
+		if (strcmp(v, "auto") == 0)
+			*(enum jail_backend_kind *)field = BACKEND_AUTO;
+		else if (strcmp(v, "systemd") == 0)
+			*(enum jail_backend_kind *)field = BACKEND_SYSTEMD;
+		else if (strcmp(v, "cgroupfs") == 0)
+			*(enum jail_backend_kind *)field = BACKEND_CGROUPFS;
 		else
 			return false;
 		return true;

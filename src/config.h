@@ -85,6 +85,9 @@ struct policy {
 	enum lj_stalled jail_stalled;
 };
 
+/* Who makes jails: systemd where it is PID 1 on cgroup v2 (auto), or cgroupfs. */
+enum jail_backend_kind { BACKEND_AUTO, BACKEND_SYSTEMD, BACKEND_CGROUPFS };
+
 struct daemon_config {
 	uint64_t interval_ms;
 	char *jail_parent;
@@ -95,6 +98,7 @@ struct daemon_config {
 	uint64_t memory_budget; /* what the daemon's knowledge of processes may take (scan.h) */
 	enum log_target log;
 	enum sampler_kind sampler;
+	enum jail_backend_kind backend;
 	struct glob_list exempt_comm, exempt_cgroup, exempt_exe, exempt_user;
 	char *metrics_file;   /* Prometheus textfile; NULL: none */
 };

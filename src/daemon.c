@@ -35,6 +35,7 @@ struct daemon {
 	struct scanner sc;
 	struct watch watch;
 	struct cgroup_backend cg;
+	struct jail_backend jb;
 	bool have_cg;
 	struct jails jails;
 	struct pageouts pageouts;
@@ -234,8 +235,8 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		 (unsigned long long)(e->last.rss >> 20));
 	req.reason = evs;
 	/* the records stay where the jails of this run were found: a reload does not move them */
-	r = jail_enter(&d->cg, d->jails.state_dir, &req, &out, &err);
-	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 3);
+	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
+	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 5);
 	for (size_t i = 0; i < n; i++)
 		fields[i] = f[i];
 	if (r < 0) {
@@ -262,7 +263,9 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		       d->cg.version == CG_V1 && req.limits.swap != CG_UNLIMITED ? req.limits.high + req.limits.swap
 										 : req.limits.swap);
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
-	if (out.pageout_skipped)
+	if (out.pageout_done)
+		snprintf(outcome, sizeof(outcome), "reclaimed in place");
+	else if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
 	else if (p->jail_pageout)
 		pageouts_start(&d->pageouts, e->pid, e->starttime, e->comm, p->name, outcome, sizeof(outcome),
@@ -278,7 +281,19 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)paged_out);
 	fields[n] = f[n];
 	n++;
-	if (d->cg.version == CG_V2)
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_BACKEND=%s", out.state.backend);
+	fields[n] = f[n];
+	n++;
+	if (out.state.unit[0]) {
+		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_UNIT=%.160s", out.state.unit);
+		fields[n] = f[n];
+		n++;
+	}
+	if (out.how[0])
+		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
+			      "jailed pid %d (%s) policy=%s: %s; backend %s: %s; cgroup %s; %s", e->pid, e->comm,
+			      p->name, evs, out.state.backend, out.how, path, outcome);
+	else if (d->cg.version == CG_V2)
 		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
 			      "jailed pid %d (%s) policy=%s: %s; jail %s high=%s max=%s swap=%s; moved %d; %s",
 			      e->pid, e->comm, p->name, evs, path, high, max, swap, out.moved, outcome);
@@ -304,11 +319,17 @@ static void setup_jails(struct daemon *d)
 		       err.msg);
 		return;
 	}
-	d->have_cg = true;
 	scope_pressure(d);
-	if (d->watch.dry_run)
+	if (d->watch.dry_run) {
+		d->have_cg = true;
 		return;
-	n = jails_load(&d->jails, &d->cg, d->cfg.daemon.state_dir);
+	}
+	if (jail_backend_open(&d->jb, &d->cg, d->cfg.daemon.backend, &err) < 0) {
+		lj_log(LOG_ERR, "%s: cannot jail, running as --dry-run", err.msg);
+		return;
+	}
+	d->have_cg = true;
+	n = jails_load(&d->jails, &d->jb, d->cfg.daemon.state_dir);
 	if (n < 0)
 		lj_log(LOG_ERR, "cannot read jails in %s: %s", d->cfg.daemon.state_dir, strerror(-n));
 	if (read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0)
@@ -451,10 +472,10 @@ int cmd_daemon(int argc, char **argv)
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
 	} else {
 		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
-			      "started: %zu policies, interval %llu ms, scope %s, sampler %s, %s%s",
+			      "started: %zu policies, interval %llu ms, scope %s, sampler %s, %s, backend %s%s",
 			      d.cfg.n_policies, (unsigned long long)d.cfg.daemon.interval_ms,
 			      d.cfg.daemon.scope, d.sc.src->describe(d.sc.src_state),
-			      d.have_cg ? cg_version_name(&d.cg) : "no cgroups",
+			      d.have_cg ? cg_version_name(&d.cg) : "no cgroups", jail_backend_name(&d.jb),
 			      d.watch.dry_run ? ", dry run: nothing is touched" : "");
 		sd_notify(0, "READY=1");
 		r = sd_event_loop(d.event);
@@ -466,6 +487,7 @@ int cmd_daemon(int argc, char **argv)
 	stuck = d.sc.cmdread ? cmdread_stuck(d.sc.cmdread) : 0;
 	scanner_free(&d.sc);
 	jails_free(&d.jails);
+	jail_backend_close(&d.jb);
 	if (d.have_sw)
 		syswatch_free(&d.sw);
 	metrics_free(&d.metrics);

@@ -232,16 +232,12 @@ static int move_descendants(const struct cgroup_backend *b, const struct jail_st
 	return moved;
 }
 
-int jail_enter(const struct cgroup_backend *b, const char *state_dir, const struct jail_request *req,
-	       struct jail_outcome *out, struct lj_error *err)
+int jail_target_open(const struct jail_request *req, struct lj_error *err)
 {
 	cleanup_close int pidfd = -1;
-	struct jail_state st = { 0 };
-	char name[64], path[1100];
 	uint64_t starttime;
 	int r;
 
-	memset(out, 0, sizeof(*out));
 	/*
 	 * The pidfd names this process for good; its pid number can still be
 	 * reused once it exits and is reaped. The start time check below and the
@@ -257,9 +253,26 @@ int jail_enter(const struct cgroup_backend *b, const char *state_dir, const stru
 	r = untouchable(req->pid, err);
 	if (r < 0)
 		return r;
+	return steal_fd(&pidfd);
+}
 
+/* The cgroupfs backend: a cgroup of leakjail's own, <mount>/<jail_parent>/<comm>-<pid>. */
+static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+			  struct jail_outcome *out, struct lj_error *err)
+{
+	const struct cgroup_backend *b = jb->cg;
+	cleanup_close int pidfd = -1;
+	struct jail_state st = { 0 };
+	char name[64], path[1100];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	pidfd = jail_target_open(req, err);
+	if (pidfd < 0)
+		return pidfd;
 	st.pid = req->pid;
-	st.starttime = starttime;
+	st.starttime = req->starttime;
+	snprintf(st.backend, sizeof(st.backend), "cgroupfs");
 	snprintf(st.comm, sizeof(st.comm), "%s", req->comm);
 	snprintf(st.policy, sizeof(st.policy), "%s", req->policy);
 	snprintf(st.reason, sizeof(st.reason), "%s", req->reason ? req->reason : "");
@@ -333,34 +346,57 @@ bool jail_alive(const struct jail_state *j)
 	return proc_starttime(j->pid, &starttime) == 0 && starttime == j->starttime;
 }
 
-static int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j);
-
-int jail_release(const struct cgroup_backend *b, const char *state_dir, pid_t pid,
-		 struct lj_error *err)
+static int cgroupfs_release(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
+			    struct lj_error *err)
 {
-	struct jail_state j;
+	const struct cgroup_backend *b = jb->cg;
 	char back[1024];
 	pid_t procs[1024];
 	int n, r;
 
-	r = jail_state_load(state_dir, pid, &j);
-	if (r < 0)
-		return lj_error_set(err, r, "pid %d is not jailed (no record in %s/jails)", pid, state_dir);
-	way_back(b, j.origin, back, sizeof(back));
-	if (cg_exists(b, j.jail)) {
-		n = cg_procs(b, j.jail, procs, (int)ARRAY_SIZE(procs));
+	way_back(b, j->origin, back, sizeof(back));
+	if (cg_exists(b, j->jail)) {
+		n = cg_procs(b, j->jail, procs, (int)ARRAY_SIZE(procs));
 		for (int i = 0; i < n; i++) {
-			/* the jailed process and whatever it started since */
+			char where[1024];
+
+			/*
+			 * The jailed process and whatever it started since. A pid
+			 * listed a moment ago may have exited and been taken by a
+			 * newcomer elsewhere: only what is in the jail now moves.
+			 */
+			if (read_memory_cgroup(procs[i], where, sizeof(where)) < 0 || strcmp(where + 1, j->jail) != 0)
+				continue;
 			r = cg_move(b, back, procs[i], err);
-			if (r < 0 && jail_alive(&j) && procs[i] == pid)
+			if (r < 0 && jail_alive(j) && procs[i] == j->pid)
 				return r;
 		}
-		r = cg_remove(b, j.jail, err);
+		r = cg_remove(b, j->jail, err);
 		if (r < 0)
 			return r;
 	}
-	return jail_state_remove(state_dir, pid);
+	/* nothing to say beyond "released": it is back where it was */
+	(void)done;
+	(void)size;
+	return 0;
 }
+
+static int cgroupfs_retire(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
+			   struct lj_error *err)
+{
+	int r = cg_remove(jb->cg, j->jail, err);
+
+	if (r == 0)
+		snprintf(done, size, "cgroup removed");
+	return r;
+}
+
+const struct jail_backend_ops jail_cgroupfs_ops = {
+	.name = "cgroupfs",
+	.enter = cgroupfs_enter,
+	.release = cgroupfs_release,
+	.retire = cgroupfs_retire,
+};
 
 /*
  * A value is one line. The comm is whatever the process named itself,
@@ -405,7 +441,9 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 	int fd, r;
 
 	/* cgroup paths and policy names hold no newline: one that does is no record to keep */
-	if (strchr(j->policy, '\n') || strchr(j->origin, '\n') || strchr(j->jail, '\n'))
+	if (strchr(j->policy, '\n') || strchr(j->origin, '\n') || strchr(j->jail, '\n') ||
+	    strchr(j->backend, '\n') || strchr(j->unit, '\n') || strchr(j->origin_unit, '\n') ||
+	    strchr(j->origin_id, '\n'))
 		return -EINVAL;
 	one_line(comm, sizeof(comm), j->comm);
 	one_line(reason, sizeof(reason), j->reason);
@@ -430,10 +468,14 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 	fprintf(f,
 		"pid=%d\nstarttime=%" PRIu64 "\ncomm=%s\npolicy=%s\norigin=%s\njail=%s\nsince=%" PRId64
 		"\nhigh=%" PRIu64 "\nmax=%" PRIu64 "\nswap=%" PRIu64 "\nevents_high=%" PRIu64
-		"\nevents_max=%" PRIu64 "\nevents_oom_kill=%" PRIu64 "\nreason=%s\n",
+		"\nevents_max=%" PRIu64 "\nevents_oom_kill=%" PRIu64 "\nreason=%s\nbackend=%s\n",
 		j->pid, j->starttime, comm, j->policy, j->origin, j->jail, j->since, j->limits.high,
 		j->limits.max, j->limits.swap, j->events.high, j->events.max, j->events.oom_kill,
-		reason);
+		reason, j->backend[0] ? j->backend : "cgroupfs");
+	if (j->unit[0])
+		fprintf(f, "unit=%s\norigin_unit=%s\norigin_id=%s\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
+			"\nprev_swap=%" PRIu64 "\n",
+			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		unlink(tmp);
 		return -EIO;
@@ -479,6 +521,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 	static const char *const keys[] = {
 		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
 		"swap", "events_high", "events_max", "events_oom_kill", "reason",
+		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
 	};
 	cleanup_free char *copy = strdup(text);
 	char *save = NULL;
@@ -545,7 +588,29 @@ int jail_state_parse(const char *text, struct jail_state *j)
 			j->events.oom_kill = strtoull(v, NULL, 10);
 		else if (strcmp(k, "reason") == 0)
 			copy_field(j->reason, sizeof(j->reason), v);
+		else if (strcmp(k, "backend") == 0) {
+			if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0)
+				return -EINVAL;
+			copy_field(j->backend, sizeof(j->backend), v);
+		} else if (strcmp(k, "unit") == 0 || strcmp(k, "origin_unit") == 0) {
+			/* a unit name: never a path, never cut short */
+			if (strchr(v, '/') || !copy_field(k[0] == 'u' ? j->unit : j->origin_unit, sizeof(j->unit), v))
+				return -EINVAL;
+		} else if (strcmp(k, "origin_id") == 0)
+			copy_field(j->origin_id, sizeof(j->origin_id), v);
+		else if (strcmp(k, "prev_high") == 0)
+			j->prev.high = strtoull(v, NULL, 10);
+		else if (strcmp(k, "prev_max") == 0)
+			j->prev.max = strtoull(v, NULL, 10);
+		else if (strcmp(k, "prev_swap") == 0)
+			j->prev.swap = strtoull(v, NULL, 10);
 	}
+	/* records written before there were backends are cgroupfs jails */
+	if (!j->backend[0])
+		snprintf(j->backend, sizeof(j->backend), "cgroupfs");
+	/* a systemd jail names its unit and where it came from */
+	if (strcmp(j->backend, "systemd") == 0 && (!j->unit[0] || !j->origin_unit[0]))
+		return -EINVAL;
 	/*
 	 * A record that names no process or no jail is of no use, and must not
 	 * steer a move: the jail is relative to the controller's mount, the
@@ -559,7 +624,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 	return 0;
 }
 
-static int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j)
+int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j)
 {
 	char path[PATH_MAX];
 	cleanup_free char *text = NULL;

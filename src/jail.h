@@ -30,6 +30,12 @@ struct jail_state {
 	struct cg_limits limits;
 	struct cg_events events; /* last seen, to log what changes */
 	char reason[512];
+	/* who made it: "cgroupfs" (above: a cgroup of leakjail's) or "systemd" (below) */
+	char backend[16];
+	char unit[256];        /* systemd: the unit limited in place, or the scope it was moved into */
+	char origin_unit[256]; /* systemd: the unit it came from (== unit when limited in place) */
+	char origin_id[40];    /* systemd: that unit's InvocationID at the time: a restart makes another */
+	struct cg_limits prev; /* systemd, in place: the unit's MemoryHigh/Max/SwapMax before */
 };
 
 struct jail_request {
@@ -46,29 +52,97 @@ struct jail_request {
 
 struct jail_outcome {
 	struct jail_state state; /* as recorded */
+	char how[768];           /* what was done, for the log: "unit x.service limited in place" */
 	int moved;               /* processes moved (1 + descendants) */
 	bool pageout_skipped;    /* a page-out was asked for, but there is no swap */
+	bool pageout_done;       /* the backend reclaimed in place: no page-out to start */
 };
 
 /*
+ * Who makes jails: one small table of functions per way, chosen once
+ * (jail_backend_open()); callers go through jail_enter(), jail_release() and
+ * jail_retire() and never ask which one they have.
+ *   cgroupfs (jail.c): a cgroup of leakjail's under <mount>/<jail_parent>;
+ *   systemd (jail-systemd.c): through the service manager, over D-Bus.
+ * Every jail, whoever made it, is a cgroup: `jail` in its record is that
+ * cgroup's path, where usage and events are read alike.
+ */
+struct jail_backend;
+
+struct jail_backend_ops {
+	const char *name;
+	int (*enter)(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+		     struct jail_outcome *out, struct lj_error *err);
+	/* the process is alive: undo the jail; what was done goes in done */
+	int (*release)(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
+		       struct lj_error *err);
+	/* the process has exited: remove what is left (-EBUSY while descendants hold the jail) */
+	int (*retire)(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
+		      struct lj_error *err);
+	/*
+	 * Every pass, for a live jail: keep it bound to its origin where the
+	 * backend cannot (NULL: nothing to do). 1 when it acted (done says how).
+	 */
+	int (*follow)(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
+	void (*close)(struct jail_backend *jb);
+};
+
+struct jail_backend {
+	const struct jail_backend_ops *ops;
+	const struct cgroup_backend *cg;
+	void *data; /* the backend's own (systemd: the bus) */
+};
+
+extern const struct jail_backend_ops jail_cgroupfs_ops;
+extern const struct jail_backend_ops jail_systemd_ops;
+
+/*
+ * Choose and open the backend: auto is systemd where systemd is PID 1 and
+ * the memory controller is on cgroup v2, cgroupfs elsewhere.
+ */
+int jail_backend_open(struct jail_backend *jb, const struct cgroup_backend *cg, enum jail_backend_kind kind,
+		      struct lj_error *err);
+void jail_backend_close(struct jail_backend *jb);
+/* Does this choice mean systemd here? (auto: systemd is PID 1 and memory is on cgroup v2) */
+bool jail_backend_is_systemd(enum jail_backend_kind kind, const struct cgroup_backend *cg);
+/* The systemd backend's connection to the system bus (jail-systemd.c). */
+int jail_systemd_open(struct jail_backend *jb, struct lj_error *err);
+const char *jail_backend_name(const struct jail_backend *jb);
+
+/*
  * Jail a process. Checks its identity (pidfd, then the start time) and that
- * it is not one leakjail must never touch, creates the jail, sets the limits,
- * records the state, moves the whole process (and its descendants when
- * asked), and confirms the move in /proc/PID/cgroup. The page-out that
- * req->pageout asks for is the caller's to start (pageouts_start()): it
- * says here only whether there is swap to page out to.
+ * it is not one leakjail must never touch, jails it the backend's way,
+ * records the state before the process is touched, and confirms in
+ * /proc/PID/cgroup. The page-out that req->pageout asks for, where the
+ * process's pages stayed behind, is the caller's to start
+ * (pageouts_start()): it says here only whether there is swap to page out to.
  * -ESRCH: it exited or its pid was reused; -EPERM: never jailed.
  */
-int jail_enter(const struct cgroup_backend *b, const char *state_dir, const struct jail_request *req,
+int jail_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err);
 
 /*
- * Undo a jail: the process (and whatever else is in its jail) goes back to
- * where it came from, the jail is removed, the record deleted. A process
- * that has exited only has its jail and record removed.
+ * Undo a jail, through the backend that made it (its record says): the
+ * process goes back where it came from, the record is deleted; done says
+ * what was done. A process that has exited only has its jail retired.
  */
-int jail_release(const struct cgroup_backend *b, const char *state_dir, pid_t pid,
+int jail_release(struct jail_backend *jb, const char *state_dir, pid_t pid, char *done, size_t size,
 		 struct lj_error *err);
+
+/* The process has exited: retire its jail and delete the record. -EBUSY: descendants still hold it. */
+int jail_retire(struct jail_backend *jb, const char *state_dir, const struct jail_state *j, char *done,
+		size_t size, struct lj_error *err);
+
+/* Every pass, for a live jail: 1 when the backend acted on it (done says how), else 0. */
+int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
+
+/*
+ * The checks before any jail: pidfd, the start time of the request, never a
+ * process leakjail must not touch. Returns the pidfd, or -errno with err set.
+ */
+int jail_target_open(const struct jail_request *req, struct lj_error *err);
+
+int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j);
 
 /* Is the jailed process still the one recorded? */
 bool jail_alive(const struct jail_state *j);

@@ -6,42 +6,49 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "proc.h"
 
-static void jail_fields(const struct jail_state *j, char f[4][160])
+#define JAIL_FIELDS 6
+
+static void jail_fields(const struct jail_state *j, char f[JAIL_FIELDS][160])
 {
 	snprintf(f[0], 160, "LEAKJAIL_PID=%d", j->pid);
 	snprintf(f[1], 160, "LEAKJAIL_COMM=%s", j->comm);
 	snprintf(f[2], 160, "LEAKJAIL_POLICY=%s", j->policy);
 	snprintf(f[3], 160, "LEAKJAIL_JAIL=%.140s", j->jail);
+	snprintf(f[4], 160, "LEAKJAIL_BACKEND=%s", j->backend);
+	snprintf(f[5], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
 }
 
-/* Remove the jail of a process that has exited; false while it still holds descendants. */
+/* Retire the jail of a process that has exited; false while it still holds descendants. */
 static bool retire(struct jails *js, const struct jail_state *j)
 {
 	struct lj_error err = { 0 };
-	char f[4][160];
-	const char *fields[4] = { f[0], f[1], f[2], f[3] };
+	char f[JAIL_FIELDS][160], done[600];
+	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
 
-	if (cg_remove(js->cg, j->jail, &err) < 0) {
+	if (jail_retire(js->jb, js->state_dir, j, done, sizeof(done), &err) < 0) {
 		if (err.code != -EBUSY)
 			lj_log(LOG_WARNING, "%s", err.msg);
 		return false;
 	}
-	jail_state_remove(js->state_dir, j->pid);
 	jail_fields(j, f);
-	lj_log_record(LOG_INFO, LJ_MSGID_JAILED, fields, 4, "jail %s removed: pid %d (%s) has exited",
-		      j->jail, j->pid, j->comm);
+	lj_log_record(LOG_INFO, LJ_MSGID_JAILED, fields, j->unit[0] ? 6 : 5,
+		      "jail %s removed: pid %d (%s) has exited; backend %s: %s", j->jail, j->pid, j->comm, j->backend,
+		      done);
 	return true;
 }
 
-int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *state_dir)
+int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 {
 	struct jail_state *list;
 	int n = jail_load_all(state_dir, &list);
+	const struct cgroup_backend *cg = jb->cg;
 
+	js->jb = jb;
 	js->cg = cg;
 	snprintf(js->state_dir, sizeof(js->state_dir), "%s", state_dir);
 	js->list = NULL;
@@ -59,8 +66,8 @@ int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *st
 			jail_state_remove(state_dir, list[i].pid);
 			continue;
 		}
-		lj_log(LOG_INFO, "found jail %s: pid %d (%s), policy %s", list[i].jail, list[i].pid,
-		       list[i].comm, list[i].policy);
+		lj_log(LOG_INFO, "found jail %s: pid %d (%s), policy %s, backend %s%s%s", list[i].jail, list[i].pid,
+		       list[i].comm, list[i].policy, list[i].backend, list[i].unit[0] ? ", unit " : "", list[i].unit);
 		jails_add(js, &list[i]);
 	}
 	free(list);
@@ -197,8 +204,8 @@ static void check_stall(struct jails *js, struct jail_state *j, struct stall_sta
 	const struct policy *p = policy_named(sc->cfg, j->policy);
 	enum lj_stalled what = p ? p->jail_stalled : STALLED_LOG;
 	struct stall_sample s;
-	char evidence[400], done[300], f[5][160];
-	const char *fields[5] = { f[0], f[1], f[2], f[3], f[4] };
+	char evidence[400], done[300], f[JAIL_FIELDS + 1][160];
+	const char *fields[JAIL_FIELDS + 1] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6] };
 	enum stall_reason r;
 
 	read_sample(js, j, ev, sc, &s);
@@ -226,8 +233,9 @@ static void check_stall(struct jails *js, struct jail_state *j, struct stall_sta
 	st->reported = true;
 	stall_acted(st);
 	jail_fields(j, f);
-	snprintf(f[4], 160, "LEAKJAIL_STALL=%s", what == STALLED_GROW ? "grow" : what == STALLED_KILL ? "kill" : "log");
-	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, 5, "jail %s stalled: pid %d (%s) policy=%s is %s: %s; %s",
+	snprintf(f[JAIL_FIELDS], 160, "LEAKJAIL_STALL=%s",
+		 what == STALLED_GROW ? "grow" : what == STALLED_KILL ? "kill" : "log");
+	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, JAIL_FIELDS + 1, "jail %s stalled: pid %d (%s) policy=%s is %s: %s; %s",
 		      j->jail, j->pid, j->comm, j->policy, stall_reason_name(r), evidence, done);
 }
 
@@ -258,14 +266,14 @@ static void check_events(struct jails *js, struct jail_state *j, struct stall_st
 			 const struct scanner *sc)
 {
 	struct cg_events ev;
-	char f[4][160];
-	const char *fields[4] = { f[0], f[1], f[2], f[3] };
+	char f[JAIL_FIELDS][160];
+	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
 
 	if (cg_events(js->cg, j->jail, &ev) < 0)
 		return;
 	if (ev.oom_kill > j->events.oom_kill) {
 		jail_fields(j, f);
-		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, 4,
+		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, j->unit[0] ? 6 : 5,
 			      "OOM kill inside jail %s (pid %d, %s): %" PRIu64 " so far; the rest of the system was not touched",
 			      j->jail, j->pid, j->comm, ev.oom_kill);
 	}
@@ -278,6 +286,15 @@ static void check_events(struct jails *js, struct jail_state *j, struct stall_st
 	j->events = ev;
 	if (sc && jail_alive(j))
 		check_stall(js, j, st, &ev, sc);
+}
+
+/* `leakjail release` deletes the record: a jail limited in place keeps its cgroup */
+static bool jail_recorded(const char *state_dir, pid_t pid)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/jails/%d", state_dir, pid);
+	return access(path, F_OK) == 0;
 }
 
 void jails_maintain(struct jails *js, struct scanner *sc)
@@ -295,12 +312,16 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 		if (!jail_alive(j)) {
 			if (retire(js, j))
 				continue;
-		} else if (!cg_exists(js->cg, j->jail)) {
+		} else if (!cg_exists(js->cg, j->jail) || !jail_recorded(js->state_dir, j->pid)) {
 			/* released (leakjail release) or removed by someone: forget it, do not judge it again */
 			lj_log(LOG_INFO, "jail %s of pid %d (%s) is gone: released", j->jail, j->pid, j->comm);
 			jail_state_remove(js->state_dir, j->pid);
 			continue;
 		} else {
+			char done[600];
+
+			if (jail_follow(js->jb, j, done, sizeof(done)) > 0)
+				lj_log(LOG_WARNING, "jail %s of pid %d (%s): %s", j->jail, j->pid, j->comm, done);
 			e = sc ? track_find(&sc->procs, j->pid) : NULL;
 			if (e && e->starttime == j->starttime)
 				e->jailed = true;

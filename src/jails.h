@@ -13,6 +13,7 @@
 #include "stall.h"
 
 struct jails {
+	struct jail_backend *jb;
 	const struct cgroup_backend *cg;
 	char state_dir[256]; /* a copy: a reload may change or free the configuration's */
 	struct jail_state *list;
@@ -22,7 +23,7 @@ struct jails {
 };
 
 /* Load the records; jails whose process has gone are removed. Returns the count or -errno. */
-int jails_load(struct jails *js, const struct cgroup_backend *cg, const char *state_dir);
+int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir);
 /*
  * After each pass: drop jails of exited processes, log what changed, mark
  * the jailed, handle stalled jails as their policy says (sc->cfg).

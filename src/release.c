@@ -20,6 +20,8 @@ int cmd_release(int argc, char **argv)
 	const char *config_path = LJ_DEFAULT_CONFIG;
 	struct diag_list diags = { 0 };
 	struct cgroup_backend cg;
+	struct jail_backend jb;
+	char done[700];
 	struct lj_error err = { 0 };
 	struct config cfg;
 	bool explicit_config = false;
@@ -53,6 +55,11 @@ int cmd_release(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	if (jail_backend_open(&jb, &cg, cfg.daemon.backend, &err) < 0) {
+		fprintf(stderr, "leakjail release: %s\n", err.msg);
+		config_free(&cfg);
+		return 1;
+	}
 	for (int i = optind; i < argc; i++) {
 		char *end;
 		long pid = strtol(argv[i], &end, 10);
@@ -62,13 +69,18 @@ int cmd_release(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		if (jail_release(&cg, cfg.daemon.state_dir, (pid_t)pid, &err) < 0) {
+		if (jail_release(&jb, cfg.daemon.state_dir, (pid_t)pid, done, sizeof(done), &err) < 0) {
 			fprintf(stderr, "leakjail release: %s\n", err.msg);
 			failed++;
 			continue;
 		}
+		/* stdout keeps its one line per pid; what was done goes along on stderr, as systemd-run says its unit */
 		printf("released pid %ld\n", pid);
+		fflush(stdout);
+		if (done[0])
+			fprintf(stderr, "leakjail release: pid %ld: %s\n", pid, done);
 	}
+	jail_backend_close(&jb);
 	config_free(&cfg);
 	return failed ? 1 : 0;
 }

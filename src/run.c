@@ -33,6 +33,7 @@
 #include "log.h"
 #include "proc.h"
 #include "runcg.h"
+#include "run-systemd.h"
 #include "scan.h"
 #include "watch.h"
 
@@ -41,6 +42,9 @@ struct run {
 	struct config cfg;
 	struct cgroup_backend cg;
 	char rel[512];
+	bool sd;                /* under systemd: a transient scope of the caller's manager */
+	struct run_scope scope;
+	char base[64];
 	struct scanner sc;
 	struct watch watch;
 	bool watching;
@@ -114,7 +118,7 @@ static int limit_in_place(struct run *rn, struct cg_limits *l, uint64_t *reclaim
 
 	*reclaimed = 0;
 	cg_usage(&rn->cg, rn->rel, &before);
-	r = cg_set_limits(&rn->cg, rn->rel, l, err);
+	r = rn->sd ? run_scope_set_limits(&rn->scope, l, err) : cg_set_limits(&rn->cg, rn->rel, l, err);
 	if (r == -EBUSY && rn->cg.version == CG_V1) {
 		l->high = (before.memory + 4095) / 4096 * 4096;
 		r = cg_set_limits(&rn->cg, rn->rel, l, err);
@@ -249,6 +253,10 @@ static void clean_cgroup(struct run *rn)
 	int grace_ms = rn->grace ? RUN_GRACE_S * 1000 : 200;
 	pid_t pids[1];
 
+	if (rn->sd) {
+		run_scope_stop(&rn->scope);
+		return;
+	}
 	if (signal_tree(rn, SIGTERM) > 0) {
 		for (int ms = 0; ms < grace_ms && cg_procs(&rn->cg, rn->rel, pids, 1) > 0; ms += 20)
 			usleep(20000);
@@ -272,20 +280,39 @@ static void usage(FILE *f)
 		   "                    [--policies DIR] [--verbose] -- CMD [ARGS...]\n");
 }
 
-static int start_child(struct run *rn, char **argv)
+static int start_child(struct run *rn, char **argv, uint64_t limit)
 {
 	char procs[700];
 	sigset_t none;
 	pid_t parent = getpid();
+	int go[2] = { -1, -1 };
 
 	cg_path(&rn->cg, rn->rel, procs, sizeof(procs));
 	strncat(procs, "/cgroup.procs", sizeof(procs) - strlen(procs) - 1);
+	if (rn->sd && pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
 	rn->child = fork();
 	if (rn->child < 0)
 		return -errno;
 	if (rn->child == 0) {
+		char c;
+
+		/* under systemd: held until the scope has taken it, so every page it uses is charged there */
+		if (rn->sd) {
+			ssize_t got;
+
+			close(go[1]);
+			do
+				got = read(go[0], &c, 1);
+			while (got < 0 && errno == EINTR);
+			if (got != 1) {
+				fprintf(stderr, "leakjail run: no scope for the command (%zd, %s)\n", got,
+					got < 0 ? strerror(errno) : "closed");
+				_exit(127);
+			}
+		}
 		/* "0" moves the writer: the command is born in its cgroup */
-		if (write_file_at(AT_FDCWD, procs, "0") < 0) {
+		if (!rn->sd && write_file_at(AT_FDCWD, procs, "0") < 0) {
 			fprintf(stderr, "leakjail run: cannot enter %s: %s\n", procs, strerror(errno));
 			_exit(127);
 		}
@@ -297,6 +324,28 @@ static int start_child(struct run *rn, char **argv)
 		execvp(argv[0], argv);
 		fprintf(stderr, "leakjail run: %s: %s\n", argv[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
+	}
+	if (rn->sd) {
+		struct lj_error err = { 0 };
+		int r;
+
+		close(go[0]);
+		r = run_scope_start(&rn->scope, rn->base, rn->child, &err);
+		if (r == 0 && limit) {
+			struct cg_limits l = { limit, limit + limit / 4, CG_UNLIMITED };
+
+			r = run_scope_set_limits(&rn->scope, &l, &err);
+		}
+		if (r == 0 && write(go[1], "g", 1) != 1)
+			r = -errno;
+		close(go[1]);
+		if (r < 0) {
+			lj_log(LOG_ERR, "%s", err.code ? err.msg : strerror(-r));
+			return r;
+		}
+		snprintf(rn->rel, sizeof(rn->rel), "%s", rn->scope.rel);
+		lj_log(LOG_INFO, "running in scope %s of the %s manager", rn->scope.unit,
+		       rn->scope.user ? "user's" : "system");
 	}
 	return 0;
 }
@@ -393,10 +442,14 @@ int cmd_run(int argc, char **argv)
 		base[n] = '\0';
 		snprintf(rn.rel, sizeof(rn.rel), "%s/run-%s-%d", rn.cfg.daemon.jail_parent,
 			 n ? base : "cmd", getpid());
+		snprintf(rn.base, sizeof(rn.base), "%s", n ? base : "cmd");
 	}
-	run_cgroups_sweep(&rn.cg, rn.cfg.daemon.jail_parent, true);
-	r = cg_create(&rn.cg, rn.rel, &err);
-	if (r == 0 && limit) {
+	/* under systemd the command gets a scope of its own manager, made once it is forked */
+	rn.sd = jail_backend_is_systemd(rn.cfg.daemon.backend, &rn.cg);
+	if (!rn.sd)
+		run_cgroups_sweep(&rn.cg, rn.cfg.daemon.jail_parent, true);
+	r = rn.sd ? run_scope_open(&rn.scope, &err) : cg_create(&rn.cg, rn.rel, &err);
+	if (r == 0 && limit && !rn.sd) {
 		struct cg_limits l = { limit, limit + limit / 4, CG_UNLIMITED };
 
 		r = cg_set_limits(&rn.cg, rn.rel, &l, &err);
@@ -415,7 +468,7 @@ int cmd_run(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	r = sd_event_new(&rn.event);
 	if (r >= 0)
-		r = start_child(&rn, argv + optind);
+		r = start_child(&rn, argv + optind, limit);
 	if (r >= 0)
 		r = sd_event_add_child(rn.event, NULL, rn.child, WEXITED, on_child, &rn);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(forwarded); i++)

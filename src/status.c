@@ -86,7 +86,8 @@ static void print_jails_text(FILE *f, const struct jail_view *v, size_t n, const
 							    : fmt_size(lim, sizeof(lim), v[i].st.limits.high),
 		       fmt_size(use, sizeof(use), v[i].use.memory), fmt_size(sw, sizeof(sw), v[i].use.swap),
 		       v[i].alive ? "" : "  (exited)");
-		fprintf(f, "%8s  jail %s/%s; why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.reason);
+		fprintf(f, "%8s  jail %s/%s (backend %s%s%s); why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.backend,
+			v[i].st.unit[0] ? ", unit " : "", v[i].st.unit, v[i].st.reason);
 	}
 	fprintf(f, "\n");
 }
@@ -106,6 +107,12 @@ static void print_jails_json(FILE *f, const struct jail_view *v, size_t n, const
 		json_string(f, path);
 		fprintf(f, ",\"origin\":");
 		json_string(f, v[i].st.origin);
+		fprintf(f, ",\"backend\":");
+		json_string(f, v[i].st.backend);
+		fprintf(f, ",\"unit\":");
+		json_string(f, v[i].st.unit);
+		fprintf(f, ",\"origin_unit\":");
+		json_string(f, v[i].st.origin_unit);
 		fprintf(f, ",\"since\":%lld,\"limit\":%llu,\"usage\":%llu,\"swap\":%llu,\"alive\":%s,\"reason\":",
 		       (long long)v[i].st.since,
 		       (unsigned long long)(v[i].st.limits.high == CG_UNLIMITED ? 0 : v[i].st.limits.high),

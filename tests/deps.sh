@@ -15,7 +15,7 @@ case "${1:-build}" in
 # prometheus-node-exporter: the metrics test scrapes a real one (it runs an instance of its own on a
 # free loopback port, whatever the packaged service does)
 build) pkgs+=(pandoc man-db debhelper lintian mmdebstrap prometheus-node-exporter) ;;
-vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd) ;;
+vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd mmdebstrap e2fsprogs) ;;
 *) echo "usage: $0 build|vm" >&2; exit 2 ;;
 esac
 

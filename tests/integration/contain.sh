@@ -22,7 +22,7 @@ log="$T_DIR/daemon.log"
 note "with leakjail: the four kept >= ${P_PCT} % of their RSS, took ${P_FLTS} major faults; leaker rss $((P_LRSS / 1024)) MiB swap $((P_LSWAP / 1024)) MiB"
 note "$(grep "jailed pid $LEAKER " "$log")"
 [ -n "$JAILED_MS" ] || fail "the leaker was not jailed: $(cat "$log")"
-note "jailed $JAILED_MS ms after the leak began (window ${WINDOW} s + interval ${INTERVAL} s)"
+note "jailed $JAILED_MS ms after the leak began (window ${WINDOW} s + 2 intervals of ${INTERVAL} s)"
 # the bound is window + 2 intervals; JAIL_SLACK_MS (tests/atop_case.sh) is for the rest (the page-out)
 [ "$JAILED_MS" -le $(((WINDOW + 2 * INTERVAL) * 1000 + JAIL_SLACK_MS)) ] || fail "jailed after $JAILED_MS ms"
 [ "$P_PCT" -ge 98 ] || fail "the four kept only ${P_PCT} % of their RSS"

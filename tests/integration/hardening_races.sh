@@ -108,7 +108,7 @@ carries_on a2
 # b. 16 threads
 spawn "$cg" "$PROGS/threads" 16 20 160
 b=$SPAWNED
-wait_for "$log" "jailed pid $b " 10 || fail "b: not jailed: $(cat "$log")"
+wait_for "$log" "jailed pid $b " 20 || fail "b: not jailed: $(cat "$log")"
 n=0
 for t in /proc/"$b"/task/*; do
 	n=$((n + 1))
@@ -176,7 +176,7 @@ own=$CG
 spawn "$cg" bash -c 'sleep 600 & sleep 600 & exec "$0" leak 20 200' "$MEMHOG"
 c2=$SPAWNED
 for _ in $(seq 50); do
-	kids=$(ps -o pid= --ppid "$c2" | tr -d ' ' | tr '\n' ' ')
+	kids=$({ ps -o pid= --ppid "$c2" || true; } | tr -d ' ' | tr '\n' ' ')
 	[ "$(echo $kids | wc -w)" -eq 2 ] && [ "$(readlink "/proc/$c2/exe")" = "$MEMHOG" ] && break
 	sleep 0.1
 done

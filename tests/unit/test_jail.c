@@ -23,6 +23,7 @@
 #include "tap.h"
 
 static struct cgroup_backend backend = { .version = CG_V1 };
+static struct jail_backend jb = { .ops = &jail_cgroupfs_ops, .cg = &backend };
 static char mount_dir[64] = "/tmp/test_jail.XXXXXX";
 static char state_dir[64] = "/tmp/test_jail.XXXXXX";
 
@@ -56,7 +57,7 @@ static int try_jail(pid_t pid, uint64_t starttime, struct lj_error *err)
 	struct jail_outcome out;
 
 	memset(err, 0, sizeof(*err));
-	return jail_enter(&backend, state_dir, &req, &out, err);
+	return jail_enter(&jb, state_dir, &req, &out, err);
 }
 
 static uint64_t starttime_of(pid_t pid)

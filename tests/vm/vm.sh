@@ -544,4 +544,7 @@ main() {
 	report
 }
 
-main "$@"
+# sdvm.sh (the systemd VM) sources this file for its kernel, host-tool and copy helpers
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Choosing who makes jails, once, and the calls every caller makes: they
+ * never ask which backend they have. A record names the backend that made
+ * it, and is undone by that one.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "jail.h"
+
+bool jail_backend_is_systemd(enum jail_backend_kind kind, const struct cgroup_backend *cg)
+{
+	if (kind == BACKEND_AUTO)
+		/* systemd owns the cgroup tree where it is PID 1 on the unified hierarchy (its CGROUP_DELEGATION.md) */
+		return sd_booted() > 0 && cg->version == CG_V2;
+	return kind == BACKEND_SYSTEMD;
+}
+
+int jail_backend_open(struct jail_backend *jb, const struct cgroup_backend *cg, enum jail_backend_kind kind,
+		      struct lj_error *err)
+{
+	memset(jb, 0, sizeof(*jb));
+	jb->cg = cg;
+	if (!jail_backend_is_systemd(kind, cg)) {
+		jb->ops = &jail_cgroupfs_ops;
+		return 0;
+	}
+	if (cg->version != CG_V2)
+		return lj_error_set(err, -EOPNOTSUPP,
+				    "backend = systemd needs the memory controller on cgroup v2 (here: %s)",
+				    cg_version_name(cg));
+	jb->ops = &jail_systemd_ops;
+	return jail_systemd_open(jb, err);
+}
+
+void jail_backend_close(struct jail_backend *jb)
+{
+	if (jb->ops && jb->ops->close)
+		jb->ops->close(jb);
+	jb->ops = NULL;
+}
+
+const char *jail_backend_name(const struct jail_backend *jb)
+{
+	return jb->ops ? jb->ops->name : "none";
+}
+
+int jail_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+	       struct jail_outcome *out, struct lj_error *err)
+{
+	return jb->ops->enter(jb, state_dir, req, out, err);
+}
+
+/* The ops of the backend that made j; NULL (and err set) when this run cannot undo it. */
+static const struct jail_backend_ops *maker_of(struct jail_backend *jb, const struct jail_state *j,
+					       struct lj_error *err)
+{
+	if (strcmp(j->backend, jb->ops->name) == 0)
+		return jb->ops;
+	/* cgroupfs needs nothing but the mount, which every backend has */
+	if (strcmp(j->backend, "cgroupfs") == 0)
+		return &jail_cgroupfs_ops;
+	lj_error_set(err, -EOPNOTSUPP, "pid %d was jailed by the %s backend (unit %s), which is not in use here (%s)",
+		     j->pid, j->backend, j->unit, jb->ops->name);
+	return NULL;
+}
+
+int jail_release(struct jail_backend *jb, const char *state_dir, pid_t pid, char *done, size_t size,
+		 struct lj_error *err)
+{
+	const struct jail_backend_ops *ops;
+	struct jail_state j;
+	int r;
+
+	done[0] = '\0';
+	r = jail_state_load(state_dir, pid, &j);
+	if (r < 0)
+		return lj_error_set(err, r, "pid %d is not jailed (no record in %s/jails)", pid, state_dir);
+	ops = maker_of(jb, &j, err);
+	if (!ops)
+		return err->code;
+	/* also for a process that has exited: what it started may still be in the jail */
+	r = ops->release(jb, &j, done, size, err);
+	if (r < 0)
+		return r;
+	return jail_state_remove(state_dir, pid);
+}
+
+int jail_retire(struct jail_backend *jb, const char *state_dir, const struct jail_state *j, char *done,
+		size_t size, struct lj_error *err)
+{
+	const struct jail_backend_ops *ops = maker_of(jb, j, err);
+	int r;
+
+	done[0] = '\0';
+	if (!ops)
+		return err->code;
+	r = ops->retire(jb, j, done, size, err);
+	if (r < 0)
+		return r;
+	return jail_state_remove(state_dir, j->pid);
+}
+
+int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
+{
+	done[0] = '\0';
+	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->follow)
+		return 0;
+	return jb->ops->follow(jb, j, done, size);
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Jail records name the backend that made them: a systemd record keeps its
+ * unit, origin unit, invocation and previous limits through a save and a
+ * load; a record from before backends reads as cgroupfs; a record that
+ * names an unknown backend, a systemd one without its units, or a unit
+ * name with a '/' is refused (it must not steer a release).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jail.h"
+#include "tap.h"
+
+static char dir[64] = "/tmp/test_jailrecord.XXXXXX";
+
+static const char *old_record = "pid=4242\nstarttime=77\ncomm=lekker\npolicy=p\norigin=/user.slice\n"
+				"jail=leakjail/lekker-4242\nsince=1\nhigh=1\nmax=2\nswap=3\nreason=r\n";
+
+static void test_round_trip(void)
+{
+	struct jail_state w = { .pid = 4243, .starttime = 99, .since = 5 }, *back = NULL;
+	int n;
+
+	snprintf(w.comm, sizeof(w.comm), "worker");
+	snprintf(w.policy, sizeof(w.policy), "p");
+	snprintf(w.origin, sizeof(w.origin), "/system.slice/web.service");
+	snprintf(w.jail, sizeof(w.jail), "system.slice/leakjail-worker-4243.scope");
+	snprintf(w.backend, sizeof(w.backend), "systemd");
+	snprintf(w.unit, sizeof(w.unit), "leakjail-worker-4243.scope");
+	snprintf(w.origin_unit, sizeof(w.origin_unit), "user@1000.service");
+	snprintf(w.origin_id, sizeof(w.origin_id), "0123456789abcdef0123456789abcdef");
+	w.limits = (struct cg_limits){ 32 << 20, 48 << 20, CG_UNLIMITED };
+	w.prev = (struct cg_limits){ CG_UNLIMITED, 1 << 30, 0 };
+	CHECK(jail_state_save(dir, &w) == 0);
+	n = jail_load_all(dir, &back);
+	CHECK(n == 1);
+	if (n == 1) {
+		CHECK(strcmp(back[0].backend, "systemd") == 0);
+		CHECK(strcmp(back[0].unit, w.unit) == 0);
+		CHECK(strcmp(back[0].origin_unit, "user@1000.service") == 0);
+		CHECK(strcmp(back[0].origin_id, w.origin_id) == 0);
+		CHECK_EQ_U(back[0].prev.high, CG_UNLIMITED);
+		CHECK_EQ_U(back[0].prev.max, 1 << 30);
+		CHECK_EQ_U(back[0].prev.swap, 0);
+		CHECK_EQ_U(back[0].limits.high, 32 << 20);
+	}
+	free(back);
+	CHECK(jail_state_remove(dir, w.pid) == 0);
+}
+
+static void test_old_record(void)
+{
+	struct jail_state j;
+
+	CHECK(jail_state_parse(old_record, &j) == 0);
+	CHECK(strcmp(j.backend, "cgroupfs") == 0);
+	CHECK(j.unit[0] == '\0');
+}
+
+static void test_refused(void)
+{
+	static const char *const tails[] = {
+		"backend=cgroupfsx\n",
+		"backend=systemd\n",                                   /* no units */
+		"backend=systemd\nunit=a.scope\n",                     /* no origin unit */
+		"backend=systemd\nunit=../x.scope\norigin_unit=a.service\n",
+		"backend=systemd\nunit=a.scope\norigin_unit=a/b.service\n",
+		"backend=systemd\nunit=a.scope\nunit=b.scope\norigin_unit=a.service\n",
+	};
+	char text[1024];
+	struct jail_state j;
+
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", old_record, tails[i]);
+		CHECK(jail_state_parse(text, &j) == -EINVAL);
+	}
+	snprintf(text, sizeof(text), "%sbackend=systemd\nunit=a.scope\norigin_unit=b.service\n", old_record);
+	CHECK(jail_state_parse(text, &j) == 0);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN_TEST(test_round_trip);
+	RUN_TEST(test_old_record);
+	RUN_TEST(test_refused);
+	{
+		char jails[96];
+
+		snprintf(jails, sizeof(jails), "%s/jails", dir);
+		rmdir(jails);
+	}
+	rmdir(dir);
+	TAP_DONE();
+}

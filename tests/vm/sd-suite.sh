@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The systemd suite: tests/vm/systemd/*.sh, run inside a VM that boots systemd
+# as PID 1 on cgroup v2 (tests/vm/sdvm.sh).
+#   tests/vm/sd-suite.sh [BUILD_DIR]
+# LJ_SD_TESTS="inplace scope" runs only those tests.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+O=${1:-build}
+[ -x "$O/leakjail" ] && [ -x "$O/progs/memhog" ] || { echo "build first: make all tests" >&2; exit 2; }
+
+exec tests/vm/sdvm.sh --mem 1024 --swap 512 --cpus 2 --timeout 900 \
+	--file "$PWD/$O/leakjail:/usr/local/sbin/leakjail" \
+	--file "$PWD/$O/progs:/lj/$O/progs" \
+	--file "$PWD/tests:/lj/tests" \
+	--file "$PWD/policies:/lj/policies" \
+	--file "$PWD/systemd:/lj/systemd" \
+	-- tests/vm/sd-guest.sh "$O" "${CI:-}" "${LJ_SD_TESTS:-}"
