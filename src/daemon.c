@@ -319,16 +319,16 @@ static void setup_jails(struct daemon *d)
 		       err.msg);
 		return;
 	}
+	d->have_cg = true;
+	/* the scope's pressure is read whatever makes jails (or none does) */
 	scope_pressure(d);
-	if (d->watch.dry_run) {
-		d->have_cg = true;
+	if (d->watch.dry_run)
 		return;
-	}
 	if (jail_backend_open(&d->jb, &d->cg, d->cfg.daemon.backend, &err) < 0) {
 		lj_log(LOG_ERR, "%s: cannot jail, running as --dry-run", err.msg);
+		d->have_cg = false;
 		return;
 	}
-	d->have_cg = true;
 	n = jails_load(&d->jails, &d->jb, d->cfg.daemon.state_dir);
 	if (n < 0)
 		lj_log(LOG_ERR, "cannot read jails in %s: %s", d->cfg.daemon.state_dir, strerror(-n));

@@ -176,7 +176,15 @@ own=$CG
 spawn "$cg" bash -c 'sleep 600 & sleep 600 & exec "$0" leak 20 200' "$MEMHOG"
 c2=$SPAWNED
 for _ in $(seq 50); do
-	kids=$({ ps -o pid= --ppid "$c2" || true; } | tr -d ' ' | tr '\n' ' ')
+	kids="" # the children by their ppid (busybox's ps has no --ppid)
+	for s in /proc/[0-9]*/stat; do
+		read -r line 2>/dev/null <"$s" || continue
+		rest=${line##*) }
+		set -- $rest
+		[ "$2" = "$c2" ] || continue
+		p=${s#/proc/}
+		kids="$kids ${p%/stat}"
+	done
 	[ "$(echo $kids | wc -w)" -eq 2 ] && [ "$(readlink "/proc/$c2/exe")" = "$MEMHOG" ] && break
 	sleep 0.1
 done

@@ -59,7 +59,9 @@ note "limit $((limit >> 20)) MiB on the tree"
 # its comm may still be the shell's that exec'd it ("sh"), as first sampled
 rec=$(grep -o "jailed in place pid $leaker ([^)]*) policy=quick: .*" "$T_DIR/run1.log" || true)
 [ -n "$rec" ] || fail "the leaker $leaker was not the one jailed: $(cat "$T_DIR/run1.log")"
-lfloor=$(echo "$rec" | grep -o "held [0-9.]* MiB before" | awk '{print int($2)}')
+# "held 13.2 MiB before", or "held 4.0 KiB before" (first sampled as the shell): in whole MiB
+lfloor=$(echo "$rec" | { grep -o "held [0-9.]* [KMG]\?i\?B before" || true; } |
+	awk '{ v = $2; if ($3 == "KiB" || $3 == "B") v = 0; if ($3 == "GiB") v *= 1024; print int(v) }')
 [ -n "$lfloor" ] || fail "no floor in the record: $rec"
 # jail_size = floor: the tree is held at what it held before the leak, the
 # holder's 100 MiB and the leaker's floor (less a few MiB of rounding), and
