@@ -26,7 +26,7 @@ readonly SUITE=bookworm
 # managers their bus at $XDG_RUNTIME_DIR/bus; libpam-systemd registers
 # sessions; passwd makes the unprivileged test user; the rest are the
 # libraries leakjail links (the host builds it on the same Debian release).
-readonly ROOT_PACKAGES=systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd,libcgroup2,libinih1,procps
+readonly ROOT_PACKAGES=systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd,libcgroup2,libinih1,libbpf1,procps
 readonly ROOT_SIZE=1G
 # uid of the unprivileged user whose manager runs at boot (linger)
 readonly GUEST_USER=lju GUEST_UID=1000
