@@ -420,3 +420,11 @@ int cg_procs(const struct cgroup_backend *b, const char *rel, pid_t *pids, int m
 	}
 	return n;
 }
+
+int cg_set_high(const struct cgroup_backend *b, const char *rel, uint64_t v, struct lj_error *err)
+{
+	char value[32];
+
+	format_limit(b, v, value, sizeof(value));
+	return write_value(b, rel, files(b)->high, value, err);
+}

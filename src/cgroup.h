@@ -65,6 +65,14 @@ bool cg_exists(const struct cgroup_backend *b, const char *rel);
 int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct cg_limits *l,
 		  struct lj_error *err);
 
+/*
+ * Write the one limit a jail lives under, alone (v2 memory.high, v1
+ * memory.limit_in_bytes), for a cgroup that is not leakjail's: its other
+ * limits stay as its owner set them. Below the usage, the kernel reclaims
+ * in the writer's context before it returns.
+ */
+int cg_set_high(const struct cgroup_backend *b, const char *rel, uint64_t v, struct lj_error *err);
+
 /* Move a whole process (all its threads) into rel. */
 int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct lj_error *err);
 

@@ -50,6 +50,9 @@ const char *jail_backend_name(const struct jail_backend *jb)
 int jail_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err)
 {
+	/* never moved out of its container: a move escapes the container's own limit and accounting */
+	if (jail_container_applies(jb, req->pid))
+		return jail_container_ops.enter(jb, state_dir, req, out, err);
 	return jb->ops->enter(jb, state_dir, req, out, err);
 }
 
@@ -62,6 +65,8 @@ static const struct jail_backend_ops *maker_of(struct jail_backend *jb, const st
 	/* cgroupfs needs nothing but the mount, which every backend has */
 	if (strcmp(j->backend, "cgroupfs") == 0)
 		return &jail_cgroupfs_ops;
+	if (strcmp(j->backend, "container") == 0)
+		return &jail_container_ops;
 	lj_error_set(err, -EOPNOTSUPP, "pid %d was jailed by the %s backend (unit %s), which is not in use here (%s)",
 		     j->pid, j->backend, j->unit, jb->ops->name);
 	return NULL;
@@ -106,6 +111,8 @@ int jail_retire(struct jail_backend *jb, const char *state_dir, const struct jai
 int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
 {
 	done[0] = '\0';
+	if (strcmp(j->backend, jail_container_ops.name) == 0)
+		return jail_container_ops.follow(jb, j, done, size);
 	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->follow)
 		return 0;
 	return jb->ops->follow(jb, j, done, size);

@@ -443,7 +443,7 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 	/* cgroup paths and policy names hold no newline: one that does is no record to keep */
 	if (strchr(j->policy, '\n') || strchr(j->origin, '\n') || strchr(j->jail, '\n') ||
 	    strchr(j->backend, '\n') || strchr(j->unit, '\n') || strchr(j->origin_unit, '\n') ||
-	    strchr(j->origin_id, '\n'))
+	    strchr(j->origin_id, '\n') || strchr(j->container, '\n'))
 		return -EINVAL;
 	one_line(comm, sizeof(comm), j->comm);
 	one_line(reason, sizeof(reason), j->reason);
@@ -476,6 +476,10 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 		fprintf(f, "unit=%s\norigin_unit=%s\norigin_id=%s\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
 			"\nprev_swap=%" PRIu64 "\n",
 			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap);
+	if (j->container[0])
+		fprintf(f, "container=%s\ncg_ino=%" PRIu64 "\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
+			"\nprev_swap=%" PRIu64 "\n",
+			j->container, j->cg_ino, j->prev.high, j->prev.max, j->prev.swap);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		unlink(tmp);
 		return -EIO;
@@ -522,6 +526,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
 		"swap", "events_high", "events_max", "events_oom_kill", "reason",
 		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
+		"container", "cg_ino",
 	};
 	cleanup_free char *copy = strdup(text);
 	char *save = NULL;
@@ -589,7 +594,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		else if (strcmp(k, "reason") == 0)
 			copy_field(j->reason, sizeof(j->reason), v);
 		else if (strcmp(k, "backend") == 0) {
-			if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0)
+			if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0 && strcmp(v, "container") != 0)
 				return -EINVAL;
 			copy_field(j->backend, sizeof(j->backend), v);
 		} else if (strcmp(k, "unit") == 0 || strcmp(k, "origin_unit") == 0) {
@@ -604,12 +609,19 @@ int jail_state_parse(const char *text, struct jail_state *j)
 			j->prev.max = strtoull(v, NULL, 10);
 		else if (strcmp(k, "prev_swap") == 0)
 			j->prev.swap = strtoull(v, NULL, 10);
+		else if (strcmp(k, "container") == 0)
+			copy_field(j->container, sizeof(j->container), v);
+		else if (strcmp(k, "cg_ino") == 0)
+			j->cg_ino = strtoull(v, NULL, 10);
 	}
 	/* records written before there were backends are cgroupfs jails */
 	if (!j->backend[0])
 		snprintf(j->backend, sizeof(j->backend), "cgroupfs");
 	/* a systemd jail names its unit and where it came from */
 	if (strcmp(j->backend, "systemd") == 0 && (!j->unit[0] || !j->origin_unit[0]))
+		return -EINVAL;
+	/* a container's jail is its container's cgroup, limited in place: it names both */
+	if (strcmp(j->backend, "container") == 0 && (!j->container[0] || !j->cg_ino))
 		return -EINVAL;
 	/*
 	 * A record that names no process or no jail is of no use, and must not

@@ -35,7 +35,10 @@ struct jail_state {
 	char unit[256];        /* systemd: the unit limited in place, or the scope it was moved into */
 	char origin_unit[256]; /* systemd: the unit it came from (== unit when limited in place) */
 	char origin_id[40];    /* systemd: that unit's InvocationID at the time: a restart makes another */
-	struct cg_limits prev; /* systemd, in place: the unit's MemoryHigh/Max/SwapMax before */
+	struct cg_limits prev; /* in place (systemd unit, container): the limits before */
+	/* container (src/jail-container.c): "podman 0be5a925c965 (web)", and its cgroup's inode at the jail */
+	char container[160];
+	uint64_t cg_ino;
 };
 
 struct jail_request {
@@ -95,6 +98,13 @@ struct jail_backend {
 
 extern const struct jail_backend_ops jail_cgroupfs_ops;
 extern const struct jail_backend_ops jail_systemd_ops;
+/*
+ * A process in a container is jailed in place, whatever the backend: its
+ * container's own memory cgroup is limited (src/jail-container.c). Is pid's
+ * memory cgroup a container's (one this backend does not leave to systemd)?
+ */
+extern const struct jail_backend_ops jail_container_ops;
+bool jail_container_applies(const struct jail_backend *jb, pid_t pid);
 
 /*
  * Choose and open the backend: auto is systemd where systemd is PID 1 and
