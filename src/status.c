@@ -86,8 +86,9 @@ static void print_jails_text(FILE *f, const struct jail_view *v, size_t n, const
 							    : fmt_size(lim, sizeof(lim), v[i].st.limits.high),
 		       fmt_size(use, sizeof(use), v[i].use.memory), fmt_size(sw, sizeof(sw), v[i].use.swap),
 		       v[i].alive ? "" : "  (exited)");
-		fprintf(f, "%8s  jail %s/%s (backend %s%s%s); why: %s\n", "", cg->mount, v[i].st.jail, v[i].st.backend,
-			v[i].st.unit[0] ? ", unit " : "", v[i].st.unit, v[i].st.reason);
+		fprintf(f, "%8s  jail %s/%s (backend %s%s%s%s%s); why: %s\n", "", cg->mount, v[i].st.jail,
+			v[i].st.backend, v[i].st.unit[0] ? ", unit " : "", v[i].st.unit,
+			v[i].st.container[0] ? ", in place: " : "", v[i].st.container, v[i].st.reason);
 	}
 	fprintf(f, "\n");
 }
@@ -113,6 +114,8 @@ static void print_jails_json(FILE *f, const struct jail_view *v, size_t n, const
 		json_string(f, v[i].st.unit);
 		fprintf(f, ",\"origin_unit\":");
 		json_string(f, v[i].st.origin_unit);
+		fprintf(f, ",\"container\":");
+		json_string(f, v[i].st.container);
 		fprintf(f, ",\"since\":%lld,\"limit\":%llu,\"usage\":%llu,\"swap\":%llu,\"alive\":%s,\"reason\":",
 		       (long long)v[i].st.since,
 		       (unsigned long long)(v[i].st.limits.high == CG_UNLIMITED ? 0 : v[i].st.limits.high),

@@ -14,7 +14,8 @@ case "${1:-build}" in
 # pandoc: the manuals; debhelper, lintian, mmdebstrap: make deb and its test;
 # prometheus-node-exporter: the metrics test scrapes a real one (it runs an instance of its own on a
 # free loopback port, whatever the packaged service does)
-build) pkgs+=(pandoc man-db debhelper lintian mmdebstrap prometheus-node-exporter) ;;
+# podman, runc: the container test jails a process in a real container (crun refuses a hybrid cgroup layout)
+build) pkgs+=(pandoc man-db debhelper lintian mmdebstrap prometheus-node-exporter podman runc) ;;
 vm) pkgs+=(qemu-system-x86 busybox-static xz-utils zstd mmdebstrap e2fsprogs) ;;
 *) echo "usage: $0 build|vm" >&2; exit 2 ;;
 esac
