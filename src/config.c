@@ -184,11 +184,13 @@ static const struct key_def keys[] = {
 	P("match_cmdline", V_GLOBS, match_cmdline, "command-line globs"),
 	P("match_user", V_GLOBS, match_user, "user name or uid globs"),
 	P("match_cgroup", V_PATH_GLOBS, match_cgroup, "cgroup path globs"),
+	P("match_container", V_GLOBS, match_container, "container globs, RUNTIME:ID or RUNTIME:NAME, like podman:web-*"),
 	P("exclude_comm", V_GLOBS, exclude_comm, "command-name globs"),
 	P("exclude_exe", V_GLOBS, exclude_exe, "executable path globs"),
 	P("exclude_cmdline", V_GLOBS, exclude_cmdline, "command-line globs"),
 	P("exclude_user", V_GLOBS, exclude_user, "user name or uid globs"),
 	P("exclude_cgroup", V_PATH_GLOBS, exclude_cgroup, "cgroup path globs"),
+	P("exclude_container", V_GLOBS, exclude_container, "container globs, RUNTIME:ID or RUNTIME:NAME, like *:*"),
 	P("min_rss", V_SIZE, min_rss, "a size, like 64M"),
 	P("rss", V_RSS, rss, "total or anon"),
 	P("growth", V_SIZE, growth, "a size above 0, like 100M"),
@@ -259,7 +261,7 @@ static void policy_free(struct policy *p)
 	struct glob_list *lists[] = {
 		&p->match_comm,   &p->match_exe,	&p->match_cmdline,   &p->match_user,
 		&p->match_cgroup, &p->exclude_comm, &p->exclude_exe,	  &p->exclude_cmdline,
-		&p->exclude_user, &p->exclude_cgroup,
+		&p->exclude_user, &p->exclude_cgroup, &p->match_container, &p->exclude_container,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)

@@ -60,6 +60,8 @@ struct policy {
 
 	/* which processes */
 	struct glob_list match_comm, match_exe, match_cmdline, match_user, match_cgroup;
+	/* "RUNTIME:ID" and "RUNTIME:NAME" of a container's process (src/container.h); nothing else matches */
+	struct glob_list match_container, exclude_container;
 	struct glob_list exclude_comm, exclude_exe, exclude_cmdline, exclude_user, exclude_cgroup;
 	uint64_t min_rss;
 

@@ -288,6 +288,34 @@ int container_read_name(struct container *c, const char *root)
 	return -ENOENT;
 }
 
+#define NAME_CACHE 32
+
+int container_read_name_cached(struct container *c)
+{
+	static struct {
+		enum container_runtime runtime, found;
+		char id[sizeof(c->id)];
+		char name[sizeof(c->name)];
+	} cache[NAME_CACHE];
+	static unsigned int next;
+	int r;
+
+	for (unsigned int i = 0; i < NAME_CACHE; i++) {
+		if (cache[i].runtime == c->runtime && strcmp(cache[i].id, c->id) == 0) {
+			snprintf(c->name, sizeof(c->name), "%s", cache[i].name);
+			c->runtime = cache[i].found;
+			return c->name[0] ? 0 : -ENOENT;
+		}
+	}
+	cache[next].runtime = c->runtime;
+	r = container_read_name(c, "");
+	cache[next].found = c->runtime;
+	snprintf(cache[next].id, sizeof(cache[next].id), "%s", c->id);
+	snprintf(cache[next].name, sizeof(cache[next].name), "%s", c->name);
+	next = (next + 1) % NAME_CACHE;
+	return r;
+}
+
 const char *container_runtime_name(enum container_runtime r)
 {
 	switch (r) {

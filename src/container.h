@@ -62,6 +62,14 @@ bool container_of_cgroup(const char *path, struct container *c);
  */
 int container_read_name(struct container *c, const char *root);
 
+/*
+ * The same, remembered for the last few containers asked about (names do
+ * not change while a container lives; a file of all of Podman's containers
+ * is not read again for each of its processes). Not thread-safe: the main
+ * loop's.
+ */
+int container_read_name_cached(struct container *c);
+
 /* "docker", "podman", "kubernetes", "containerd", "cri-o", "lxc", "nspawn", or "" */
 const char *container_runtime_name(enum container_runtime r);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "container.h"
 #include "util.h"
 
 #define IDENTITY_REFRESH 32 /* passes between re-reads of a process's cgroup */
@@ -104,6 +105,24 @@ static bool user_matches(const struct glob_list *g, unsigned int uid)
 	return pw && glob_list_match(g, pw->pw_name);
 }
 
+/* A container's process against container globs: "RUNTIME:ID" or "RUNTIME:NAME" ("podman:web-1"). */
+static bool container_matches(const struct glob_list *g, const char *cgroup)
+{
+	struct container c;
+	char key[sizeof(c.id) + sizeof(c.name) + 16];
+	const char *rt;
+
+	if (!g->n || !cgroup || !container_of_cgroup(cgroup, &c))
+		return false;
+	container_read_name_cached(&c);
+	rt = container_runtime_name(c.runtime);
+	snprintf(key, sizeof(key), "%s:%s", rt, c.id);
+	if (glob_list_match(g, key))
+		return true;
+	snprintf(key, sizeof(key), "%s:%s", rt, c.name);
+	return c.name[0] && glob_list_match(g, key);
+}
+
 bool policy_selects(const struct policy *p, const struct proc_entry *e)
 {
 	const char *exe = e->exe ? e->exe : "";
@@ -117,6 +136,10 @@ bool policy_selects(const struct policy *p, const struct proc_entry *e)
 	if (p->match_cmdline.n && !glob_list_match(&p->match_cmdline, cmd))
 		return false;
 	if (p->match_cgroup.n && !glob_list_match(&p->match_cgroup, cg))
+		return false;
+	if (p->match_container.n && !container_matches(&p->match_container, e->cgroup))
+		return false;
+	if (container_matches(&p->exclude_container, e->cgroup))
 		return false;
 	if (p->match_user.n && !user_matches(&p->match_user, e->uid))
 		return false;
@@ -210,12 +233,28 @@ static void cmdline_arrived(pid_t pid, uint64_t starttime, const char *cmdline, 
 	e->cfg_gen = 0; /* the policies can be told now */
 }
 
+/* Its container, for the records and the journal: "podman 0be5a925c965 (web)", or none. */
+static void container_label(struct proc_entry *e)
+{
+	struct container c;
+	char label[160];
+
+	free(e->container);
+	e->container = NULL;
+	if (!e->cgroup || !container_of_cgroup(e->cgroup, &c))
+		return;
+	container_read_name_cached(&c);
+	container_describe(&c, label, sizeof(label));
+	e->container = strdup(label);
+}
+
 static void compute_policies(struct scanner *s, struct proc_entry *e)
 {
 	const struct config *cfg = s->cfg;
 	const char *cg = e->cgroup ? e->cgroup : "";
 
 	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
+	container_label(e);
 	/* exempt_comm is what a process calls itself: exempt_exe, _user and _cgroup cannot be claimed */
 	e->exempt = glob_list_match(&cfg->daemon.exempt_comm, e->comm) ||
 		    glob_list_match(&cfg->daemon.exempt_cgroup, cg) ||

@@ -74,6 +74,7 @@ static void entry_clear(struct proc_entry *e)
 	free(e->exe);
 	free(e->cmdline);
 	free(e->cgroup);
+	free(e->container);
 	history_free(&e->hist);
 }
 

@@ -35,6 +35,7 @@ struct proc_entry {
 	char *exe, *cmdline, *cgroup;
 	bool cmdline_asked;
 	uint64_t cgroup_id;      /* as the bpf source last saw it: a change means a move */
+	char *container;         /* its container, "podman 0be5a925c965 (web)", when its cgroup is one's (container.h) */
 
 	struct cgusage *cgu;     /* its memory cgroup's usage, when the sampler watches cgroups */
 	uint32_t sampled;        /* the pass of the last sample */

@@ -38,6 +38,8 @@ size_t watch_fields(const struct proc_entry *e, const struct policy *p, const st
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_SWAPOUT_PS=%.0f", ev->swapout_ps);
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_PRESSURE=%s", ev->pressure ? ev->pressure : "none");
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_CGROUP=%.160s", e->cgroup ? e->cgroup : "");
+	if (e->container && n < max)
+		snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_CONTAINER=%.160s", e->container);
 	return n;
 }
 

@@ -61,6 +61,7 @@ state_dir = $T_DIR/state
 log = stderr"
 write_conf "$T_DIR/policies/leak.conf" "[policy leak]
 match_comm = leak
+match_container = podman:$T_ID-leak*
 growth = 40M
 window = 5s
 action = jail

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "container.h"
+#include "scan.h"
 #include "tap.h"
 
 #define ID "0be5a925c96580e72397579d120d19d6340a1163b796e4ea825a8be1de168465"
@@ -188,6 +190,36 @@ static void test_names(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* Policies choose containers by RUNTIME:ID or RUNTIME:NAME; nothing else matches those keys. */
+static void test_policy_match(void)
+{
+	struct diag_list d = { 0 };
+	struct config cfg;
+	struct proc_entry in_docker = { .pid = 10, .comm = "app", .cgroup = (char *)"/docker/" ID };
+	struct proc_entry in_podman = { .pid = 11, .comm = "app", .cgroup = (char *)"/libpod_parent/libpod-" ID2 };
+	struct proc_entry plain = { .pid = 12, .comm = "app", .cgroup = (char *)"/system.slice/app.service" };
+
+	memset(&cfg, 0, sizeof(cfg));
+	config_parse_policies_string("p.conf",
+				     "[policy docker]\nmatch_container = docker:0be5*\n"
+				     "[policy none]\nexclude_container = *:*\n"
+				     "[policy any]\nmatch_container = *\n",
+				     &cfg, &d);
+	CHECK(d.n == 0 && cfg.n_policies == 3);
+	if (cfg.n_policies == 3) {
+		CHECK(policy_selects(&cfg.policies[0], &in_docker));
+		CHECK(!policy_selects(&cfg.policies[0], &in_podman));
+		CHECK(!policy_selects(&cfg.policies[0], &plain));
+		CHECK(!policy_selects(&cfg.policies[1], &in_docker));
+		CHECK(!policy_selects(&cfg.policies[1], &in_podman));
+		CHECK(policy_selects(&cfg.policies[1], &plain));
+		CHECK(policy_selects(&cfg.policies[2], &in_podman));
+		CHECK(!policy_selects(&cfg.policies[2], &plain));
+	}
+	diag_free(&d);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	RUN_TEST(test_docker);
@@ -196,5 +228,6 @@ int main(void)
 	RUN_TEST(test_lxc_nspawn);
 	RUN_TEST(test_plain);
 	RUN_TEST(test_names);
+	RUN_TEST(test_policy_match);
 	TAP_DONE();
 }
