@@ -230,9 +230,11 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	 * jail. The record says so, and `status` shows the record.
 	 */
 	evidence_format(ev, evs, sizeof(evs));
-	snprintf(evs + strlen(evs), sizeof(evs) - strlen(evs),
-		 "; %llu MiB resident at the move stays charged to its origin cgroup",
-		 (unsigned long long)(e->last.rss >> 20));
+	/* a container's process is limited in place: nothing moves, nothing stays behind */
+	if (!jail_container_applies(&d->jb, e->pid))
+		snprintf(evs + strlen(evs), sizeof(evs) - strlen(evs),
+			 "; %llu MiB resident at the move stays charged to its origin cgroup",
+			 (unsigned long long)(e->last.rss >> 20));
 	req.reason = evs;
 	/* the records stay where the jails of this run were found: a reload does not move them */
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);

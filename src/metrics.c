@@ -167,6 +167,11 @@ static void jail_series(FILE *f, const struct metrics_view *v, const char *name,
 		metrics_label(f, j->jail);
 		fputs("\",backend=\"", f);
 		metrics_label(f, v->backend ? v->backend : "none");
+		if (j->container[0]) {
+			/* limited in place: the container, "podman 0be5a925c965 (web)" */
+			fputs("\",container=\"", f);
+			metrics_label(f, j->container);
+		}
 		fputs("\"}", f);
 		switch (what) {
 		case 0:

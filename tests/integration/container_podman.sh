@@ -127,5 +127,18 @@ timeout 60 podman stop -t 2 "$T_ID-leaker2" >/dev/null 2>&1 || fail "podman stop
 wait_for "$LOG" "pid $LEAKER (leak) has exited; backend container: container podman [0-9a-f]\{12\} ($T_ID-leaker2)" 10 ||
 	fail "the jail of a stopped container was not retired: $(tail -5 "$LOG")"
 [ ! -e "$T_DIR/state/jails/$LEAKER" ] || fail "the record stayed after the container stopped"
+
+# a third: jailed, then restarted by its runtime, which sets its own limit again; leakjail writes nothing there
+ctr leaker3 600m /bin/leak 10 600
+LEAKER=$CPID
+wait_for "$LOG" "jailed pid $LEAKER " 30 || fail "the third leaker was not jailed: $(tail -5 "$LOG")"
+timeout 60 podman restart -t 1 "$T_ID-leaker3" >/dev/null 2>&1 || fail "podman restart failed"
+wait_for "$LOG" "pid $LEAKER (leak) has exited; backend container: container podman [0-9a-f]\{12\} ($T_ID-leaker3)" 10 ||
+	fail "the jail of a restarted container was not retired: $(tail -5 "$LOG")"
+NEW=$(podman inspect -f '{{.State.Pid}}' "$T_ID-leaker3")
+NCG="$root$(mem_cgroup "$NEW")"
+sleep 2
+[ "$(cat "$NCG/$limit_file")" -eq $((600 << 20)) ] || fail "the restarted container's limit is $(cat "$NCG/$limit_file"), not its runtime's 600 MiB"
+note "$(grep "pid $LEAKER (leak) has exited" "$LOG" | sed 's/.*backend container: //')"
 kill -TERM "$DAEMON"
 wait "$DAEMON" || fail "daemon exited with $?"
