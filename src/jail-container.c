@@ -190,10 +190,14 @@ static int container_enter(struct jail_backend *jb, const char *state_dir, const
 	jail_fmt_limit(was, sizeof(was), st.prev.high);
 	jail_fmt_limit(start_s, sizeof(start_s), start);
 	snprintf(out->how, sizeof(out->how),
-		 "in its container %s: the container's cgroup %.300s limited in place to %s (was %s; %s %s now, "
-		 "down to it as what it holds goes to swap)%s",
+		 "in its container %s: the container's cgroup %.200s limited in place to %s (was %s; %s %s now, "
+		 "down to it as what it holds goes to swap)%s%s",
 		 label, c.cgroup, high, was, b->version == CG_V2 ? "memory.high" : "memory.limit_in_bytes", start_s,
-		 n > 1 ? "; the container holds other processes: they share the limit" : "");
+		 n > 1 ? "; the container holds other processes: they share the limit" : "",
+		 /* the kubelet owns a pod's limits (with MemoryQoS it writes memory.high itself) */
+		 c.pod[0] ? "; a Kubernetes pod's container: the kubelet may set its limits again, lower the "
+			    "pod's memory limit to keep it"
+			  : "");
 	out->moved = 0;
 	out->pageout_skipped = req->pageout && free_swap == 0;
 	out->state = st;
