@@ -163,35 +163,16 @@ bool container_of_cgroup(const char *path, struct container *c)
 	return false;
 }
 
-/* At most `max` bytes of root + path, NUL-terminated, in *out (malloc()ed). */
-static int read_text(const char *root, const char *path, size_t max, char **out)
+/* root + path, whole, NUL-terminated, in *out (malloc()ed) */
+static int read_text(const char *root, const char *path, char **out)
 {
 	char full[1536];
-	cleanup_close int fd = -1;
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
+	ssize_t n;
 
 	if ((size_t)snprintf(full, sizeof(full), "%s%s", root, path) >= sizeof(full))
 		return -ENAMETOOLONG;
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(max + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (len < max) {
-		ssize_t n = read(fd, buf + len, max - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = steal_pointer(&buf);
-	return 0;
+	n = read_file_alloc(AT_FDCWD, full, out);
+	return n < 0 ? (int)n : 0;
 }
 
 /*
@@ -212,10 +193,24 @@ static bool json_string_after(const char *from, const char *key, char *dst, size
 	return o > 0;
 }
 
+/* A pod's container, from its bundle's annotations: "POD/CONTAINER" (or CONTAINER alone) */
+static int pod_name(struct container *c, const char *text, const char *pod_key, const char *ctr_key)
+{
+	char pod[64], ctr[64];
+
+	if (!json_string_after(text, ctr_key, ctr, sizeof(ctr)))
+		return -ENOENT;
+	if (json_string_after(text, pod_key, pod, sizeof(pod)))
+		snprintf(c->name, sizeof(c->name), "%s/%s", pod, ctr);
+	else
+		snprintf(c->name, sizeof(c->name), "%s", ctr);
+	return 0;
+}
+
 int container_read_name(struct container *c, const char *root)
 {
 	cleanup_free char *text = NULL;
-	char path[512], a[64], b[64];
+	char path[512];
 
 	switch (c->runtime) {
 	case CONTAINER_LXC:
@@ -224,7 +219,7 @@ int container_read_name(struct container *c, const char *root)
 	case CONTAINER_DOCKER:
 		/* {"...","Name":"/web",...} */
 		snprintf(path, sizeof(path), "/var/lib/docker/containers/%s/config.v2.json", c->id);
-		if (read_text(root, path, 1 << 20, &text) == 0 && json_string_after(text, "\"Name\":\"/", c->name,
+		if (read_text(root, path, &text) == 0 && json_string_after(text, "\"Name\":\"/", c->name,
 										  sizeof(c->name)))
 			return 0;
 		return -ENOENT;
@@ -232,16 +227,10 @@ int container_read_name(struct container *c, const char *root)
 	case CONTAINER_CONTAINERD:
 		/* the OCI bundle's annotations: "io.kubernetes.cri.container-name":"app" */
 		snprintf(path, sizeof(path), "/run/containerd/io.containerd.runtime.v2.task/k8s.io/%s/config.json", c->id);
-		if (read_text(root, path, 1 << 20, &text) == 0) {
+		if (read_text(root, path, &text) == 0) {
 			c->runtime = CONTAINER_CONTAINERD;
-			if (json_string_after(text, "\"io.kubernetes.cri.container-name\":\"", a, sizeof(a))) {
-				if (json_string_after(text, "\"io.kubernetes.cri.sandbox-name\":\"", b, sizeof(b)))
-					snprintf(c->name, sizeof(c->name), "%s/%s", b, a);
-				else
-					snprintf(c->name, sizeof(c->name), "%s", a);
-				return 0;
-			}
-			return -ENOENT;
+			return pod_name(c, text, "\"io.kubernetes.cri.sandbox-name\":\"",
+					"\"io.kubernetes.cri.container-name\":\"");
 		}
 		if (c->runtime == CONTAINER_CONTAINERD)
 			return -ENOENT;
@@ -250,15 +239,9 @@ int container_read_name(struct container *c, const char *root)
 	case CONTAINER_CRIO:
 		/* "io.kubernetes.container.name":"app", "io.kubernetes.pod.name":"web-7d9" */
 		snprintf(path, sizeof(path), "/run/containers/storage/overlay-containers/%s/userdata/config.json", c->id);
-		if (read_text(root, path, 1 << 20, &text) == 0) {
+		if (read_text(root, path, &text) == 0) {
 			c->runtime = CONTAINER_CRIO;
-			if (json_string_after(text, "\"io.kubernetes.container.name\":\"", a, sizeof(a))) {
-				if (json_string_after(text, "\"io.kubernetes.pod.name\":\"", b, sizeof(b)))
-					snprintf(c->name, sizeof(c->name), "%s/%s", b, a);
-				else
-					snprintf(c->name, sizeof(c->name), "%s", a);
-				return 0;
-			}
+			return pod_name(c, text, "\"io.kubernetes.pod.name\":\"", "\"io.kubernetes.container.name\":\"");
 		}
 		return -ENOENT;
 	case CONTAINER_PODMAN: {
@@ -266,7 +249,7 @@ int container_read_name(struct container *c, const char *root)
 		char key[sizeof(c->id) + 16];
 		const char *at;
 
-		if (read_text(root, "/var/lib/containers/storage/overlay-containers/containers.json", 8 << 20, &text) < 0)
+		if (read_text(root, "/var/lib/containers/storage/overlay-containers/containers.json", &text) < 0)
 			return -ENOENT;
 		snprintf(key, sizeof(key), "\"id\":\"%s\"", c->id);
 		at = strstr(text, key);

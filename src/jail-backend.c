@@ -47,6 +47,18 @@ const char *jail_backend_name(const struct jail_backend *jb)
 	return jb->ops ? jb->ops->name : "none";
 }
 
+void jail_state_from_request(struct jail_state *st, const struct jail_request *req, const char *backend)
+{
+	st->pid = req->pid;
+	st->starttime = req->starttime;
+	snprintf(st->backend, sizeof(st->backend), "%s", backend);
+	snprintf(st->comm, sizeof(st->comm), "%s", req->comm);
+	snprintf(st->policy, sizeof(st->policy), "%s", req->policy);
+	snprintf(st->reason, sizeof(st->reason), "%s", req->reason ? req->reason : "");
+	st->since = now_wall();
+	st->limits = req->limits;
+}
+
 int jail_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err)
 {

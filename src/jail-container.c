@@ -31,16 +31,6 @@
 /* the most one pass's write may make the kernel reclaim in leakjail's context */
 #define STEP_SLICE (32 * MIB)
 
-static int memory_cgroup_of(pid_t pid, char *out, size_t size)
-{
-	char path[48], buf[4096];
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
-		return -ESRCH;
-	return proc_parse_cgroup(buf, out, size) ? 0 : -EINVAL;
-}
-
 static uint64_t cgroup_ino(const struct cgroup_backend *b, const char *rel)
 {
 	char path[1400];
@@ -82,7 +72,7 @@ bool jail_container_applies(const struct jail_backend *jb, pid_t pid)
 	char path[1024];
 	struct container c;
 
-	if (memory_cgroup_of(pid, path, sizeof(path)) < 0 || !container_of_cgroup(path, &c))
+	if (proc_memory_cgroup(pid, path, sizeof(path)) < 0 || !container_of_cgroup(path, &c))
 		return false;
 	/*
 	 * Under systemd a container's scope is a unit: its memory properties
@@ -130,7 +120,7 @@ static int container_enter(struct jail_backend *jb, const char *state_dir, const
 	pidfd = jail_target_open(req, err);
 	if (pidfd < 0)
 		return pidfd;
-	if (memory_cgroup_of(req->pid, st.origin, sizeof(st.origin)) < 0)
+	if (proc_memory_cgroup(req->pid, st.origin, sizeof(st.origin)) < 0)
 		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
 	if (!container_of_cgroup(st.origin, &c))
 		return lj_error_set(err, -EAGAIN, "pid %d left its container", req->pid);
@@ -138,15 +128,9 @@ static int container_enter(struct jail_backend *jb, const char *state_dir, const
 	container_describe(&c, label, sizeof(label));
 	rel = c.cgroup + 1;
 
-	st.pid = req->pid;
-	st.starttime = req->starttime;
-	snprintf(st.backend, sizeof(st.backend), "container");
-	snprintf(st.comm, sizeof(st.comm), "%s", req->comm);
-	snprintf(st.policy, sizeof(st.policy), "%s", req->policy);
-	snprintf(st.reason, sizeof(st.reason), "%s", req->reason ? req->reason : "");
+	jail_state_from_request(&st, req, "container");
 	snprintf(st.jail, sizeof(st.jail), "%.1000s", rel);
 	snprintf(st.container, sizeof(st.container), "%s", label);
-	st.since = now_wall();
 	st.cg_ino = cgroup_ino(b, rel);
 	if (!st.cg_ino || read_limits(b, rel, &st.prev) < 0 || cg_usage(b, rel, &u) < 0)
 		return lj_error_set(err, -ESRCH, "%s: its memory cgroup %s cannot be read", label, c.cgroup);

@@ -152,6 +152,9 @@ int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done,
  */
 int jail_target_open(const struct jail_request *req, struct lj_error *err);
 
+/* A record's first fields, from the request: who, which policy, why, which backend, since now. */
+void jail_state_from_request(struct jail_state *st, const struct jail_request *req, const char *backend);
+
 int jail_state_load(const char *state_dir, pid_t pid, struct jail_state *j);
 
 /* Is the jailed process still the one recorded? */

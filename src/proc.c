@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "proc.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -356,4 +357,14 @@ bool proc_parse_psi(const char *buf, struct psi *out)
 			p++;
 	}
 	return lines > 0;
+}
+
+int proc_memory_cgroup(pid_t pid, char *path, size_t size)
+{
+	char file[48], buf[4096];
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	if (read_file_at(AT_FDCWD, file, buf, sizeof(buf)) < 0)
+		return -ESRCH;
+	return proc_parse_cgroup(buf, path, size) ? 0 : -EINVAL;
 }

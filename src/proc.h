@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define PROC_COMM_MAX 64 /* kernel threads may show "kworker/0:1-events_unbound" */
 
@@ -54,6 +55,8 @@ bool proc_status_uid(const char *buf, unsigned int *uid);
  * Returns false when neither is there.
  */
 bool proc_parse_cgroup(const char *buf, char *path, size_t size);
+/* The same, read from /proc/PID/cgroup: 0, -ESRCH (gone) or -EINVAL. */
+int proc_memory_cgroup(pid_t pid, char *path, size_t size);
 
 /* /proc/PID/cmdline: NULs become spaces, trailing NULs dropped. */
 void proc_cmdline_to_string(char *buf, size_t len);
