@@ -9,5 +9,6 @@ int cmd_status(int argc, char **argv);
 int cmd_release(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

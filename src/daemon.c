@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 #include <systemd/sd-daemon.h>
@@ -17,11 +18,13 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "config.h"
+#include "control.h"
 #include "jail.h"
 #include "jails.h"
 #include "log.h"
 #include "metrics.h"
 #include "pageout.h"
+#include "query.h"
 #include "runcg.h"
 #include "scan.h"
 #include "syswatch.h"
@@ -50,6 +53,8 @@ struct daemon {
 	uint64_t passes, max_passes;
 	bool over_budget;    /* said so */
 	uint64_t next_usec;
+	struct control *control; /* answers `status` and `explain` (control.h) */
+	struct query_ctx query;
 };
 
 static void print_diags(const struct diag_list *d, int prio)
@@ -185,6 +190,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		}
 	}
 	d->passes++;
+	d->query.passes = d->passes;
+	d->query.dry_run = d->watch.dry_run;
 	publish_metrics(d, r >= 0, &t0);
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
 		   d->sc.n_seen, d->sc.n_watched, d->cfg.n_policies, d->watch.leaks,
@@ -343,6 +350,32 @@ static void setup_jails(struct daemon *d)
 					      : "OOM-killed");
 }
 
+/* `leakjail status` and `explain` ask the daemon on <state_dir>/control: said once if it cannot listen */
+static void open_control(struct daemon *d)
+{
+	const char *dir = d->jails.state_dir[0] ? d->jails.state_dir : d->cfg.daemon.state_dir;
+	int r;
+
+	d->query = (struct query_ctx){
+		.cfg = &d->cfg,
+		.sc = &d->sc,
+		.jails = &d->jails,
+		.config_path = d->config_path,
+		.backend = d->have_cg ? jail_backend_name(&d->jb) : "none",
+		.cgroups = d->have_cg ? cg_version_name(&d->cg) : "no cgroups",
+		.dry_run = d->watch.dry_run,
+		.started = now_wall(),
+	};
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		lj_log(LOG_WARNING, "no control socket: cannot make %s: %s", dir, strerror(errno));
+		return;
+	}
+	r = control_open(&d->control, d->event, dir, query_answer, &d->query);
+	if (r < 0)
+		lj_log(LOG_WARNING, "no control socket in %s: %s: `leakjail status` samples on its own", dir,
+		       strerror(-r));
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: leakjail daemon [--config FILE] [--policies DIR] [--dry-run] [--foreground]\n"
@@ -473,6 +506,7 @@ int cmd_daemon(int argc, char **argv)
 	if (r < 0) {
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
 	} else {
+		open_control(&d);
 		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
 			      "started: %zu policies, interval %llu ms, scope %s, sampler %s, %s, backend %s%s",
 			      d.cfg.n_policies, (unsigned long long)d.cfg.daemon.interval_ms,
@@ -483,6 +517,7 @@ int cmd_daemon(int argc, char **argv)
 		r = sd_event_loop(d.event);
 		sd_notify(0, "STOPPING=1");
 	}
+	control_close(d.control);
 	pageouts_free(&d.pageouts);
 	sd_event_source_unref(d.timer);
 	sd_event_unref(d.event);

@@ -22,6 +22,7 @@ static const struct command {
 	{ "run", cmd_run, "run a command in a cgroup of its own, jail it in place if it leaks" },
 	{ "check", cmd_check, "validate the configuration and policies" },
 	{ "status", cmd_status, "jailed processes, and the processes growing fastest right now" },
+	{ "explain", cmd_explain, "ask the running daemon why a process is, or is not, a leak" },
 	{ "release", cmd_release, "undo a jail: the process goes back where it came from" },
 	{ "diagnose", cmd_diagnose, "where the memory is: kernel-side leaks that cannot be jailed" },
 };

@@ -123,32 +123,58 @@ static bool container_matches(const struct glob_list *g, const char *cgroup)
 	return c.name[0] && glob_list_match(g, key);
 }
 
-bool policy_selects(const struct policy *p, const struct proc_entry *e)
+const char *policy_why_not(const struct policy *p, const struct proc_entry *e)
 {
 	const char *exe = e->exe ? e->exe : "";
 	const char *cmd = e->cmdline ? e->cmdline : "";
 	const char *cg = e->cgroup ? e->cgroup : "";
 
 	if (p->match_comm.n && !glob_list_match(&p->match_comm, e->comm))
-		return false;
+		return "match_comm";
 	if (p->match_exe.n && !glob_list_match(&p->match_exe, exe))
-		return false;
+		return "match_exe";
 	if (p->match_cmdline.n && !glob_list_match(&p->match_cmdline, cmd))
-		return false;
+		return "match_cmdline";
 	if (p->match_cgroup.n && !glob_list_match(&p->match_cgroup, cg))
-		return false;
+		return "match_cgroup";
 	if (p->match_container.n && !container_matches(&p->match_container, e->cgroup))
-		return false;
-	if (container_matches(&p->exclude_container, e->cgroup))
-		return false;
+		return "match_container";
 	if (p->match_user.n && !user_matches(&p->match_user, e->uid))
-		return false;
-	if (glob_list_match(&p->exclude_comm, e->comm) || glob_list_match(&p->exclude_exe, exe) ||
-	    glob_list_match(&p->exclude_cmdline, cmd) || glob_list_match(&p->exclude_cgroup, cg))
-		return false;
+		return "match_user";
+	if (glob_list_match(&p->exclude_comm, e->comm))
+		return "exclude_comm";
+	if (glob_list_match(&p->exclude_exe, exe))
+		return "exclude_exe";
+	if (glob_list_match(&p->exclude_cmdline, cmd))
+		return "exclude_cmdline";
+	if (glob_list_match(&p->exclude_cgroup, cg))
+		return "exclude_cgroup";
+	if (container_matches(&p->exclude_container, e->cgroup))
+		return "exclude_container";
 	if (p->exclude_user.n && user_matches(&p->exclude_user, e->uid))
-		return false;
-	return true;
+		return "exclude_user";
+	return NULL;
+}
+
+bool policy_selects(const struct policy *p, const struct proc_entry *e)
+{
+	return policy_why_not(p, e) == NULL;
+}
+
+const char *scanner_exemption(const struct scanner *s, const struct proc_entry *e)
+{
+	const struct config *cfg = s->cfg;
+	const char *cg = e->cgroup ? e->cgroup : "";
+
+	if (glob_list_match(&cfg->daemon.exempt_comm, e->comm))
+		return "exempt_comm";
+	if (glob_list_match(&cfg->daemon.exempt_cgroup, cg))
+		return "exempt_cgroup";
+	if (glob_list_match(&cfg->daemon.exempt_exe, e->exe ? e->exe : ""))
+		return "exempt_exe";
+	if (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid))
+		return "exempt_user";
+	return NULL;
 }
 
 /*
@@ -256,10 +282,7 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
 	container_label(e);
 	/* exempt_comm is what a process calls itself: exempt_exe, _user and _cgroup cannot be claimed */
-	e->exempt = glob_list_match(&cfg->daemon.exempt_comm, e->comm) ||
-		    glob_list_match(&cfg->daemon.exempt_cgroup, cg) ||
-		    glob_list_match(&cfg->daemon.exempt_exe, e->exe ? e->exe : "") ||
-		    (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid));
+	e->exempt = scanner_exemption(s, e) != NULL;
 	e->policies = 0;
 	e->needs_anon = false;
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&

@@ -75,5 +75,9 @@ bool scanner_untouchable(const struct scanner *s, const struct proc_entry *e);
 
 /* Does policy p look at this process (its identity must be loaded)? */
 bool policy_selects(const struct policy *p, const struct proc_entry *e);
+/* NULL when it does, or the first key that keeps it out ("match_comm", "exclude_cgroup"). */
+const char *policy_why_not(const struct policy *p, const struct proc_entry *e);
+/* The exemption that keeps every policy away from it ("exempt_exe"), or NULL. */
+const char *scanner_exemption(const struct scanner *s, const struct proc_entry *e);
 
 #endif

@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "commands.h"
 #include "config.h"
+#include "control.h"
 #include "jail.h"
 #include "json.h"
 #include "scan.h"
@@ -204,13 +205,30 @@ static void frame(struct status *st, FILE *f)
 		for (size_t i = 0; i < n; i++)
 			g[i].swap = read_swap(st->sc.procfd, g[i].e->pid);
 	}
+	/* the running daemon's own view: its configuration, what it watches, its verdicts */
+	cleanup_free char *daemon = NULL;
+	int asked = control_ask(st->state_dir, st->json ? "status json" : "status text", &daemon, 2000);
+
 	if (st->json) {
-		fprintf(f, "{\"schema_version\":%d,\"time\":%lld,", STATUS_SCHEMA_VERSION, (long long)now_wall());
+		fprintf(f, "{\"schema_version\":%d,\"time\":%lld,\"daemon\":%s,", STATUS_SCHEMA_VERSION,
+			(long long)now_wall(), asked == 0 ? strtok(daemon, "\n") : "null");
 		if (views)
 			print_jails_json(f, views, n_jails, &st->cg);
 		print_json(f, g, n, st->interval_ms);
 		fprintf(f, "}\n");
 	} else {
+		if (asked == 0) {
+			fputs(daemon, f);
+			fputc('\n', f);
+		} else {
+			char path[300];
+
+			control_path(st->state_dir, path, sizeof(path));
+			fprintf(f, "no daemon answers on %s (%s): what follows is this command's own sampling\n\n", path,
+				asked == -ENOENT || asked == -ECONNREFUSED ? "none runs"
+				: asked == -EACCES			 ? "not allowed: root or the leakjail group"
+									 : strerror(-asked));
+		}
 		if (views)
 			print_jails_text(f, views, n_jails, &st->cg);
 		fprintf(f, "sampler: %s%s%s%s\n", st->sc.src->describe(st->sc.src_state),

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * leakjail explain [--json] [--config FILE] PID: why the running daemon
+ * judges this process a leak, or not, under each policy that sees it, or
+ * why no policy does. The verdicts and histories are the daemon's: this
+ * command only asks it (control.h), and draws for the terminal it runs in.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "control.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: leakjail explain [--json] [--config FILE] PID\n"
+		   "Ask the running daemon why process PID is, or is not, a leak under each policy.\n"
+		   "  -j, --json         the answer as JSON\n"
+		   "  -c, --config FILE  the daemon's configuration (its state_dir holds the control socket)\n"
+		   "  -h, --help         this text\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config_path = LJ_DEFAULT_CONFIG;
+	bool explicit_config = false, json = false, utf8;
+	struct diag_list diags = { 0 };
+	cleanup_free char *reply = NULL;
+	char req[96], path[300];
+	struct config cfg;
+	struct winsize ws;
+	unsigned int width = 80;
+	char *end;
+	long pid;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			config_path = optarg;
+			explicit_config = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "leakjail explain: %s\n", optind == argc ? "which PID?" : "one PID only");
+		usage(stderr);
+		return 2;
+	}
+	errno = 0;
+	pid = strtol(argv[optind], &end, 10);
+	if (errno || end == argv[optind] || *end || pid <= 0 || pid > 4194304) {
+		fprintf(stderr, "leakjail explain: '%s' is not a pid\n", argv[optind]);
+		return 2;
+	}
+	if (config_load(config_path, explicit_config, NULL, &cfg, &diags) < 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			fprintf(stderr, "%s\n", diags.msgs[i]);
+		diag_free(&diags);
+		return 1;
+	}
+	/* the sparklines in the terminal's own characters, across its width */
+	setlocale(LC_CTYPE, "");
+	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		width = ws.ws_col;
+	snprintf(req, sizeof(req), "explain %ld %s %s width=%u", pid, json ? "json" : "text", utf8 ? "utf8" : "ascii",
+		 width);
+	control_path(cfg.daemon.state_dir, path, sizeof(path));
+	r = control_ask(cfg.daemon.state_dir, req, &reply, 5000);
+	config_free(&cfg);
+	if (r < 0) {
+		fprintf(stderr, "leakjail explain: no daemon answers on %s: %s\n", path,
+			r == -ENOENT || r == -ECONNREFUSED ? "none runs (explain asks the running daemon)"
+			: r == -EACCES			   ? "not allowed: root or the leakjail group only"
+							   : strerror(-r));
+		return 1;
+	}
+	fputs(reply, stdout);
+	return strstr(reply, "not seen by the daemon") ? 1 : 0;
+}
