@@ -224,7 +224,7 @@ static void frame(struct status *st, FILE *f)
 			char path[300];
 
 			control_path(st->state_dir, path, sizeof(path));
-			fprintf(f, "no daemon answers on %s (%s): what follows is this command's own sampling\n\n", path,
+			fprintf(f, "daemon: none answers on %s (%s); what follows is this command's own\n", path,
 				asked == -ENOENT || asked == -ECONNREFUSED ? "none runs"
 				: asked == -EACCES			 ? "not allowed: root or the leakjail group"
 									 : strerror(-asked));

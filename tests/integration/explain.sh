@@ -29,7 +29,7 @@ conf=(--config "$T_DIR/leakjail.conf")
 "$LEAKJAIL" explain "${conf[@]}" $$ >"$T_DIR/none.out" 2>&1 && fail "explain without a daemon succeeded"
 grep -q "no daemon answers on $T_DIR/state/control" "$T_DIR/none.out" || fail "explain without a daemon: $(cat "$T_DIR/none.out")"
 "$LEAKJAIL" status "${conf[@]}" --interval 100ms >"$T_DIR/status-none.out" 2>&1 || fail "status failed: $(cat "$T_DIR/status-none.out")"
-grep -q "no daemon answers on $T_DIR/state/control (none runs)" "$T_DIR/status-none.out" ||
+grep -q "daemon: none answers on $T_DIR/state/control (none runs)" "$T_DIR/status-none.out" ||
 	fail "status does not say that no daemon runs: $(head -3 "$T_DIR/status-none.out")"
 
 spawn "$cg" "$MEMHOG" leak 12 1000
