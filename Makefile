@@ -37,7 +37,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(O)/progs/%)
 
-.PHONY: all deps bench check check-vm check-unit asan demo install analyze clean fuzz eval man deb
+.PHONY: all deps bench check check-vm check-unit asan demo install analyze clean fuzz eval man deb examples
 
 all: $(O)/leakjail
 
@@ -151,6 +151,11 @@ demo:
 	@tests/deps.sh build
 	$(MAKE) --no-print-directory all tests
 	tests/demo.sh $(O)
+
+# the examples in README.md and docs/*.md, printed anew by a real run (root);
+# tests/integration/doc_examples.sh fails while one reads unlike the output
+examples: all tests
+	tests/examples.sh $(O) --write
 
 # cppcheck does not know __attribute__((cleanup)): its memleak reports on cleanup_free are false;
 # nor BPF programs (src/bpf/), which clang's BPF target and the kernel's verifier check
