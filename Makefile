@@ -108,7 +108,7 @@ check: deps
 	$(MAKE) --no-print-directory all tests
 	tests/run.sh $(O)
 	$(MAKE) --no-print-directory O=build-asan SAN=1 all tests
-	LJ_NOT_HERE=package LJ_NOT_HERE_WHY="builds and tests its own package: once, with the plain build" \
+	LJ_NOT_HERE="package doc_examples" LJ_NOT_HERE_WHY="once, with the plain build: builds its own package; plays the docs' examples" \
 		tests/run.sh build-asan
 	$(MAKE) --no-print-directory check-vm
 
