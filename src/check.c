@@ -1,12 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* leakjail check: validate the configuration and every policy file. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "commands.h"
 #include "config.h"
 #include "detect.h"
+
+/* "file:line: message" on stderr, through diag_add() so that control bytes are escaped */
+static void warn_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn_at(const char *file, int line, const char *fmt, ...)
+{
+	struct diag_list d = { 0 };
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(&d, file, line, "%s", msg);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	diag_free(&d);
+}
 
 /* "daemon interval", one key a line: what the manual and the shell completion must know */
 static void list_keys(void)
@@ -15,6 +35,38 @@ static void list_keys(void)
 
 	for (size_t i = 0; (key = config_key(i, &section)); i++)
 		printf("%s %s\n", section, key);
+}
+
+/*
+ * Settings that are valid but likely wrong on this machine: a scope that
+ * does not exist watches nothing, and a jail_parent of another name than
+ * the default that does not exist (a typo of one that does?) is made by the
+ * daemon where nobody expected it. The files may be meant for
+ * another host, so these are warnings and do not fail the check.
+ */
+static void warn_missing_cgroups(const struct config *cfg)
+{
+	struct cgroup_backend cg;
+	struct lj_error err = { 0 };
+	const struct daemon_config *d = &cfg->daemon;
+	char path[512];
+
+	if (cg_backend_init(&cg, &err) < 0)
+		return;
+	if (strcmp(d->scope, "/") != 0 && !cg_exists(&cg, d->scope + 1)) {
+		cg_path(&cg, d->scope + 1, path, sizeof(path));
+		warn_at(cfg->config_path, d->scope_line,
+			"warning: scope %s does not exist (no %s): the daemon would watch nothing",
+			d->scope, path);
+	}
+	/* the default is made at the first jail on every fresh machine: nothing to warn of */
+	if (d->jail_parent_line && strcmp(d->jail_parent, "leakjail") != 0 &&
+	    !cg_exists(&cg, d->jail_parent)) {
+		cg_path(&cg, d->jail_parent, path, sizeof(path));
+		warn_at(cfg->config_path, d->jail_parent_line,
+			"warning: jail_parent %s does not exist (no %s): the daemon will create it",
+			d->jail_parent, path);
+	}
 }
 
 int cmd_check(int argc, char **argv)
@@ -67,6 +119,7 @@ int cmd_check(int argc, char **argv)
 		diag_free(&diags);
 		return 1;
 	}
+	warn_missing_cgroups(&cfg);
 	if (!quiet) {
 		printf("%s: %s (interval %llu ms, scope %s, jail_parent %s%s)\n", config_path,
 		       access(config_path, F_OK) == 0 ? "ok" : "absent, defaults apply",

@@ -28,6 +28,37 @@
 
 #define INI_LINE_MAX 4096
 
+/*
+ * A configuration file, a file name or a value can hold bytes that a
+ * terminal acts on (ESC sequences, a carriage return that overwrites the
+ * line). Every message goes through here, so none reaches the screen raw:
+ * each control byte is shown as \xNN. Takes and returns a malloc'ed string.
+ */
+static char *escape_controls(char *s)
+{
+	size_t extra = 0;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			extra += 3;
+	if (!extra)
+		return s;
+	out = malloc(strlen(s) + extra + 1);
+	if (out) {
+		o = out;
+		for (const char *p = s; *p; p++) {
+			if (iscntrl((unsigned char)*p))
+				o += sprintf(o, "\\x%02x", (unsigned char)*p);
+			else
+				*o++ = *p;
+		}
+		*o = '\0';
+	}
+	free(s);
+	return out;
+}
+
 void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, ...)
 {
 	char msg[512];
@@ -44,6 +75,9 @@ void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, 
 	} else if (asprintf(&full, "%s: %s", file, msg) < 0) {
 		full = NULL;
 	}
+	if (!full)
+		return;
+	full = escape_controls(full);
 	if (!full)
 		return;
 	n = realloc(d->msgs, (d->n + 1) * sizeof(*n));
@@ -379,6 +413,44 @@ static void open_section(struct parse_ctx *c, const char *name)
 }
 
 /*
+ * Whether a line read from a file holds a byte that no setting needs: NUL
+ * (inih would see the line end there and take what precedes it as the whole
+ * value) or another control byte. A tab is whitespace, and a file saved with
+ * CRLF line ends is fine.
+ */
+static bool has_control_bytes(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (ch == '\t' || (ch == '\n' && i + 1 == len) ||
+		    (ch == '\r' && i + 2 == len && line[i + 1] == '\n'))
+			continue;
+		if (iscntrl(ch))
+			return true;
+	}
+	return false;
+}
+
+/* The line without its end, NULs included, for a message: diag_add() escapes the rest. */
+static void escape_line(const char *line, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i < len && o + 8 < size; i++) {
+		if (line[i] == '\0') {
+			memcpy(out + o, "\\x00", 4);
+			o += 4;
+		} else {
+			out[o++] = line[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+/*
  * inih's line source. Besides counting lines it spots section headers, and
  * refuses a line too long for inih's buffer instead of letting inih split it.
  */
@@ -394,6 +466,15 @@ static char *reader(char *str, int num, void *stream)
 	if (len > num - 3) {
 		diag_add(c->diags, c->file, c->line, "line too long (%zd bytes; at most %d)", len,
 			 num - 3);
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	if (has_control_bytes(c->buf, (size_t)len)) {
+		char shown[256];
+
+		escape_line(c->buf, (size_t)len, shown, sizeof(shown));
+		diag_add(c->diags, c->file, c->line,
+			 "a control byte in line '%s': refused (settings are text)", shown);
 		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
@@ -569,6 +650,109 @@ static const char *check_range(const struct key_def *k, const void *base)
 	return NULL;
 }
 
+/* "512", "1.5": a number and nothing else, so no unit says what it counts. */
+static bool bare_number(const char *v, double *out)
+{
+	bool digits = false, dot = false;
+	const char *p = v;
+
+	for (; *p; p++) {
+		if (isdigit((unsigned char)*p))
+			digits = true;
+		else if (*p == '.' && !dot)
+			dot = true;
+		else
+			return false;
+	}
+	if (!digits)
+		return false;
+	*out = strtod(v, NULL);
+	return true;
+}
+
+/*
+ * A size written without a unit: "growth = 512" meant 512M far more often
+ * than 512 bytes, and a bare "jail_size = 1.5" meant 1.5x. Taken as bytes
+ * it would pass every check and make a policy that fires on any growth, so
+ * it is refused with the unit it most likely lacks. Zero needs no unit.
+ * Returns the message, or NULL when the value is no bare number.
+ */
+static const char *size_without_unit(const struct key_def *k, const char *v, char *buf, size_t size)
+{
+	double n;
+
+	if ((k->type != V_SIZE && k->type != V_SWAP && k->type != V_SIZE_SPEC) ||
+	    !bare_number(v, &n) || n == 0.0)
+		return NULL;
+	if (k->type == V_SIZE_SPEC && n < 100.0)
+		snprintf(buf, size, "a factor needs an x, a size a unit: %sx?", v);
+	else if (n >= 65536.0)
+		snprintf(buf, size, "a size needs a unit: %sB (%.1fM)?", v, n / (double)MIB);
+	else
+		snprintf(buf, size, "a size needs a unit: %sM?", v);
+	return buf;
+}
+
+/* Optimal string alignment distance: "grwoth" is one transposition from "growth". */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[33][33];
+
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
+
+			v = MIN(v, d[i - 1][j - 1] + cost);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+				v = MIN(v, d[i - 2][j - 2] + 1);
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* An unknown key: the key it most likely meant, in this section or in the other file. */
+static void unknown_key(struct parse_ctx *c, enum section_kind want, const char *name)
+{
+	const char *here = want == SEC_DAEMON ? "daemon" : "policy";
+	const struct key_def *best = NULL;
+	size_t best_d = SIZE_MAX, limit = strlen(name) <= 4 ? 1 : 2;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (keys[i].section != want && strcmp(keys[i].name, name) == 0) {
+			diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]: %s belongs in %s",
+				 name, here, name,
+				 keys[i].section == SEC_DAEMON ? "[daemon] (leakjail.conf)"
+							       : "a [policy NAME] section");
+			return;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		size_t dist;
+
+		if (keys[i].section != want)
+			continue;
+		dist = edit_distance(name, keys[i].name);
+		if (dist < best_d) {
+			best_d = dist;
+			best = &keys[i];
+		}
+	}
+	if (best && best_d <= limit)
+		diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]: did you mean %s?", name,
+			 here, best->name);
+	else
+		diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]", name, here);
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *c = user;
@@ -586,6 +770,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
 		const char *why;
+		char hint[128];
 
 		if (k->section != want || strcmp(k->name, name) != 0)
 			continue;
@@ -594,6 +779,10 @@ static int handler(void *user, const char *section, const char *name, const char
 			return 1;
 		}
 		c->seen_keys |= 1ULL << i;
+		if ((why = size_without_unit(k, value, hint, sizeof(hint)))) {
+			diag_add(c->diags, c->file, c->line, "%s = %s: %s", name, value, why);
+			return 1;
+		}
 		if (!set_value(k, base, value)) {
 			diag_add(c->diags, c->file, c->line, "invalid %s '%s': expected %s", name, value,
 				 k->expect);
@@ -604,10 +793,13 @@ static int handler(void *user, const char *section, const char *name, const char
 			diag_add(c->diags, c->file, c->line, "%s = %s: %s", name, value, why);
 		if (want == SEC_POLICY && strcmp(name, "window") == 0)
 			c->policy->window_line = c->line;
+		if (want == SEC_DAEMON && strcmp(name, "scope") == 0)
+			c->cfg->daemon.scope_line = c->line;
+		if (want == SEC_DAEMON && strcmp(name, "jail_parent") == 0)
+			c->cfg->daemon.jail_parent_line = c->line;
 		return 1;
 	}
-	diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]", name,
-		 want == SEC_DAEMON ? "daemon" : "policy");
+	unknown_key(c, want, name);
 	return 1;
 }
 
