@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
 #include "detect.h"
@@ -69,6 +70,25 @@ static void warn_missing_cgroups(const struct config *cfg)
 	}
 }
 
+static const struct cli_opt check_opts[] = {
+	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
+	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	{ "-q, --quiet", "say nothing when all is well; errors and warnings still go to stderr" },
+	{ "-k, --list-keys", "list every key the files may hold, \"SECTION KEY\" a line, and exit" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help check_help = {
+	.command = "check",
+	.synopsis = "[OPTIONS]\n--list-keys",
+	.about = "Validate the configuration file and every policy file: each problem is named\n"
+		 "as FILE:LINE: message, and any error makes the exit status 1. Settings that\n"
+		 "are valid but look wrong on this machine (a scope that does not exist) are\n"
+		 "warnings and do not fail the check.",
+	.opts = check_opts,
+};
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -85,7 +105,8 @@ int cmd_check(int argc, char **argv)
 	bool quiet = false, explicit_config = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:p:qkh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:p:qkh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -101,17 +122,14 @@ int cmd_check(int argc, char **argv)
 			list_keys();
 			return 0;
 		case 'h':
-			printf("usage: leakjail check [--config FILE] [--policies DIR] [--quiet]\n"
-			       "       leakjail check --list-keys\n");
+			cli_help(&check_help);
 			return 0;
 		default:
-			return 2;
+			return cli_bad_option(&check_help, CLI_USAGE, c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "leakjail check: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return cli_error(&check_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (config_load(config_path, explicit_config, policies, &cfg, &diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);

@@ -29,6 +29,11 @@ got=$(comp "" | grep -v '^--' | sort)
 [ "$got" = "$want" ] || fail "commands offered: $(echo $got); the table has: $(echo $want)"
 [ "$(comp st)" = status ] || fail "'st' completes to: $(comp st)"
 
+# help COMMAND offers the commands; -P is run's --policy
+[ "$(comp help sta)" = status ] || fail "'help sta' completes to: $(comp help sta)"
+got=$(comp run --policies policies/policies.d -P "")
+[ "$got" = default ] || fail "run -P offered: $(echo $got)"
+
 # options, as each command's --help gives them
 has "$(comp status --)" --watch --json --interval --top --config || fail "status options: $(comp status -- | xargs)"
 has "$(comp check --)" --list-keys --policies --quiet || fail "check options: $(comp check -- | xargs)"
