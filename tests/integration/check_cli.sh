@@ -67,3 +67,67 @@ if [ -d "$(memory_root 2>/dev/null)" ]; then
 		fail "the shipped files warn on a fresh machine: $out"
 	fi
 fi
+
+# --- the command line (leakjail(8) COMMAND LINE) ---
+commands=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_.*/\1/p' src/leakjail.c | grep -vx help)
+[ -n "$commands" ] || fail "no commands found in src/leakjail.c"
+"$LEAKJAIL" -V | grep -q '^leakjail [0-9]' || fail "-V: $("$LEAKJAIL" -V 2>&1)"
+"$LEAKJAIL" help | grep -q '^commands:' || fail "leakjail help lists no commands"
+for cmd in $commands; do
+	# --help: a sentence of what the command does and a line per option, -h/--help among them
+	help=$("$LEAKJAIL" "$cmd" --help) || fail "$cmd --help failed"
+	echo "$help" | grep -q "^usage: leakjail $cmd " || fail "$cmd --help has no usage line: $help"
+	echo "$help" | grep -qE '^  -h, --help +show this help' || fail "$cmd --help has no line per option: $help"
+	opts=$(echo "$help" | grep -cE '^  (-[a-zA-Z], )?--[a-z-]+.* {2,}[a-z]')
+	[ "$opts" -ge 2 ] || fail "$cmd --help describes $opts options: $help"
+	[ "$("$LEAKJAIL" help "$cmd")" = "$help" ] || fail "leakjail help $cmd differs from $cmd --help"
+	# one error form: "leakjail COMMAND: message", the usage, exit 2 (run: 125, its own failures)
+	want=2
+	[ "$cmd" = run ] && want=125
+	rc=0
+	out=$("$LEAKJAIL" "$cmd" --bogus 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = "$want" ] || fail "$cmd --bogus: exit $rc, want $want: $out"
+	[ "$(echo "$out" | head -1)" = "leakjail $cmd: unknown option '--bogus'" ] ||
+		fail "$cmd --bogus said: $out"
+	echo "$out" | sed -n 2p | grep -q "^usage: leakjail $cmd " || fail "$cmd --bogus gave no usage: $out"
+done
+note "$(echo $commands | wc -w) commands describe their options; an unknown option: $("$LEAKJAIL" status --bogus 2>&1 | head -1)"
+
+# stray arguments are refused and named (daemon used to start, ignoring them)
+printf '[daemon]\nscope = /%s-none\nkernel_watch = no\nlog = stderr\n' "$T_ID" >"$T_DIR/d.conf"
+rc=0
+out=$(timeout 20 "$LEAKJAIL" daemon extra --dry-run --passes 1 --config "$T_DIR/d.conf" \
+	--policies policies/policies.d 2>&1) || rc=$?
+[ "$rc" = 2 ] || fail "daemon with a stray argument: exit $rc: $out"
+echo "$out" | grep -q "^leakjail daemon: unexpected argument 'extra'" || fail "daemon extra: $out"
+rc=0
+out=$("$LEAKJAIL" diagnose foo 2>&1) || rc=$?
+[ "$rc" = 2 ] && echo "$out" | grep -q "^leakjail diagnose: unexpected argument 'foo'" ||
+	fail "diagnose foo: exit $rc: $out"
+rc=0
+out=$("$LEAKJAIL" status --top 0 2>&1) || rc=$?
+[ "$rc" = 2 ] && echo "$out" | grep -q "^leakjail status: invalid --top '0'" || fail "status --top 0: exit $rc: $out"
+
+# every command takes --config (diagnose too), and -P is --policy, not daemon's --passes
+"$LEAKJAIL" diagnose --config policies/leakjail.conf --top 1 >/dev/null || fail "diagnose --config refused"
+out=$("$LEAKJAIL" daemon -P 1 2>&1) && fail "daemon -P accepted"
+echo "$out" | grep -q "^leakjail daemon: unknown option '-P'" || fail "daemon -P: $out"
+
+# run: its own failures exit 125, a command that cannot run 126, one not found 127
+rc=0
+"$LEAKJAIL" run --limit 1K -- true 2>/dev/null || rc=$?
+[ "$rc" = 125 ] || fail "run with a bad --limit: exit $rc, want 125"
+rc=0
+"$LEAKJAIL" run 2>/dev/null || rc=$?
+[ "$rc" = 125 ] || fail "run without a command: exit $rc, want 125"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -d "$(memory_root 2>/dev/null)" ]; then
+	cp "$LEAKJAIL" "$T_DIR/leakjail" && chmod 0755 "$T_DIR" "$T_DIR/leakjail"
+	rc=0
+	out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$T_DIR/leakjail" run \
+		--config "$T_DIR/d.conf" --limit 64M -- true 2>&1) || rc=$?
+	[ "$rc" = 125 ] || fail "run as nobody: exit $rc, want 125: $out"
+	echo "$out" | grep -q "Permission denied" || fail "run as nobody does not name the permission problem: $out"
+	echo "$out" | grep -q "No such file" && fail "run as nobody still says: $out"
+	note "run as nobody: $(echo "$out" | head -1)"
+fi
+exit 0
