@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "config.h"
 #include "detect.h"
+#include "matches.h"
 
 /* "file:line: message" on stderr, through diag_add() so that control bytes are escaped */
 static void warn_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -74,6 +75,7 @@ static const struct cli_opt check_opts[] = {
 	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
 	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
 	{ "-q, --quiet", "say nothing when all is well; errors and warnings still go to stderr" },
+	{ "-m, --matches", "then, for each policy, the processes it would watch now and those kept out" },
 	{ "-k, --list-keys", "list every key the files may hold, \"SECTION KEY\" a line, and exit" },
 	{ "-h, --help", "show this help" },
 	{ NULL, NULL },
@@ -81,7 +83,7 @@ static const struct cli_opt check_opts[] = {
 
 static const struct cli_help check_help = {
 	.command = "check",
-	.synopsis = "[OPTIONS]\n--list-keys",
+	.synopsis = "[OPTIONS] [--matches]\n--list-keys",
 	.about = "Validate the configuration file and every policy file: each problem is named\n"
 		 "as FILE:LINE: message, and any error makes the exit status 1. Settings that\n"
 		 "are valid but look wrong on this machine (a scope that does not exist) are\n"
@@ -96,17 +98,18 @@ int cmd_check(int argc, char **argv)
 		{ "policies", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "list-keys", no_argument, NULL, 'k' },
+		{ "matches", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES;
 	struct diag_list diags = { 0 };
 	struct config cfg;
-	bool quiet = false, explicit_config = false;
+	bool quiet = false, explicit_config = false, matches = false;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:p:qkh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:p:qkmh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -121,6 +124,9 @@ int cmd_check(int argc, char **argv)
 		case 'k':
 			list_keys();
 			return 0;
+		case 'm':
+			matches = true;
+			break;
 		case 'h':
 			cli_help(&check_help);
 			return 0;
@@ -150,6 +156,15 @@ int cmd_check(int argc, char **argv)
 			       p->file, p->line, p->name, p->action == ACTION_JAIL ? "jail" : "log",
 			       (unsigned long long)(p->growth >> 20), (unsigned long long)(p->window_ms / 1000),
 			       detect_quarters_needed(p), DETECT_QUARTERS);
+		}
+	}
+	if (matches) {
+		int r = matches_print(&cfg, stdout);
+
+		if (r < 0) {
+			fprintf(stderr, "leakjail check: cannot read /proc: %s\n", strerror(-r));
+			config_free(&cfg);
+			return 1;
 		}
 	}
 	config_free(&cfg);

@@ -68,6 +68,41 @@ if [ -d "$(memory_root 2>/dev/null)" ]; then
 	fi
 fi
 
+# --matches: per policy, the processes it would watch now, and those an exemption keeps out
+if [ "$(id -u)" = 0 ] && [ -d "$(memory_root 2>/dev/null)" ]; then
+	mk_cgroup matches
+	spawn "$CG" "$MEMHOG" hold 1
+	hog=$SPAWNED
+	spawn "$CG" sleep 600
+	sl=$SPAWNED
+	# a process that calls itself "x<ESC>[2Jy" (clear the screen), blocked on a fifo nobody opens
+	mkfifo "$T_DIR/never"
+	spawn "$CG" sh -c 'printf "x\033[2Jy" >/proc/self/comm; read -r x <"$1"' sh "$T_DIR/never"
+	esc=$SPAWNED
+	for _ in $(seq 100); do
+		[ "$(cat "/proc/$hog/comm" 2>/dev/null)" = memhog ] && [ "$(cat "/proc/$sl/comm" 2>/dev/null)" = sleep ] &&
+			[ "$(cat "/proc/$esc/comm" 2>/dev/null)" = $'x\033[2Jy' ] && break
+		sleep 0.05
+	done
+	printf '[daemon]\nscope = /%s\nexempt_comm = sleep\n' "${CG##*/}" >"$T_DIR/mt.conf"
+	write_conf "$T_DIR/mt/10-m.conf" "[policy hogs]
+match_comm = memhog sleep x*
+[policy typo]
+match_comm = memhgo"
+	out=$("$LEAKJAIL" check --config "$T_DIR/mt.conf" --policies "$T_DIR/mt" --matches 2>&1) ||
+		fail "check --matches failed: $out"
+	echo "$out" | grep -q "^$T_DIR/mt/10-m.conf:1: policy hogs watches 2 processes now (scope /${CG##*/}), 1 kept out" ||
+		fail "--matches: hogs header: $out"
+	echo "$out" | grep -q "^  watched  pid $hog memhog " || fail "--matches does not list memhog as watched: $out"
+	echo "$out" | grep -q "^  kept out pid $sl sleep .*: exempt_comm$" || fail "--matches does not list sleep as exempt: $out"
+	echo "$out" | grep -q "^$T_DIR/mt/10-m.conf:3: policy typo watches 0 processes now" ||
+		fail "--matches: the policy that matches nothing: $out"
+	# proc_parse_stat() shows a control byte of a comm as '?': what reaches the screen is never raw
+	echo "$out" | grep -q "pid $esc x?\[2Jy " || fail "--matches does not show a hostile comm safely: $out"
+	if echo "$out" | grep -q $'\033'; then fail "--matches echoed a control byte raw"; fi
+	note "--matches: $(echo "$out" | grep -c '^  ') lines for 2 policies"
+fi
+
 # --- the command line (leakjail(8) COMMAND LINE) ---
 commands=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_.*/\1/p' src/leakjail.c | grep -vx help)
 [ -n "$commands" ] || fail "no commands found in src/leakjail.c"
