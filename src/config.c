@@ -24,40 +24,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config-hints.h"
 #include "util.h"
 
 #define INI_LINE_MAX 4096
-
-/*
- * A configuration file, a file name or a value can hold bytes that a
- * terminal acts on (ESC sequences, a carriage return that overwrites the
- * line). Every message goes through here, so none reaches the screen raw:
- * each control byte is shown as \xNN. Takes and returns a malloc'ed string.
- */
-static char *escape_controls(char *s)
-{
-	size_t extra = 0;
-	char *out, *o;
-
-	for (const char *p = s; *p; p++)
-		if (iscntrl((unsigned char)*p))
-			extra += 3;
-	if (!extra)
-		return s;
-	out = malloc(strlen(s) + extra + 1);
-	if (out) {
-		o = out;
-		for (const char *p = s; *p; p++) {
-			if (iscntrl((unsigned char)*p))
-				o += sprintf(o, "\\x%02x", (unsigned char)*p);
-			else
-				*o++ = *p;
-		}
-		*o = '\0';
-	}
-	free(s);
-	return out;
-}
 
 void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, ...)
 {
@@ -413,44 +383,6 @@ static void open_section(struct parse_ctx *c, const char *name)
 }
 
 /*
- * Whether a line read from a file holds a byte that no setting needs: NUL
- * (inih would see the line end there and take what precedes it as the whole
- * value) or another control byte. A tab is whitespace, and a file saved with
- * CRLF line ends is fine.
- */
-static bool has_control_bytes(const char *line, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)line[i];
-
-		if (ch == '\t' || (ch == '\n' && i + 1 == len) ||
-		    (ch == '\r' && i + 2 == len && line[i + 1] == '\n'))
-			continue;
-		if (iscntrl(ch))
-			return true;
-	}
-	return false;
-}
-
-/* The line without its end, NULs included, for a message: diag_add() escapes the rest. */
-static void escape_line(const char *line, size_t len, char *out, size_t size)
-{
-	size_t o = 0;
-
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
-	for (size_t i = 0; i < len && o + 8 < size; i++) {
-		if (line[i] == '\0') {
-			memcpy(out + o, "\\x00", 4);
-			o += 4;
-		} else {
-			out[o++] = line[i];
-		}
-	}
-	out[o] = '\0';
-}
-
-/*
  * inih's line source. Besides counting lines it spots section headers, and
  * refuses a line too long for inih's buffer instead of letting inih split it.
  */
@@ -650,26 +582,6 @@ static const char *check_range(const struct key_def *k, const void *base)
 	return NULL;
 }
 
-/* "512", "1.5": a number and nothing else, so no unit says what it counts. */
-static bool bare_number(const char *v, double *out)
-{
-	bool digits = false, dot = false;
-	const char *p = v;
-
-	for (; *p; p++) {
-		if (isdigit((unsigned char)*p))
-			digits = true;
-		else if (*p == '.' && !dot)
-			dot = true;
-		else
-			return false;
-	}
-	if (!digits)
-		return false;
-	*out = strtod(v, NULL);
-	return true;
-}
-
 /*
  * A size written without a unit: "growth = 512" meant 512M far more often
  * than 512 bytes, and a bare "jail_size = 1.5" meant 1.5x. Taken as bytes
@@ -691,32 +603,6 @@ static const char *size_without_unit(const struct key_def *k, const char *v, cha
 	else
 		snprintf(buf, size, "a size needs a unit: %sM?", v);
 	return buf;
-}
-
-/* Optimal string alignment distance: "grwoth" is one transposition from "growth". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[33][33];
-
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1];
-			size_t v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
-
-			v = MIN(v, d[i - 1][j - 1] + cost);
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-				v = MIN(v, d[i - 2][j - 2] + 1);
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
 }
 
 /* An unknown key: the key it most likely meant, in this section or in the other file. */
