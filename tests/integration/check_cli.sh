@@ -104,8 +104,9 @@ match_comm = memhgo"
 fi
 
 # --- the command line (leakjail(8) COMMAND LINE) ---
-commands=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_.*/\1/p' src/leakjail.c | grep -vx help)
-[ -n "$commands" ] || fail "no commands found in src/leakjail.c"
+# the commands as `leakjail --help` lists them (completion.sh checks that list against the source)
+commands=$("$LEAKJAIL" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' | grep -v '^help$')
+[ "$(echo $commands | wc -w)" -ge 6 ] || fail "leakjail --help lists too few commands: $commands"
 "$LEAKJAIL" -V | grep -q '^leakjail [0-9]' || fail "-V: $("$LEAKJAIL" -V 2>&1)"
 "$LEAKJAIL" help | grep -q '^commands:' || fail "leakjail help lists no commands"
 for cmd in $commands; do

@@ -52,7 +52,7 @@ out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "${pids[0]}" 2>&1) || 
 # --all: the rest, and the parent once empty
 out=$("$LEAKJAIL" release --all --config "$T_DIR/leakjail.conf" 2>&1) || fail "release --all: $out"
 for p in "${pids[@]:1}"; do
-	echo "$out" | grep -qx "released pid $p" || fail "release --all did not release $p: $out"
+	echo "$out" | grep -q "^released pid $p\$" || fail "release --all did not release $p: $out"
 	[ "$(mem_cgroup "$p")" = "$scope" ] || fail "$p not back home: $(mem_cgroup "$p")"
 	[ ! -e "$state/jails/$p" ] || fail "the record of $p is left"
 done
