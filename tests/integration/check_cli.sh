@@ -157,7 +157,7 @@ rc=0
 "$LEAKJAIL" run 2>/dev/null || rc=$?
 [ "$rc" = 125 ] || fail "run without a command: exit $rc, want 125"
 # util-linux setpriv (busybox has one without --reuid)
-if [ "$(id -u)" = 0 ] && setpriv --help 2>&1 | grep -q -- --reuid && [ -d "$(memory_root 2>/dev/null)" ]; then
+if [ "$(id -u)" = 0 ] && setpriv --help 2>&1 | grep -- --reuid >/dev/null && [ -d "$(memory_root 2>/dev/null)" ]; then
 	cp "$LEAKJAIL" "$T_DIR/leakjail" && chmod 0755 "$T_DIR" "$T_DIR/leakjail"
 	rc=0
 	out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$T_DIR/leakjail" run \
