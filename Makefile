@@ -37,7 +37,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(O)/progs/%)
 
-.PHONY: all deps bench check check-vm check-unit asan demo install analyze clean fuzz eval man deb examples
+.PHONY: all deps bench check check-vm check-unit asan demo install uninstall analyze clean fuzz eval man deb examples
 
 all: $(O)/leakjail
 
@@ -137,7 +137,7 @@ asan:
 fuzz: FUZZ_SECONDS ?= 60
 fuzz: FUZZ_CC ?= clang
 fuzz: FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config jail cgroup kmem zoneinfo log util)
+fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config config-hints jail cgroup kmem zoneinfo log util)
 fuzz:
 	$(MAKE) --no-print-directory O=build-fuzz CC=$(FUZZ_CC) \
 		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' $(FUZZ_OBJ)
@@ -187,6 +187,25 @@ install: all
 	else \
 		echo "pandoc not found: man pages installed as Markdown in $(DOCDIR)"; \
 	fi
+
+# Removes what `make install` installed, with the same PREFIX, DESTDIR and
+# directories. The files under /etc are the administrator's once installed:
+# each is removed only while it is the shipped copy (as dpkg keeps edited
+# conffiles); an edited one is kept and named. Stop the service first.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/leakjail $(DESTDIR)$(UNITDIR)/leakjail.service
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/leakjail
+	rm -f $(DESTDIR)$(MANDIR)/man8/leakjail.8 $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5
+	for f in policies/examples/*.conf docs/leakjail.rules.yml; do rm -f $(DESTDIR)$(EXAMPLEDIR)/$${f##*/}; done
+	rmdir $(DESTDIR)$(EXAMPLEDIR) 2>/dev/null || true
+	for f in README.md docs/*.md docs/*.schema.json; do rm -f $(DESTDIR)$(DOCDIR)/$${f##*/}; done
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@for f in policies/leakjail.conf policies/policies.d/*.conf; do \
+		t=$(DESTDIR)$(SYSCONFDIR)/leakjail/$${f#policies/}; \
+		if [ -e $$t ] && cmp -s $$f $$t; then rm -f $$t; \
+		elif [ -e $$t ]; then echo "kept $$t: it differs from the shipped file"; fi; \
+	done
+	rmdir $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d $(DESTDIR)$(SYSCONFDIR)/leakjail 2>/dev/null || true
 
 # benchmarks (root): writes docs/benchmarks.md; not a test
 BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births

@@ -1,12 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* leakjail check: validate the configuration and every policy file. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "cgroup.h"
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
 #include "detect.h"
+#include "matches.h"
+
+/* "file:line: message" on stderr, through diag_add() so that control bytes are escaped */
+static void warn_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void warn_at(const char *file, int line, const char *fmt, ...)
+{
+	struct diag_list d = { 0 };
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(&d, file, line, "%s", msg);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msgs[i]);
+	diag_free(&d);
+}
 
 /* "daemon interval", one key a line: what the manual and the shell completion must know */
 static void list_keys(void)
@@ -17,6 +39,58 @@ static void list_keys(void)
 		printf("%s %s\n", section, key);
 }
 
+/*
+ * Settings that are valid but likely wrong on this machine: a scope that
+ * does not exist watches nothing, and a jail_parent of another name than
+ * the default that does not exist (a typo of one that does?) is made by the
+ * daemon where nobody expected it. The files may be meant for
+ * another host, so these are warnings and do not fail the check.
+ */
+static void warn_missing_cgroups(const struct config *cfg)
+{
+	struct cgroup_backend cg;
+	struct lj_error err = { 0 };
+	const struct daemon_config *d = &cfg->daemon;
+	char path[512];
+
+	if (cg_backend_init(&cg, &err) < 0)
+		return;
+	if (strcmp(d->scope, "/") != 0 && !cg_exists(&cg, d->scope + 1)) {
+		cg_path(&cg, d->scope + 1, path, sizeof(path));
+		warn_at(cfg->config_path, d->scope_line,
+			"warning: scope %s does not exist (no %s): the daemon would watch nothing",
+			d->scope, path);
+	}
+	/* the default is made at the first jail on every fresh machine: nothing to warn of */
+	if (d->jail_parent_line && strcmp(d->jail_parent, "leakjail") != 0 &&
+	    !cg_exists(&cg, d->jail_parent)) {
+		cg_path(&cg, d->jail_parent, path, sizeof(path));
+		warn_at(cfg->config_path, d->jail_parent_line,
+			"warning: jail_parent %s does not exist (no %s): the daemon will create it",
+			d->jail_parent, path);
+	}
+}
+
+static const struct cli_opt check_opts[] = {
+	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
+	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	{ "-q, --quiet", "say nothing when all is well; errors and warnings still go to stderr" },
+	{ "-m, --matches", "then, for each policy, the processes it would watch now and those kept out" },
+	{ "-k, --list-keys", "list every key the files may hold, \"SECTION KEY\" a line, and exit" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help check_help = {
+	.command = "check",
+	.synopsis = "[OPTIONS] [--matches]\n--list-keys",
+	.about = "Validate the configuration file and every policy file: each problem is named\n"
+		 "as FILE:LINE: message, and any error makes the exit status 1. Settings that\n"
+		 "are valid but look wrong on this machine (a scope that does not exist) are\n"
+		 "warnings and do not fail the check.",
+	.opts = check_opts,
+};
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -24,16 +98,18 @@ int cmd_check(int argc, char **argv)
 		{ "policies", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "list-keys", no_argument, NULL, 'k' },
+		{ "matches", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES;
 	struct diag_list diags = { 0 };
 	struct config cfg;
-	bool quiet = false, explicit_config = false;
+	bool quiet = false, explicit_config = false, matches = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:p:qkh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:p:qkmh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -48,18 +124,18 @@ int cmd_check(int argc, char **argv)
 		case 'k':
 			list_keys();
 			return 0;
+		case 'm':
+			matches = true;
+			break;
 		case 'h':
-			printf("usage: leakjail check [--config FILE] [--policies DIR] [--quiet]\n"
-			       "       leakjail check --list-keys\n");
+			cli_help(&check_help);
 			return 0;
 		default:
-			return 2;
+			return cli_bad_option(&check_help, CLI_USAGE, c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "leakjail check: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return cli_error(&check_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (config_load(config_path, explicit_config, policies, &cfg, &diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);
@@ -67,6 +143,7 @@ int cmd_check(int argc, char **argv)
 		diag_free(&diags);
 		return 1;
 	}
+	warn_missing_cgroups(&cfg);
 	if (!quiet) {
 		printf("%s: %s (interval %llu ms, scope %s, jail_parent %s%s)\n", config_path,
 		       access(config_path, F_OK) == 0 ? "ok" : "absent, defaults apply",
@@ -79,6 +156,15 @@ int cmd_check(int argc, char **argv)
 			       p->file, p->line, p->name, p->action == ACTION_JAIL ? "jail" : "log",
 			       (unsigned long long)(p->growth >> 20), (unsigned long long)(p->window_ms / 1000),
 			       detect_quarters_needed(p), DETECT_QUARTERS);
+		}
+	}
+	if (matches) {
+		int r = matches_print(&cfg, stdout);
+
+		if (r < 0) {
+			fprintf(stderr, "leakjail check: cannot read /proc: %s\n", strerror(-r));
+			config_free(&cfg);
+			return 1;
 		}
 	}
 	config_free(&cfg);

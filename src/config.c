@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config-hints.h"
 #include "util.h"
 
 #define INI_LINE_MAX 4096
@@ -44,6 +45,9 @@ void diag_add(struct diag_list *d, const char *file, int line, const char *fmt, 
 	} else if (asprintf(&full, "%s: %s", file, msg) < 0) {
 		full = NULL;
 	}
+	if (!full)
+		return;
+	full = escape_controls(full);
 	if (!full)
 		return;
 	n = realloc(d->msgs, (d->n + 1) * sizeof(*n));
@@ -399,6 +403,15 @@ static char *reader(char *str, int num, void *stream)
 		snprintf(str, (size_t)num, "\n");
 		return str;
 	}
+	if (has_control_bytes(c->buf, (size_t)len)) {
+		char shown[256];
+
+		escape_line(c->buf, (size_t)len, shown, sizeof(shown));
+		diag_add(c->diags, c->file, c->line,
+			 "a control byte in line '%s': refused (settings are text)", shown);
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
 	memcpy(str, c->buf, (size_t)len + 1);
 
 	s = c->buf;
@@ -571,6 +584,63 @@ static const char *check_range(const struct key_def *k, const void *base)
 	return NULL;
 }
 
+/*
+ * A size written without a unit: "growth = 512" meant 512M far more often
+ * than 512 bytes, and a bare "jail_size = 1.5" meant 1.5x. Taken as bytes
+ * it would pass every check and make a policy that fires on any growth, so
+ * it is refused with the unit it most likely lacks. Zero needs no unit.
+ * Returns the message, or NULL when the value is no bare number.
+ */
+static const char *size_without_unit(const struct key_def *k, const char *v, char *buf, size_t size)
+{
+	double n;
+
+	if ((k->type != V_SIZE && k->type != V_SWAP && k->type != V_SIZE_SPEC) ||
+	    !bare_number(v, &n) || n == 0.0)
+		return NULL;
+	if (k->type == V_SIZE_SPEC && n < 100.0)
+		snprintf(buf, size, "a factor needs an x, a size a unit: %sx?", v);
+	else if (n >= 65536.0)
+		snprintf(buf, size, "a size needs a unit: %sB (%.1fM)?", v, n / (double)MIB);
+	else
+		snprintf(buf, size, "a size needs a unit: %sM?", v);
+	return buf;
+}
+
+/* An unknown key: the key it most likely meant, in this section or in the other file. */
+static void unknown_key(struct parse_ctx *c, enum section_kind want, const char *name)
+{
+	const char *here = want == SEC_DAEMON ? "daemon" : "policy";
+	const struct key_def *best = NULL;
+	size_t best_d = SIZE_MAX, limit = strlen(name) <= 4 ? 1 : 2;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (keys[i].section != want && strcmp(keys[i].name, name) == 0) {
+			diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]: %s belongs in %s",
+				 name, here, name,
+				 keys[i].section == SEC_DAEMON ? "[daemon] (leakjail.conf)"
+							       : "a [policy NAME] section");
+			return;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		size_t dist;
+
+		if (keys[i].section != want)
+			continue;
+		dist = edit_distance(name, keys[i].name);
+		if (dist < best_d) {
+			best_d = dist;
+			best = &keys[i];
+		}
+	}
+	if (best && best_d <= limit)
+		diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]: did you mean %s?", name,
+			 here, best->name);
+	else
+		diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]", name, here);
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_ctx *c = user;
@@ -588,6 +658,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		const struct key_def *k = &keys[i];
 		const char *why;
+		char hint[128];
 
 		if (k->section != want || strcmp(k->name, name) != 0)
 			continue;
@@ -596,6 +667,10 @@ static int handler(void *user, const char *section, const char *name, const char
 			return 1;
 		}
 		c->seen_keys |= 1ULL << i;
+		if ((why = size_without_unit(k, value, hint, sizeof(hint)))) {
+			diag_add(c->diags, c->file, c->line, "%s = %s: %s", name, value, why);
+			return 1;
+		}
 		if (!set_value(k, base, value)) {
 			diag_add(c->diags, c->file, c->line, "invalid %s '%s': expected %s", name, value,
 				 k->expect);
@@ -606,10 +681,13 @@ static int handler(void *user, const char *section, const char *name, const char
 			diag_add(c->diags, c->file, c->line, "%s = %s: %s", name, value, why);
 		if (want == SEC_POLICY && strcmp(name, "window") == 0)
 			c->policy->window_line = c->line;
+		if (want == SEC_DAEMON && strcmp(name, "scope") == 0)
+			c->cfg->daemon.scope_line = c->line;
+		if (want == SEC_DAEMON && strcmp(name, "jail_parent") == 0)
+			c->cfg->daemon.jail_parent_line = c->line;
 		return 1;
 	}
-	diag_add(c->diags, c->file, c->line, "unknown key '%s' in [%s]", name,
-		 want == SEC_DAEMON ? "daemon" : "policy");
+	unknown_key(c, want, name);
 	return 1;
 }
 

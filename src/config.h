@@ -94,6 +94,7 @@ struct daemon_config {
 	uint64_t interval_ms;
 	char *jail_parent;
 	char *scope;
+	int jail_parent_line, scope_line; /* where they were set (0: the default), for warnings */
 	char *state_dir;      /* where jails are recorded, so a restarted daemon finds them */
 	bool dry_run;
 	bool kernel_watch;    /* report memory no process owns (slab, sockets, untracked) */

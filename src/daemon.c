@@ -16,6 +16,7 @@
 #include <systemd/sd-event.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
 #include "control.h"
@@ -376,11 +377,25 @@ static void open_control(struct daemon *d)
 		       strerror(-r));
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: leakjail daemon [--config FILE] [--policies DIR] [--dry-run] [--foreground]\n"
-		   "                       [--passes N] [--verbose]\n");
-}
+static const struct cli_opt daemon_opts[] = {
+	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
+	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	{ "-n, --dry-run", "log what would be jailed, jail nothing (wins over dry_run = no)" },
+	{ "-f, --foreground", "log to stderr and the journal whatever the file's log says" },
+	{ "-v, --verbose", "log each pass and each judgement too (debug)" },
+	{ "    --passes N", "stop after N sampling passes (for tests and benchmarks)" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help daemon_help = {
+	.command = "daemon",
+	.synopsis = "[OPTIONS]",
+	.about = "The supervisor: sample every process's memory, judge its growth against the\n"
+		 "policies, and jail a leaker in a memory-limited cgroup, logging each action with\n"
+		 "its evidence. SIGHUP reloads the files. It runs until SIGTERM or SIGINT.",
+	.opts = daemon_opts,
+};
 
 static int setup_loop(struct daemon *d)
 {
@@ -416,7 +431,8 @@ int cmd_daemon(int argc, char **argv)
 		{ "policies", required_argument, NULL, 'p' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "foreground", no_argument, NULL, 'f' },
-		{ "passes", required_argument, NULL, 'P' },
+		/* no short form: -P is run's --policy */
+		{ "passes", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -429,7 +445,8 @@ int cmd_daemon(int argc, char **argv)
 	unsigned int stuck;
 	int prio = LOG_INFO, c, r;
 
-	while ((c = getopt_long(argc, argv, "c:p:nfP:vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:p:nfvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			d.config_path = optarg;
@@ -444,20 +461,28 @@ int cmd_daemon(int argc, char **argv)
 		case 'f':
 			d.foreground = true;
 			break;
-		case 'P':
-			d.max_passes = strtoull(optarg, NULL, 10);
+		case 'N': {
+			char *end;
+
+			errno = 0;
+			d.max_passes = strtoull(optarg, &end, 10);
+			if (*end || end == optarg || errno || d.max_passes == 0 || optarg[0] == '-')
+				return cli_error(&daemon_help, CLI_USAGE,
+						 "invalid --passes '%s' (a count from 1)", optarg);
 			break;
+		}
 		case 'v':
 			prio = LOG_DEBUG;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_help(&daemon_help);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_bad_option(&daemon_help, CLI_USAGE, c, argv);
 		}
 	}
+	if (optind < argc)
+		return cli_error(&daemon_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
 	log_init(LOG_TARGET_BOTH, prio);
 	if (config_load(d.config_path, d.config_required, d.policies_dir, &d.cfg, &diags) < 0) {
 		print_diags(&diags, LOG_ERR);

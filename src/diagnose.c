@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "config.h"
 #include "json.h"
 #include "kmem.h"
 #include "log.h"
@@ -626,14 +628,25 @@ static int run_watch(unsigned long passes, uint64_t interval_ms)
 	return 0;
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: leakjail diagnose [--json] [--top N]\n"
-		   "Where the memory is: MemTotal split into free, application, kernel and\n"
-		   "unaccounted memory, then the largest slab caches, vmalloc callers, tmpfs\n"
-		   "mounts, the sockets holding the most and their processes, the balloon.\n"
-		   "Slab and vmalloc details need root.\n");
-}
+static const struct cli_opt diagnose_opts[] = {
+	{ "-j, --json", "print JSON" },
+	{ "-t, --top N", "how many of each kind of suspect to list (1 to 1000, default 5)" },
+	{ "-w, --watch N", "instead: N passes of the kernel watch, an interval apart, then its verdicts" },
+	{ "-i, --interval DURATION", "time between --watch passes (100ms to 10m, default 2s)" },
+	{ "-c, --config FILE", "accepted as every command does; the breakdown needs no setting" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help diagnose_help = {
+	.command = "diagnose",
+	.synopsis = "[OPTIONS]",
+	.about = "Where the memory is: MemTotal split into free, application, kernel and\n"
+		 "unaccounted memory, then the largest slab caches, vmalloc callers, tmpfs\n"
+		 "mounts, the sockets holding the most and their processes, the balloon.\n"
+		 "Slab and vmalloc details need root.",
+	.opts = diagnose_opts,
+};
 
 int cmd_diagnose(int argc, char **argv)
 {
@@ -642,10 +655,12 @@ int cmd_diagnose(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct diagnosis d = { .top = 5, .procfd = -1 };
+	const char *config_path = NULL;
 	unsigned long watch = 0;
 	uint64_t interval_ms = 2000;
 	bool json = false;
@@ -653,44 +668,54 @@ int cmd_diagnose(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jt:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jt:w:i:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 't':
 			d.top = strtoul(optarg, &end, 10);
-			if (*end || d.top < 1 || d.top > 1000) {
-				fprintf(stderr, "leakjail diagnose: invalid --top '%s' (1 to 1000)\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || optarg[0] == '-' || d.top < 1 || d.top > 1000)
+				return cli_error(&diagnose_help, CLI_USAGE, "invalid --top '%s' (1 to 1000)",
+						 optarg);
 			break;
 		case 'w':
 			watch = strtoul(optarg, &end, 10);
-			if (*end || watch < 1) {
-				fprintf(stderr, "leakjail diagnose: invalid --watch '%s'\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || optarg[0] == '-' || watch < 1)
+				return cli_error(&diagnose_help, CLI_USAGE,
+						 "invalid --watch '%s' (a count of passes from 1)", optarg);
 			break;
 		case 'i':
 			if (!parse_duration_ms(optarg, &interval_ms) || interval_ms < 100 ||
-			    interval_ms > 600000) {
-				fprintf(stderr, "leakjail diagnose: invalid --interval '%s' (100ms to 10m)\n",
-					optarg);
-				return 2;
-			}
+			    interval_ms > 600000)
+				return cli_error(&diagnose_help, CLI_USAGE,
+						 "invalid --interval '%s' (100ms to 10m)", optarg);
+			break;
+		case 'c':
+			config_path = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_help(&diagnose_help);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_bad_option(&diagnose_help, CLI_USAGE, c, argv);
 		}
 	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
+	if (optind < argc)
+		return cli_error(&diagnose_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
+	/* nothing here depends on the settings, but a file named that is missing or wrong is a mistake */
+	if (config_path) {
+		struct diag_list diags = { 0 };
+		struct config cfg;
+
+		if (config_load(config_path, true, NULL, &cfg, &diags) < 0) {
+			for (size_t i = 0; i < diags.n; i++)
+				fprintf(stderr, "%s\n", diags.msgs[i]);
+			diag_free(&diags);
+			return 1;
+		}
+		config_free(&cfg);
 	}
 	if (watch)
 		return run_watch(watch, interval_ms);

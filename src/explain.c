@@ -15,19 +15,27 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
 #include "control.h"
 #include "util.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: leakjail explain [--json] [--config FILE] PID\n"
-		   "Ask the running daemon why process PID is, or is not, a leak under each policy.\n"
-		   "  -j, --json         the answer as JSON\n"
-		   "  -c, --config FILE  the daemon's configuration (its state_dir holds the control socket)\n"
-		   "  -h, --help         this text\n");
-}
+static const struct cli_opt explain_opts[] = {
+	{ "-j, --json", "the answer as JSON" },
+	{ "-c, --config FILE", "the daemon's settings: its state_dir holds the control socket (default " LJ_DEFAULT_CONFIG ")" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help explain_help = {
+	.command = "explain",
+	.synopsis = "[OPTIONS] PID",
+	.about = "Ask the running daemon why process PID is, or is not, a leak under each policy\n"
+		 "that sees it (or why none does), with its footprint and floor over the window\n"
+		 "drawn in the terminal. Exit status 1 when no daemon answers or it has not seen PID.",
+	.opts = explain_opts,
+};
 
 int cmd_explain(int argc, char **argv)
 {
@@ -49,7 +57,8 @@ int cmd_explain(int argc, char **argv)
 	long pid;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jc:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -59,24 +68,20 @@ int cmd_explain(int argc, char **argv)
 			explicit_config = true;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_help(&explain_help);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_bad_option(&explain_help, CLI_USAGE, c, argv);
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "leakjail explain: %s\n", optind == argc ? "which PID?" : "one PID only");
-		usage(stderr);
-		return 2;
-	}
+	if (optind == argc)
+		return cli_error(&explain_help, CLI_USAGE, "which PID?");
+	if (optind + 1 != argc)
+		return cli_error(&explain_help, CLI_USAGE, "unexpected argument '%s' (one PID only)", argv[optind + 1]);
 	errno = 0;
 	pid = strtol(argv[optind], &end, 10);
-	if (errno || end == argv[optind] || *end || pid <= 0 || pid > 4194304) {
-		fprintf(stderr, "leakjail explain: '%s' is not a pid\n", argv[optind]);
-		return 2;
-	}
+	if (errno || end == argv[optind] || *end || pid <= 0 || pid > 4194304)
+		return cli_error(&explain_help, CLI_USAGE, "'%s' is not a pid", argv[optind]);
 	if (config_load(config_path, explicit_config, NULL, &cfg, &diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
 #include "jail.h"
@@ -274,10 +275,56 @@ static void clean_cgroup(struct run *rn)
 	cg_remove(&rn->cg, rn->cfg.daemon.jail_parent, NULL);
 }
 
-static void usage(FILE *f)
+/*
+ * run's own failures (a bad option, no cgroup, no policy) exit 125, as env,
+ * timeout and chroot do, so they are not taken for the command's status;
+ * 126 is a command found that cannot run, 127 one not found.
+ */
+#define RUN_FAILED 125
+
+static const struct cli_opt run_opts[] = {
+	{ "-P, --policy NAME", "judge the command by this policy only (default: every policy)" },
+	{ "-l, --limit SIZE", "a fixed limit from the start, like 512M; no policy, no verdict" },
+	{ "-n, --dry-run", "log what would be jailed, jail nothing" },
+	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
+	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	{ "-v, --verbose", "log each sampling pass too (debug)" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help run_help = {
+	.command = "run",
+	.synopsis = "[OPTIONS] [--] CMD [ARGS...]",
+	.about = "Start CMD in a cgroup of its own, watch it with the policies and, when it leaks,\n"
+		 "jail it in place; signals are passed on. The exit status is CMD's (128+N for a\n"
+		 "signal), or 125 when leakjail run itself fails, 126 when CMD cannot be run,\n"
+		 "127 when it is not found.",
+	.opts = run_opts,
+};
+
+/*
+ * Without the right to make a cgroup under the jail parent, libcgroup
+ * 2.0.2 loses mkdir's EACCES on the way (its mkdir -p) and the user reads
+ * "No such file or directory". Name the real problem before trying: the
+ * deepest part of the path that exists must be writable.
+ */
+static int check_cgroup_access(const struct run *rn)
 {
-	fprintf(f, "usage: leakjail run [--policy NAME] [--limit SIZE] [--dry-run] [--config FILE]\n"
-		   "                    [--policies DIR] [--verbose] -- CMD [ARGS...]\n");
+	char path[700];
+	char *slash;
+
+	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	while (access(path, F_OK) < 0 && (slash = strrchr(path, '/')) && slash != path)
+		*slash = '\0';
+	if (access(path, W_OK) == 0)
+		return 0;
+	if (errno != EACCES && errno != EPERM && errno != EROFS)
+		return 0;
+	fprintf(stderr, "leakjail run: cannot make a cgroup in %s: %s (without systemd's user manager on\n"
+			"cgroup v2, leakjail run needs root, or a cgroup delegated to this user as jail_parent)\n",
+		path, strerror(errno));
+	return -EACCES;
 }
 
 static int start_child(struct run *rn, char **argv, uint64_t limit)
@@ -308,17 +355,17 @@ static int start_child(struct run *rn, char **argv, uint64_t limit)
 			if (got != 1) {
 				fprintf(stderr, "leakjail run: no scope for the command (%zd, %s)\n", got,
 					got < 0 ? strerror(errno) : "closed");
-				_exit(127);
+				_exit(RUN_FAILED);
 			}
 		}
 		/* "0" moves the writer: the command is born in its cgroup */
 		if (!rn->sd && write_file_at(AT_FDCWD, procs, "0") < 0) {
 			fprintf(stderr, "leakjail run: cannot enter %s: %s\n", procs, strerror(errno));
-			_exit(127);
+			_exit(RUN_FAILED);
 		}
 		/* run killed outright (SIGKILL) cannot stop it: the kernel does */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
-			_exit(127);
+			_exit(RUN_FAILED);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execvp(argv[0], argv);
@@ -363,7 +410,7 @@ int cmd_run(int argc, char **argv)
 		{ 0 },
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES, *policy = NULL;
-	struct run rn = { .status = 1 };
+	struct run rn = { .status = RUN_FAILED };
 	struct diag_list diags = { 0 };
 	struct lj_error err = { 0 };
 	bool explicit_config = false, dry_run = false;
@@ -373,16 +420,16 @@ int cmd_run(int argc, char **argv)
 	int c, r, prio = LOG_INFO;
 
 	/* "+": options end at the command */
-	while ((c = getopt_long(argc, argv, "+P:l:nc:p:vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:P:l:nc:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			policy = optarg;
 			break;
 		case 'l':
-			if (!parse_size(optarg, &limit) || limit < 4 * MIB) {
-				fprintf(stderr, "leakjail run: invalid --limit '%s' (a size of 4M or more)\n", optarg);
-				return 2;
-			}
+			if (!parse_size(optarg, &limit) || limit < 4 * MIB)
+				return cli_error(&run_help, RUN_FAILED,
+						 "invalid --limit '%s' (a size of 4M or more, like 512M)", optarg);
 			break;
 		case 'n':
 			dry_run = true;
@@ -398,39 +445,35 @@ int cmd_run(int argc, char **argv)
 			prio = LOG_DEBUG;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_help(&run_help);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return cli_bad_option(&run_help, RUN_FAILED, c, argv);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return cli_error(&run_help, RUN_FAILED, "no command to run");
 	log_init(LOG_TARGET_STDERR, prio);
 	/* with --limit nothing is watched (a fixed limit needs no verdict): no policies needed */
-	if (limit && policy) {
-		fprintf(stderr, "leakjail run: --limit and --policy exclude each other: a fixed limit, or a verdict\n");
-		return 2;
-	}
+	if (limit && policy)
+		return cli_error(&run_help, RUN_FAILED,
+				 "--limit and --policy exclude each other: a fixed limit, or a verdict");
 	if (config_load(config_path, explicit_config, limit ? NULL : policies, &rn.cfg,
 			&diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);
 		diag_free(&diags);
-		return 2;
+		return RUN_FAILED;
 	}
 	if (policy && config_keep_policy(&rn.cfg, policy) < 0) {
 		fprintf(stderr, "leakjail run: no policy '%s' in %s\n", policy, policies);
 		config_free(&rn.cfg);
-		return 2;
+		return RUN_FAILED;
 	}
 	if (cg_backend_init(&rn.cg, &err) < 0) {
 		fprintf(stderr, "leakjail run: %s\n", err.msg);
 		config_free(&rn.cfg);
-		return 1;
+		return RUN_FAILED;
 	}
 	snprintf(name, sizeof(name), "%s", argv[optind]);
 	{
@@ -446,6 +489,10 @@ int cmd_run(int argc, char **argv)
 	}
 	/* under systemd the command gets a scope of its own manager, made once it is forked */
 	rn.sd = jail_backend_is_systemd(rn.cfg.daemon.backend, &rn.cg);
+	if (!rn.sd && check_cgroup_access(&rn) < 0) {
+		config_free(&rn.cfg);
+		return RUN_FAILED;
+	}
 	if (!rn.sd)
 		run_cgroups_sweep(&rn.cg, rn.cfg.daemon.jail_parent, true);
 	r = rn.sd ? run_scope_open(&rn.scope, &err) : cg_create(&rn.cg, rn.rel, &err);
@@ -458,7 +505,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "leakjail run: %s\n", err.msg);
 		cg_remove(&rn.cg, rn.rel, NULL);
 		config_free(&rn.cfg);
-		return 1;
+		return RUN_FAILED;
 	}
 
 	sigemptyset(&mask);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "cli.h"
 #include "commands.h"
 #include "config.h"
 #include "control.h"
@@ -320,6 +321,24 @@ static int watch_loop(struct status *st)
 	return 0;
 }
 
+static const struct cli_opt status_opts[] = {
+	{ "-j, --json", "print JSON, one object (with --watch: one a line)" },
+	{ "-w, --watch", "refresh the screen, as top does, until interrupted" },
+	{ "-i, --interval DURATION", "time between the two samples, or the refreshes (default 1s; 2s with --watch)" },
+	{ "-t, --top N", "how many of the processes growing fastest to show (default 10)" },
+	{ "-c, --config FILE", "the daemon's settings, for its state_dir (default " LJ_DEFAULT_CONFIG ")" },
+	{ "-h, --help", "show this help" },
+	{ NULL, NULL },
+};
+
+static const struct cli_help status_help = {
+	.command = "status",
+	.synopsis = "[OPTIONS]",
+	.about = "Show the jailed processes (limit, usage, swap, since when, why) and the processes\n"
+		 "whose memory grows fastest right now, sampled twice an interval apart.",
+	.opts = status_opts,
+};
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -340,7 +359,8 @@ int cmd_status(int argc, char **argv)
 	struct timespec ts;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "ji:t:c:wh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":ji:t:c:wh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config_path = optarg;
@@ -354,35 +374,29 @@ int cmd_status(int argc, char **argv)
 			break;
 		case 'i':
 			if (!parse_duration_ms(optarg, &st.interval_ms) || st.interval_ms < 100 ||
-			    st.interval_ms > 60000) {
-				fprintf(stderr, "leakjail status: invalid --interval '%s' (100ms to 60s)\n",
-					optarg);
-				return 2;
-			}
+			    st.interval_ms > 60000)
+				return cli_error(&status_help, CLI_USAGE,
+						 "invalid --interval '%s' (100ms to 60s)", optarg);
 			interval_set = true;
 			break;
 		case 't': {
 			char *end;
 
 			st.top = strtoul(optarg, &end, 10);
-			if (*end || st.top == 0 || st.top > 100000) {
-				fprintf(stderr, "leakjail status: invalid --top '%s' (a count from 1)\n", optarg);
-				return 2;
-			}
+			if (*end || end == optarg || optarg[0] == '-' || st.top == 0 || st.top > 100000)
+				return cli_error(&status_help, CLI_USAGE, "invalid --top '%s' (a count from 1)",
+						 optarg);
 			break;
 		}
 		case 'h':
-			printf("usage: leakjail status [--json] [--config FILE] [--interval DURATION] [--top N]\n"
-			       "       leakjail status --watch [--json] [--config FILE] [--interval DURATION] [--top N]\n");
+			cli_help(&status_help);
 			return 0;
 		default:
-			return 2;
+			return cli_bad_option(&status_help, CLI_USAGE, c, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "leakjail status: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
+	if (optind < argc)
+		return cli_error(&status_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (config_load(config_path, explicit_config, NULL, &dcfg, &diags) < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			fprintf(stderr, "%s\n", diags.msgs[i]);

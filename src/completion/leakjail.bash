@@ -70,10 +70,16 @@ _leakjail()
 	COMPREPLY=()
 
 	if ((COMP_CWORD == 1)); then
-		mapfile -t COMPREPLY < <(compgen -W "$(_leakjail_commands "$bin") --help --version" -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W "$(_leakjail_commands "$bin") --help --version -V" -- "$cur")
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
+
+	# help COMMAND: one command name
+	if [[ $cmd == help ]]; then
+		((COMP_CWORD == 2)) && mapfile -t COMPREPLY < <(compgen -W "$(_leakjail_commands "$bin")" -- "$cur")
+		return
+	fi
 
 	# run: everything after "--" is the command to run
 	if [[ $cmd == run ]]; then
@@ -96,15 +102,15 @@ _leakjail()
 	--policies | -p)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return ;;
-	--policy)
+	--policy | -P)
 		mapfile -t COMPREPLY < <(compgen -W "$(_leakjail_policies)" -- "$cur")
 		return ;;
 	--interval | -i)
 		mapfile -t COMPREPLY < <(compgen -W "500ms 1s 2s 5s 10s" -- "$cur")
 		return ;;
-	--top | -t | --passes | -P | --limit | --watch)
-		# a number or a size: nothing to offer (diagnose --watch takes a count)
-		[[ $cmd == status && $prev == --watch ]] || return ;;
+	--top | -t | --passes | --limit | -l | --watch | -w)
+		# a number or a size: nothing to offer (diagnose --watch takes a count; status's is a switch)
+		[[ $cmd == status && ($prev == --watch || $prev == -w) ]] || return ;;
 	esac
 
 	if [[ $cur == -* ]]; then

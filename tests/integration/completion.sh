@@ -25,9 +25,14 @@ has() { # LIST WORD...: each WORD is a line of LIST
 # every command of the table in src/leakjail.c, and nothing else
 want=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_.*/\1/p' src/leakjail.c | sort)
 [ -n "$want" ] || fail "no commands found in src/leakjail.c"
-got=$(comp "" | grep -v '^--' | sort)
+got=$(comp "" | grep -v '^-' | sort)
 [ "$got" = "$want" ] || fail "commands offered: $(echo $got); the table has: $(echo $want)"
 [ "$(comp st)" = status ] || fail "'st' completes to: $(comp st)"
+
+# help COMMAND offers the commands; -P is run's --policy
+[ "$(comp help sta)" = status ] || fail "'help sta' completes to: $(comp help sta)"
+got=$(comp run --policies policies/policies.d -P "")
+[ "$got" = default ] || fail "run -P offered: $(echo $got)"
 
 # options, as each command's --help gives them
 has "$(comp status --)" --watch --json --interval --top --config || fail "status options: $(comp status -- | xargs)"
@@ -54,4 +59,4 @@ got=$(comp release --config "$T_DIR/leakjail.conf" "" | sort -n | xargs)
 # run: after --, a command, then its files
 has "$(comp run --limit 1G -- bas)" bash || fail "run -- bas: $(comp run --limit 1G -- bas | head -3 | xargs)"
 has "$(comp check --config "$T_DIR/leak")" "$T_DIR/leakjail.conf" || fail "--config does not complete files"
-note "commands: $(comp "" | grep -vc '^--'), status options: $(comp status -- | wc -l), example policies: $(echo $want)"
+note "commands: $(comp "" | grep -vc '^-'), status options: $(comp status -- | wc -l), example policies: $(echo $want)"

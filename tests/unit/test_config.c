@@ -303,6 +303,79 @@ static void test_shipped_files(void)
 	config_free(&cfg);
 }
 
+/* A size without a unit is refused with the unit it likely lacks; zero needs none. */
+static void test_size_needs_unit(void)
+{
+	struct config cfg;
+	char *d = parse("[policy a]\n"
+			"growth = 512\n"
+			"min_rss = 1024\n"
+			"jail_size = 1.5\n"
+			"jail_max = 2000000\n"
+			"pressure_available = 0\n"
+			"jail_swap = 0\n"
+			"[policy b]\n"
+			"jail_size = 512\n",
+			&cfg);
+
+	CHECK(has(d, "p.conf:2: growth = 512: a size needs a unit: 512M?"));
+	CHECK(has(d, "p.conf:3: min_rss = 1024: a size needs a unit: 1024M?"));
+	CHECK(has(d, "p.conf:4: jail_size = 1.5: a factor needs an x, a size a unit: 1.5x?"));
+	CHECK(has(d, "p.conf:5: jail_max = 2000000: a size needs a unit: 2000000B (1.9M)?"));
+	CHECK(has(d, "p.conf:9: jail_size = 512: a size needs a unit: 512M?"));
+	CHECK(!strstr(d, "p.conf:6:") && !strstr(d, "p.conf:7:"));
+	free(d);
+	config_free(&cfg);
+}
+
+/* A mistyped key gets the key it most likely meant; a key of the other file says where it goes. */
+static void test_key_suggestions(void)
+{
+	struct config cfg;
+	char *d = parse("[policy a]\n"
+			"grwoth = 5M\n"
+			"windo = 30s\n"
+			"exempt_comm = sshd\n"
+			"colour = blue\n",
+			&cfg);
+
+	CHECK(has(d, "p.conf:2: unknown key 'grwoth' in [policy]: did you mean growth?"));
+	CHECK(has(d, "p.conf:3: unknown key 'windo' in [policy]: did you mean window?"));
+	CHECK(has(d, "p.conf:4: unknown key 'exempt_comm' in [policy]: exempt_comm belongs in [daemon]"));
+	CHECK(has(d, "p.conf:5: unknown key 'colour' in [policy]\n"));
+	free(d);
+	config_free(&cfg);
+}
+
+/* NUL and control bytes: refused with the line, and never echoed raw */
+static void test_control_bytes(void)
+{
+	static const char text[] = "[policy a]\nmatch_comm = ok\ngrowth = 5\0G\n"
+				   "match_user = \x1b[2Jroot\nmatch_exe = /bin/a\tb\r\n";
+	char pol[300], dir[256];
+	struct diag_list d = { 0 };
+	struct config cfg;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/ctl.d", tmpdir);
+	snprintf(pol, sizeof(pol), "%s/10-ctl.conf", dir);
+	mkdir(dir, 0755);
+	f = fopen(pol, "w");
+	CHECK(f && fwrite(text, 1, sizeof(text) - 1, f) == sizeof(text) - 1);
+	if (f)
+		fclose(f);
+	CHECK(config_load("/nonexistent.conf", false, dir, &cfg, &d) == -EINVAL);
+	CHECK(d.n == 2);
+	CHECK(d.n == 2 && strstr(d.msgs[0], "10-ctl.conf:3: a control byte in line 'growth = 5\\x00G'"));
+	CHECK(d.n == 2 && strstr(d.msgs[1], "10-ctl.conf:4: a control byte in line 'match_user = \\x1b[2Jroot'"));
+	for (size_t i = 0; i < d.n; i++)
+		for (const char *p = d.msgs[i]; *p; p++)
+			CHECK(*p != '\x1b');
+	diag_free(&d);
+	unlink(pol);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -315,6 +388,9 @@ int main(void)
 	RUN_TEST(test_files_and_permissions);
 	RUN_TEST(test_cgroup_globs);
 	RUN_TEST(test_shipped_files);
+	RUN_TEST(test_size_needs_unit);
+	RUN_TEST(test_key_suggestions);
+	RUN_TEST(test_control_bytes);
 	rmdir(tmpdir);
 	TAP_DONE();
 }

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What every command's command line has in common, as systemd-run, oomctl
+ * and earlyoom do it: --help prints what the command does and a line per
+ * option; a mistake (an unknown option, a bad value, a stray argument) is
+ * one line "leakjail COMMAND: message" and the usage on stderr, exit 2.
+ */
+#ifndef LJ_CLI_H
+#define LJ_CLI_H
+
+#include <stdio.h>
+
+/* the exit status of a command-line mistake */
+#define CLI_USAGE 2
+
+struct cli_opt {
+	const char *flags; /* "-c, --config FILE" */
+	const char *help;  /* one line */
+};
+
+struct cli_help {
+	const char *command;        /* "status" */
+	const char *synopsis;       /* after "leakjail status ": "[OPTIONS]"; one form a line */
+	const char *about;          /* what the command does, a sentence or two */
+	const struct cli_opt *opts; /* ends with { NULL, NULL } */
+};
+
+/* --help: the synopsis, what the command does, a line per option; on stdout. */
+void cli_help(const struct cli_help *h);
+
+/* "leakjail COMMAND: message" and the synopsis on stderr. Returns status (2, or 125 for run). */
+int cli_error(const struct cli_help *h, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * What getopt_long() returned for a mistake ('?' or ':'; the option string
+ * must start with ':' so that a missing value is told from an unknown
+ * option, and opterr be 0 so that getopt says nothing itself).
+ */
+int cli_bad_option(const struct cli_help *h, int status, int c, char **argv);
+
+#endif
