@@ -129,7 +129,9 @@ void kmem_split(const struct meminfo *m, uint64_t pcp_free, bool balloon_in_tota
 	if (out->unaccounted < 0) {
 		out->swap_mapped = MIN(out->swap_cached, (uint64_t)0 - (uint64_t)out->unaccounted);
 		out->swap_cached -= out->swap_mapped;
-		out->unaccounted += (int64_t)out->swap_mapped;
+		/* swap_mapped <= -unaccounted: the sum lies in [unaccounted, 0]; added unsigned, as
+		 * a signed add overflows when unaccounted is INT64_MIN (a fuzzer's input) */
+		out->unaccounted = (int64_t)((uint64_t)out->unaccounted + out->swap_mapped);
 	}
 
 	/* adaptivemm's check_memory_leak(), term by term */
