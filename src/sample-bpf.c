@@ -269,6 +269,9 @@ static int bpf_next(void *state, struct sample_task *t)
 	memcpy(t->comm, rec.comm, sizeof(rec.comm));
 	t->comm[sizeof(rec.comm) - 1] = '\0';
 	t->cgroup_id = rec.cgroup_id;
+	/* +1: 0 stands for "unknown" in the scanner (track.h) */
+	t->exec_id = rec.exec_id + 1;
+	t->no_mm = rec.flags & LJ_TASK_NO_MM;
 	/* as statm: resident = file + anon + shmem; "shared" = file + shmem */
 	t->smp = (struct sample){
 		.rss = (rec.file_pages + rec.anon_pages + rec.shmem_pages) * page,

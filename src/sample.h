@@ -28,6 +28,8 @@ struct sample_task {
 	uint64_t starttime;      /* clock ticks since boot, as /proc/PID/stat field 22 */
 	char comm[PROC_COMM_MAX];
 	uint64_t cgroup_id;      /* changes when it moves to another (memory) cgroup */
+	uint64_t exec_id;        /* changes when it execs, not when it renames itself */
+	bool no_mm;              /* its main thread has no memory (exited): smp is 0, read a live thread */
 	struct sample smp;       /* rss, anon, vsz, swap (bytes); t_ms and faults unset */
 };
 

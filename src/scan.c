@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "log.h"
 #include "util.h"
 
 #define IDENTITY_REFRESH 32 /* passes between re-reads of a process's cgroup */
@@ -162,21 +165,25 @@ static void read_cgroup_at(struct proc_entry *e, int dirfd, const char *prefix)
 
 static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 {
-	char buf[4096];
+	char buf[4096], thread[32] = "", exe[48];
 	ssize_t n;
 
 	free(e->exe);
 	free(e->cmdline);
 	e->exe = e->cmdline = NULL;
 	e->cmdline_asked = false;
-	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
+	/* the main thread exited: its exe link is gone, a thread that runs has it */
+	if (e->live_tid)
+		snprintf(thread, sizeof(thread), "task/%d", (int)e->live_tid);
+	snprintf(exe, sizeof(exe), "%s%sexe", thread, thread[0] ? "/" : "");
+	n = readlinkat(dirfd, exe, buf, sizeof(buf) - 1);
 	if (n >= 0) {
 		buf[n] = '\0';
 		e->exe = strdup(buf);
 	}
 	if (read_file_at(dirfd, "status", buf, sizeof(buf)) >= 0)
 		proc_status_uid(buf, &e->uid);
-	read_cgroup_at(e, dirfd, "");
+	read_cgroup_at(e, dirfd, thread);
 	e->identity = true;
 	e->young = YOUNG_PASSES;
 	e->cfg_gen = 0;
@@ -281,13 +288,102 @@ static void sample_system(struct scanner *s, uint64_t now)
 #define CALM_EVERY 16  /* a calm process in a calm cgroup is sampled every 16th pass */
 #define CALM_NOISE (64 * 1024)
 
-/* A new process (or a reused pid, or the periodic check): stat, then identity. */
+/* "PID/FILE", or "PID/task/TID/FILE" while the main thread has exited (track.h) */
+static void task_path(const struct proc_entry *e, const char *name, const char *file, char *path,
+		      size_t size)
+{
+	if (e && e->live_tid)
+		snprintf(path, size, "%s/task/%d/%s", name, (int)e->live_tid, file);
+	else
+		snprintf(path, size, "%s/%s", name, file);
+}
+
+/*
+ * The main thread exited (pthread_exit) while others run: the leader's stat
+ * and statm show no memory (it has no mm any more) though the process holds
+ * all it held. Find a thread that runs and read the process through it
+ * (its stat into *st). False when there is none: a zombie about to be
+ * reaped, or threads that cannot be read, which is said once.
+ */
+static bool find_live_thread(struct scanner *s, struct proc_entry *e, const char *name,
+			     struct proc_stat *st)
+{
+	char path[300], buf[1024];
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+	unsigned int others = 0;
+	int fd;
+
+	if (e->live_tid) {
+		task_path(e, name, "stat", path, sizeof(path));
+		if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_stat(buf, st) && st->vsize)
+			return true;
+		e->live_tid = 0; /* it ended too: look again */
+	}
+	snprintf(path, sizeof(path), "%s/task", name);
+	fd = openat(s->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(d))) {
+		long tid = strtol(de->d_name, NULL, 10);
+
+		if (tid <= 0 || tid == e->pid)
+			continue;
+		others++;
+		snprintf(path, sizeof(path), "%s/task/%ld/stat", name, tid);
+		if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_stat(buf, st) &&
+		    st->vsize) {
+			e->live_tid = (pid_t)tid;
+			e->unjudged_said = false;
+			return true;
+		}
+	}
+	if (others && !e->unjudged_said) {
+		lj_log(LOG_NOTICE, "pid %d (%s): its main thread exited and none of its %u other threads can be "
+		       "read: its memory is not known, it is not judged", e->pid, e->comm, others);
+		e->unjudged_said = true;
+	}
+	return false;
+}
+
+/* Another program: its name, exe, command line and policies are read again, its history starts afresh. */
+static void forget_program(struct proc_entry *e)
+{
+	e->identity = false;
+	history_clear(&e->hist);
+	e->have_prev = false;
+	e->calm = 0;
+}
+
+/* A known process seen again: an exec starts it afresh, a rename keeps its history. */
+static void note_change(struct proc_entry *e, const char *comm, uint64_t image, bool text_changed)
+{
+	switch (track_compare(e, comm, image, text_changed)) {
+	case TRACK_EXECED:
+		forget_program(e);
+		break;
+	case TRACK_RENAMED:
+		e->cfg_gen = 0; /* comm globs may see it differently now */
+		break;
+	case TRACK_SAME:
+		break;
+	}
+	e->image = image;
+}
+
+/* A new process (or a reused pid, or the periodic check, or an exec suspected): stat, then identity. */
 static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *name, pid_t pid,
-			struct sample *smp)
+			struct sample *smp, bool text_changed)
 {
 	struct proc_entry *e = *ep;
-	struct proc_stat st;
+	struct proc_stat st, mm;
 	char path[300], buf[1024];
+	bool fresh = false;
 
 	/* path-relative: one open per process; a pid reused in between shows as a new start time */
 	snprintf(path, sizeof(path), "%s/stat", name);
@@ -298,20 +394,30 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 		if (!e)
 			return false;
 		*ep = e;
+		fresh = true;
 	} else if (e->starttime != st.starttime) {
 		track_reset(e, st.starttime);
-	} else if (strcmp(e->comm, st.comm) != 0) {
-		/* exec (or a rename): another program, another identity and history */
-		e->identity = false;
-		history_clear(&e->hist);
-		e->have_prev = false;
-		e->calm = 0;
+		fresh = true;
 	}
 	e->seen = s->gen;
+	mm = st;
+	if (!(st.flags & PF_KTHREAD_FLAG) && !st.vsize) {
+		if (!find_live_thread(s, e, name, &mm)) {
+			e->live_tid = 0;
+			memcpy(e->comm, st.comm, sizeof(e->comm));
+			return false; /* no figures: none rather than a false 0 in its history */
+		}
+	} else {
+		e->live_tid = 0;
+	}
+	if (!fresh)
+		note_change(e, st.comm, proc_stat_image(&mm), text_changed);
+	else
+		e->image = proc_stat_image(&mm);
 	memcpy(e->comm, st.comm, sizeof(e->comm));
 	*smp = (struct sample){
-		.rss = st.rss_pages * (uint64_t)s->page_size,
-		.vsz = st.vsize,
+		.rss = mm.rss_pages * (uint64_t)s->page_size,
+		.vsz = mm.vsize,
 		.minflt = st.minflt,
 		.majflt = st.majflt,
 	};
@@ -347,34 +453,47 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
  * costs a few times statm, so it is read only for watched processes, and
  * only when swap moved and their RSS changed (see scan_one).
  */
-static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
+static uint64_t read_swap(struct scanner *s, const struct proc_entry *e, const char *name, uint64_t old)
 {
 	char path[300], buf[4096];
 	uint64_t bytes;
 
-	snprintf(path, sizeof(path), "%s/status", name);
+	task_path(e, name, "status", path, sizeof(path));
 	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &bytes))
 		return old;
 	return bytes;
+}
+
+static bool read_statm(struct scanner *s, const struct proc_entry *e, const char *name,
+		       struct proc_statm *sm)
+{
+	char path[300], buf[256];
+
+	task_path(e, name, "statm", path, sizeof(path));
+	return read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_statm(buf, sm);
+}
+
+static void statm_sample(const struct scanner *s, const struct proc_entry *e, const struct proc_statm *sm,
+			 struct sample *smp)
+{
+	*smp = (struct sample){
+		.rss = sm->resident * (uint64_t)s->page_size,
+		.anon = sm->resident >= sm->shared ? (sm->resident - sm->shared) * (uint64_t)s->page_size : 0,
+		.vsz = sm->size * (uint64_t)s->page_size,
+		/* faults are in stat only: they stay as last read */
+		.minflt = e->last.minflt,
+		.majflt = e->last.majflt,
+	};
 }
 
 /* A known process: statm alone (RSS, anonymous RSS, VSZ). */
 static bool sample_statm(struct scanner *s, struct proc_entry *e, const char *name, struct sample *smp)
 {
 	struct proc_statm sm;
-	char path[300], buf[256];
 
-	snprintf(path, sizeof(path), "%s/statm", name);
-	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_parse_statm(buf, &sm))
+	if (!read_statm(s, e, name, &sm))
 		return false;
-	*smp = (struct sample){
-		.rss = sm.resident * (uint64_t)s->page_size,
-		.anon = sm.resident >= sm.shared ? (sm.resident - sm.shared) * (uint64_t)s->page_size : 0,
-		.vsz = sm.size * (uint64_t)s->page_size,
-		/* faults are in stat only: they stay as last read */
-		.minflt = e->last.minflt,
-		.majflt = e->last.majflt,
-	};
+	statm_sample(s, e, &sm, smp);
 	return true;
 }
 
@@ -395,14 +514,21 @@ static bool sample_full(struct scanner *s, struct proc_entry **ep, const struct 
 		*ep = e;
 	} else if (e->starttime != t->starttime) {
 		track_reset(e, t->starttime);
-	} else if (strcmp(e->comm, t->comm) != 0) {
-		e->identity = false;
-		history_clear(&e->hist);
-		e->have_prev = false;
-		e->calm = 0;
+	} else {
+		note_change(e, t->comm, t->exec_id, false);
 	}
+	e->image = t->exec_id;
 	e->seen = s->gen;
 	memcpy(e->comm, t->comm, sizeof(e->comm));
+	if (t->no_mm) {
+		struct proc_stat mm;
+
+		/* the record has no figures: read them, and the exe, through a thread that runs */
+		if (!find_live_thread(s, e, t->name, &mm))
+			return false;
+	} else {
+		e->live_tid = 0;
+	}
 	if (!e->identity) {
 		cleanup_close int dirfd = open_verified(s, t->name, t->starttime);
 
@@ -415,6 +541,15 @@ static bool sample_full(struct scanner *s, struct proc_entry **ep, const struct 
 		read_cgroup_at(e, s->procfd, t->name);
 		e->cgroup_id = t->cgroup_id;
 		e->refresh_at = s->gen + IDENTITY_REFRESH * (e->calm >= CALM_AFTER ? 4 : 1);
+	}
+	if (e->live_tid) {
+		struct proc_statm sm;
+
+		if (!read_statm(s, e, t->name, &sm))
+			return false;
+		statm_sample(s, e, &sm, smp);
+		smp->swap = read_swap(s, e, t->name, e->last.swap);
+		return true;
 	}
 	*smp = t->smp;
 	smp->minflt = e->last.minflt; /* faults are in stat only: they stay as last read */
@@ -438,27 +573,51 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 	if (t->full) {
 		if (!sample_full(s, &e, t, &smp))
 			return;
-	} else if (e && e->identity && !e->young && s->gen < e->refresh_at) {
+	} else {
+		bool via_stat = !(e && e->identity && !e->young && s->gen < e->refresh_at);
+		bool text_changed = false;
+		struct proc_statm sm;
+
 		/*
 		 * A calm process in a calm cgroup waits its turn, unless it has
 		 * pages in swap while swap moves: a leak pinned at its cgroup's
 		 * limit swaps as it grows, and its cgroup's usage does not.
 		 */
-		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
+		if (!via_stat && s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
 		    s->gen - e->sampled < CALM_EVERY && !(e->last.swap && s->sys.swap_moved)) {
 			e->seen = s->gen;
 			s->n_calm++;
 			return;
 		}
-		if (!sample_statm(s, e, name, &smp))
-			return;
-		e->seen = s->gen;
-	} else if (!sample_stat(s, &e, name, pid, &smp)) {
-		return;
-	} else if (e->kthread) {
-		return;
-	} else if (e->young) {
-		e->young--;
+		if (!via_stat) {
+			if (!read_statm(s, e, name, &sm)) {
+				if (!e->live_tid)
+					return; /* gone */
+				via_stat = true; /* the thread it was read through ended */
+			} else if (!sm.size && !e->live_tid) {
+				via_stat = true; /* its main thread exited: find one that runs */
+			} else {
+				/*
+				 * The size of its code, in the statm just read: an
+				 * exec into another program changes it. stat (read
+				 * now, not in up to 128 passes) tells which program.
+				 */
+				text_changed = e->text && e->text != sm.text + 1;
+				via_stat = text_changed;
+				statm_sample(s, e, &sm, &smp);
+				e->seen = s->gen;
+			}
+			if (!via_stat || text_changed)
+				e->text = sm.text + 1;
+		}
+		if (via_stat) {
+			if (!sample_stat(s, &e, name, pid, &smp, text_changed))
+				return;
+			if (e->kthread)
+				return;
+			if (e->young)
+				e->young--;
+		}
 	}
 	smp.t_ms = now;
 	if (!t->full)
@@ -486,7 +645,7 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 			smp.swap = 0;
 		else if (!e->hist.len || s->swap_always ||
 			 (s->sys.swap_moved && (smp.rss != e->last.rss || smp.swap)))
-			smp.swap = read_swap(s, name, smp.swap);
+			smp.swap = read_swap(s, e, name, smp.swap);
 		uint32_t max = s->over_budget ? MIN(MAX(e->hist.cap, HISTORY_MIN), s->hist_cap) : s->hist_cap;
 
 		if (e->hist.max != max && history_resize(&e->hist, max) < 0)

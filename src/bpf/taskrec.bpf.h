@@ -92,6 +92,8 @@ static __always_inline bool lj_task_fill(struct task_struct *task, unsigned int 
 		r->pid = (__u32)up.nr;
 	}
 	r->start_ns = task->start_boottime;
+	/* exec increments it (begin_new_exec); a u32 before 5.7: CO-RE sizes the load */
+	r->exec_id = task->self_exec_id;
 	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
 
 	/* v1: the memory hierarchy's cgroup; v2 (hierarchy 0): the one /proc/PID/cgroup names */
