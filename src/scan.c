@@ -247,7 +247,9 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	}
 	if (e->cfg_gen != s->cfg_gen)
 		e->reported = 0;
+	e->reported &= e->policies;
 	e->cfg_gen = s->cfg_gen;
+	e->recheck = false;
 	if (!e->policies) {
 		history_free(&e->hist);
 		/* kept only while a policy looks at the process; a reload asks again */
@@ -368,7 +370,8 @@ static void note_change(struct proc_entry *e, const char *comm, uint64_t image, 
 		forget_program(e);
 		break;
 	case TRACK_RENAMED:
-		e->cfg_gen = 0; /* comm globs may see it differently now */
+		/* comm globs may see it differently now; a leak already logged is not logged again */
+		e->recheck = true;
 		break;
 	case TRACK_SAME:
 		break;
@@ -622,7 +625,7 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 	smp.t_ms = now;
 	if (!t->full)
 		smp.swap = e->last.swap;
-	if (e->cfg_gen != s->cfg_gen)
+	if (e->cfg_gen != s->cfg_gen || e->recheck)
 		compute_policies(s, e);
 	if (e->policies) {
 		if (e->needs_anon && !t->full && smp.anon == smp.rss) {

@@ -27,6 +27,7 @@ struct proc_entry {
 	bool in_scope;
 	bool exempt;
 	uint32_t cfg_gen;        /* the configuration the policy mask was computed for */
+	bool recheck;            /* renamed: compute the mask again, keeping what was reported */
 	uint64_t policies;       /* bit i: policy i looks at this process */
 	bool needs_anon;         /* one of them watches anonymous RSS: read statm */
 	uint32_t refresh_at;     /* the pass at which to re-read the cgroup */
