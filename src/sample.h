@@ -50,6 +50,15 @@ extern const struct sample_source sample_source_bpf;
 
 /* Tests and benchmarks: load the task iterator even where the task walk loads. */
 extern bool sample_bpf_iter_only;
+/*
+ * Tests: the task walk's first array holds this many records (0: twice the
+ * tasks there are), and a bigger one is refused with this -errno (0: as
+ * the kernel decides), as a kernel short of memory refuses it.
+ */
+extern uint32_t sample_bpf_walk_cap;
+extern int sample_bpf_grow_refused;
+/* Tests: the task iterator does not load (-EPERM), as in a sandbox that refuses it. */
+extern bool sample_bpf_iter_refused;
 
 /*
  * The source a configuration asks for. SAMPLER_AUTO takes bpf where it loads

@@ -705,6 +705,34 @@ static void account(struct scanner *s)
 		s->over_budget = false;
 }
 
+/*
+ * The source failed (the bpf programs gone or refused what they need):
+ * /proc never stops answering, so sample through it from now on, and say
+ * so. Returns 0, or -errno when /proc is the source already or cannot be
+ * opened.
+ */
+static int fall_back_to_proc(struct scanner *s, const char *what, int err)
+{
+	void *state;
+	int r;
+
+	if (s->src == &sample_source_proc)
+		return err;
+	r = sample_source_proc.open(&state, s->procfd);
+	lj_log(LOG_ERR, "sampler: %s %s failed (%s): %s", s->src->describe(s->src_state), what, strerror(-err),
+	       r == 0 ? "sampling through /proc from now on" : "and /proc could not be opened");
+	if (r < 0)
+		return r;
+	s->src->close(s->src_state);
+	s->src = &sample_source_proc;
+	s->src_state = state;
+	snprintf(s->src_why, sizeof(s->src_why), "the bpf source %s failed (%s)", what, strerror(-err));
+	/* an image is the source's own measure (track.h): unknown until /proc's stat tells */
+	track_for_each(&s->procs, e)
+		e->image = 0;
+	return 0;
+}
+
 int scanner_pass(struct scanner *s)
 {
 	uint64_t now = now_ms();
@@ -719,11 +747,16 @@ int scanner_pass(struct scanner *s)
 	if (s->use_cgroups)
 		cgusage_refresh(&s->cgroups);
 	r = s->src->begin(s->src_state);
+	if (r < 0 && fall_back_to_proc(s, "pass", r) == 0)
+		r = s->src->begin(s->src_state);
 	while (r == 0 && (r = s->src->next(s->src_state, &t)) > 0) {
 		scan_one(s, &t, now);
 		s->n_seen++;
 		r = 0;
 	}
+	/* half a pass was seen: this pass fails (nothing is swept), the next is through /proc */
+	if (r < 0 && s->src != &sample_source_proc)
+		fall_back_to_proc(s, "read", r);
 	if (r < 0)
 		return r;
 	track_sweep(&s->procs, s->gen);
