@@ -341,15 +341,17 @@ static bool find_live_thread(struct scanner *s, struct proc_entry *e, const char
 		if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_stat(buf, st) &&
 		    st->vsize) {
 			e->live_tid = (pid_t)tid;
-			e->unjudged_said = false;
+			e->unjudged = 0;
 			return true;
 		}
 	}
-	if (others && !e->unjudged_said) {
+	/*
+	 * A process that exits drops its memory before its last threads are
+	 * gone: said only of one still so at a later pass.
+	 */
+	if (others && e->unjudged < 2 && ++e->unjudged == 2)
 		lj_log(LOG_NOTICE, "pid %d (%s): its main thread exited and none of its %u other threads can be "
 		       "read: its memory is not known, it is not judged", e->pid, e->comm, others);
-		e->unjudged_said = true;
-	}
 	return false;
 }
 

@@ -50,7 +50,7 @@ struct proc_entry {
 	 * leader's files show none. 0 while the leader has its memory.
 	 */
 	pid_t live_tid;
-	bool unjudged_said;      /* "no live thread to read it through" was logged */
+	uint8_t unjudged;        /* passes with no live thread to read it through (said at the 2nd) */
 
 	struct cgusage *cgu;     /* its memory cgroup's usage, when the sampler watches cgroups */
 	uint32_t sampled;        /* the pass of the last sample */
