@@ -378,7 +378,8 @@ static void note_change(struct proc_entry *e, const char *comm, uint64_t image, 
 	case TRACK_SAME:
 		break;
 	}
-	e->image = image;
+	if (image)
+		e->image = image; /* an image not seen this time is still the one it had */
 }
 
 /* A new process (or a reused pid, or the periodic check, or an exec suspected): stat, then identity. */
