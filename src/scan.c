@@ -600,8 +600,9 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 				if (!e->live_tid)
 					return; /* gone */
 				via_stat = true; /* the thread it was read through ended */
-			} else if (!sm.size && !e->live_tid) {
-				via_stat = true; /* its main thread exited: find one that runs */
+			} else if (!sm.size) {
+				/* its main thread exited (or the thread read for it): find one that runs */
+				via_stat = true;
 			} else {
 				/*
 				 * The size of its code, in the statm just read: an
