@@ -326,6 +326,7 @@ static int bpf_next(void *state, struct sample_task *t)
 	/* +1: 0 stands for "unknown" in the scanner (track.h) */
 	t->exec_id = rec.exec_id + 1;
 	t->no_mm = rec.flags & LJ_TASK_NO_MM;
+	t->threads_live = rec.flags & LJ_TASK_THREADS_LIVE;
 	/* as statm: resident = file + anon + shmem; "shared" = file + shmem */
 	t->smp = (struct sample){
 		.rss = (rec.file_pages + rec.anon_pages + rec.shmem_pages) * page,

@@ -30,6 +30,7 @@ struct sample_task {
 	uint64_t cgroup_id;      /* changes when it moves to another (memory) cgroup */
 	uint64_t exec_id;        /* changes when it execs, not when it renames itself */
 	bool no_mm;              /* its main thread has no memory (exited): smp is 0, read a live thread */
+	bool threads_live;       /* with no_mm: other threads run (else a zombie) */
 	struct sample smp;       /* rss, anon, vsz, swap (bytes); t_ms and faults unset */
 };
 

@@ -408,7 +408,8 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 	e->seen = s->gen;
 	mm = st;
 	if (!(st.flags & PF_KTHREAD_FLAG) && !st.vsize) {
-		if (!find_live_thread(s, e, name, &mm)) {
+		/* the leader counts among its threads until it is reaped: 1 is a zombie's */
+		if (st.num_threads < 2 || !find_live_thread(s, e, name, &mm)) {
 			e->live_tid = 0;
 			memcpy(e->comm, st.comm, sizeof(e->comm));
 			return false; /* no figures: none rather than a false 0 in its history */
@@ -530,7 +531,7 @@ static bool sample_full(struct scanner *s, struct proc_entry **ep, const struct 
 		struct proc_stat mm;
 
 		/* the record has no figures: read them, and the exe, through a thread that runs */
-		if (!find_live_thread(s, e, t->name, &mm))
+		if (!t->threads_live || !find_live_thread(s, e, t->name, &mm))
 			return false;
 	} else {
 		e->live_tid = 0;

@@ -11,8 +11,9 @@
 #define LJ_TASK_COMM 16
 
 /* flags */
-#define LJ_TASK_NO_MM 1u      /* no address space (a zombie leader): its figures are 0 */
+#define LJ_TASK_NO_MM 1u      /* no address space (its main thread exited): its figures are 0 */
 #define LJ_TASK_V1_CGROUP 2u  /* cgroup_id names a cgroup v1 memory hierarchy cgroup */
+#define LJ_TASK_THREADS_LIVE 4u /* with NO_MM: its main thread exited, other threads run */
 
 struct lj_task_rec {
 	__u32 pid;          /* the thread-group id: the process's pid */

@@ -111,6 +111,12 @@ static __always_inline bool lj_task_fill(struct task_struct *task, unsigned int 
 	mm = task->mm;
 	if (!mm) {
 		r->flags |= LJ_TASK_NO_MM;
+		/*
+		 * The leader counts among the group's threads until it is
+		 * reaped: more than one, and others run on without it.
+		 */
+		if (task->signal->nr_threads > 1)
+			r->flags |= LJ_TASK_THREADS_LIVE;
 	} else if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
 		r->file_pages = positive(RSS_OLD(mm, MM_FILEPAGES));
 		r->anon_pages = positive(RSS_OLD(mm, MM_ANONPAGES));

@@ -6,8 +6,10 @@
  *       leak; every PERIOD_S call itself "renamed-a", then "renamed-b", ...
  *       (prctl PR_SET_NAME: the same program, a new comm)
  *   identity orphan RATE_MIB_PER_S MAX_MIB
- *       a worker thread leaks while the main thread calls pthread_exit():
- *       the leader's /proc files (statm, stat, exe) show no memory
+ *       a worker thread leaks while the main thread exits alone (what
+ *       pthread_exit() in main does, made with the exit system call: glibc's
+ *       pthread_exit needs libgcc_s, which a busybox VM has not): the
+ *       leader's /proc files (statm, stat, exe) show no memory
  * Memory comes in 1 MiB anonymous mappings filled with non-zero bytes. Runs
  * until killed.
  */
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,7 +80,8 @@ int main(int argc, char **argv)
 		max_mib = atof(argv[3]);
 		if (pthread_create(&worker, NULL, leak, NULL) != 0)
 			return 1;
-		pthread_exit(NULL); /* the process lives on in its worker */
+		/* this thread alone ends; the process lives on in its worker */
+		syscall(SYS_exit, 0);
 	}
 	fprintf(stderr, "usage: identity rename RATE MAX PERIOD | identity orphan RATE MAX\n");
 	return 2;
