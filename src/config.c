@@ -788,17 +788,57 @@ static void parse_policies_dir(const char *dir, struct config *cfg, struct diag_
 		diag_add(diags, dir, 0, "no policy files (*.conf): nothing to watch for");
 }
 
+/* "6s", "1500ms": as a configuration file would say it */
+static const char *duration_str(uint64_t ms, char *buf, size_t size)
+{
+	if (ms && ms % 60000 == 0)
+		snprintf(buf, size, "%llum", (unsigned long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(buf, size, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, size, "%llums", (unsigned long long)ms);
+	return buf;
+}
+
+/*
+ * The detector (detect.c) cuts the window into 4 quarters and calls a
+ * growth a leak when the floor rose in `steadiness` of them (3 of 4 by
+ * default, 2 at least). The floor rises in a quarter only when a sample
+ * falls in it: a window of fewer intervals than that can never report (a
+ * steady leak at 3 intervals with steadiness = 100 %: never). The same
+ * formula as detect_quarters_needed(); test_config runs the detector at the
+ * least window and just below it, so the two cannot drift apart.
+ */
+unsigned int policy_quarters_needed(const struct policy *p)
+{
+	unsigned int q = (unsigned int)(p->steadiness * 4 + 1e-9);
+
+	return MIN(MAX(q, 2u), 4u);
+}
+
+uint64_t policy_least_window_ms(const struct policy *p, uint64_t interval_ms)
+{
+	return policy_quarters_needed(p) * interval_ms;
+}
+
 /* Checks that span keys or files: they run once everything is read. */
 static void validate(struct config *cfg, struct diag_list *diags)
 {
 	for (size_t i = 0; i < cfg->n_policies; i++) {
 		struct policy *p = &cfg->policies[i];
 
-		if (p->window_ms < 2 * cfg->daemon.interval_ms)
+		uint64_t least = policy_least_window_ms(p, cfg->daemon.interval_ms);
+
+		if (p->window_ms < least) {
+			char w[32], iv[32], l[32];
+
 			diag_add(diags, p->file, p->window_line ? p->window_line : p->line,
-				 "policy '%s': window (%llu ms) is shorter than two sampling intervals (2 x %llu ms)",
-				 p->name, (unsigned long long)p->window_ms,
-				 (unsigned long long)cfg->daemon.interval_ms);
+				 "policy '%s': window = %s can never report at interval = %s: the floor must rise "
+				 "in %u of 4 quarters, one sample each at least: the least window is %s",
+				 p->name, duration_str(p->window_ms, w, sizeof(w)),
+				 duration_str(cfg->daemon.interval_ms, iv, sizeof(iv)),
+				 policy_quarters_needed(p), duration_str(least, l, sizeof(l)));
+		}
 		/* an interval refused above (0 among them) was reported already */
 		if (cfg->daemon.interval_ms >= 100 &&
 		    p->window_ms / cfg->daemon.interval_ms > LJ_HISTORY_MAX - 3)

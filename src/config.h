@@ -138,5 +138,12 @@ const char *config_key(size_t i, const char **section);
 
 /* The longest window of all policies: how much history the tracker keeps. */
 uint64_t config_max_window_ms(const struct config *cfg);
+/*
+ * The least window a policy can report in at this interval: the floor must
+ * rise in policy_quarters_needed() of the window's 4 quarters, and a quarter
+ * without a sample cannot rise. Shorter windows are refused.
+ */
+unsigned int policy_quarters_needed(const struct policy *p);
+uint64_t policy_least_window_ms(const struct policy *p, uint64_t interval_ms);
 
 #endif

@@ -20,7 +20,7 @@ bool proc_parse_stat(const char *buf, struct proc_stat *out)
 {
 	const char *open = strchr(buf, '(');
 	const char *close = strrchr(buf, ')');
-	unsigned long long f[22];
+	unsigned long long f[25] = { 0 };
 	size_t len;
 	char state;
 	int ppid;
@@ -34,17 +34,21 @@ bool proc_parse_stat(const char *buf, struct proc_stat *out)
 	/*
 	 * After ')': state(3) ppid(4) pgrp session tty tpgid flags(9) minflt(10)
 	 * cminflt majflt(12) cmajflt utime stime cutime cstime priority nice
-	 * num_threads(20) itrealvalue starttime(22) vsize(23) rss(24)
+	 * num_threads(20) itrealvalue starttime(22) vsize(23) rss(24) rsslim
+	 * startcode(26) endcode(27) startstack(28); a recorded file may stop
+	 * at rss.
 	 */
 	n = sscanf(close + 1,
 		   " %c %d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu"
-		   " %llu %llu %llu %llu %llu %llu %llu",
+		   " %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
 		   &state, &ppid, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8],
 		   &f[9], &f[10], &f[11], &f[12], &f[13], &f[14], &f[15], &f[16], &f[17], &f[18],
-		   &f[19]);
+		   &f[19], &f[20], &f[21], &f[22], &f[23]);
 	/* sscanf's %llu accepts "-1" (tpgid) by wrapping; only the counts matter. */
-	if (n != 22)
+	if (n < 22)
 		return false;
+	if (n < 26)
+		f[21] = f[22] = f[23] = 0;
 	memcpy(out->comm, open + 1, len);
 	out->comm[len] = '\0';
 	/* a name goes into logs, the journal and terminals: no control characters ("\e[2J") */
@@ -60,19 +64,39 @@ bool proc_parse_stat(const char *buf, struct proc_stat *out)
 	out->starttime = f[17];
 	out->vsize = f[18];
 	out->rss_pages = f[19];
+	out->start_code = f[21];
+	out->end_code = f[22];
+	out->start_stack = f[23];
 	return true;
+}
+
+uint64_t proc_stat_image(const struct proc_stat *st)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a over the three addresses */
+	const uint64_t v[3] = { st->start_code, st->end_code, st->start_stack };
+
+	if (!st->start_code && !st->end_code && !st->start_stack)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		for (int b = 0; b < 64; b += 8) {
+			h ^= (v[i] >> b) & 0xff;
+			h *= 1099511628211ull;
+		}
+	}
+	return h ? h : 1;
 }
 
 /* /proc/PID/statm: "765 419 390 5 0 123 0" = size resident shared text lib data dt, in pages. */
 bool proc_parse_statm(const char *buf, struct proc_statm *out)
 {
-	unsigned long long size, resident, shared;
+	unsigned long long size, resident, shared, text = 0;
 
-	if (sscanf(buf, "%llu %llu %llu", &size, &resident, &shared) != 3)
+	if (sscanf(buf, "%llu %llu %llu %llu", &size, &resident, &shared, &text) < 3)
 		return false;
 	out->size = size;
 	out->resident = resident;
 	out->shared = shared;
+	out->text = text;
 	return true;
 }
 

@@ -26,6 +26,14 @@ struct proc_stat {
 	uint64_t vsize;       /* bytes */
 	uint64_t rss_pages;
 	long num_threads;
+	/*
+	 * Where exec put the program's code and stack (fields 26-28): a new
+	 * program image, and with address-space randomisation a new one even
+	 * for the same program. 0 where the reader may not see them (no
+	 * ptrace access) or the task has no memory (a kernel thread, an
+	 * exited thread).
+	 */
+	uint64_t start_code, end_code, start_stack;
 };
 
 #define PF_KTHREAD_FLAG 0x00200000u
@@ -35,9 +43,16 @@ struct proc_statm {
 	uint64_t size;
 	uint64_t resident;
 	uint64_t shared; /* file-backed and shmem resident pages */
+	uint64_t text;   /* the program's code (end_code - start_code): changes with an exec */
 };
 
 bool proc_parse_stat(const char *buf, struct proc_stat *out);
+
+/*
+ * The program image a stat shows, as one number: 0 when it cannot be seen.
+ * It changes when the process execs (and only then, bar prctl(PR_SET_MM)).
+ */
+uint64_t proc_stat_image(const struct proc_stat *st);
 bool proc_parse_statm(const char *buf, struct proc_statm *out);
 
 /*

@@ -24,6 +24,7 @@
 #include <linux/types.h>
 
 #include "bpf/taskiter.h"
+#include "log.h"
 #include "taskiter.skel.h"
 #include "taskwalk.skel.h"
 #include "util.h"
@@ -33,6 +34,9 @@
 #define WALK_MIN_RECORDS 4096
 
 bool sample_bpf_iter_only;
+uint32_t sample_bpf_walk_cap;
+int sample_bpf_grow_refused;
+bool sample_bpf_iter_refused;
 
 struct bpf_source {
 	/* walk: the array of records, mapped */
@@ -79,41 +83,58 @@ static void walk_unload(struct bpf_source *bs)
 	bs->walk = NULL;
 }
 
-/* The walking program with room for `cap` processes. */
+/*
+ * The walking program with room for `cap` processes. The one loaded
+ * before is replaced only once the new one is ready: a refused resize
+ * leaves it as it was.
+ */
 static int walk_load(struct bpf_source *bs, uint32_t cap)
 {
+	struct taskwalk *walk;
+	size_t size = (size_t)cap * sizeof(struct lj_task_rec);
 	void *p;
 	int r;
 
-	walk_unload(bs);
-	bs->walk = taskwalk__open_opts(&open_opts);
-	if (!bs->walk)
+	if (bs->walk && sample_bpf_grow_refused)
+		return sample_bpf_grow_refused;
+	walk = taskwalk__open_opts(&open_opts);
+	if (!walk)
 		return -errno;
-	r = bpf_map__set_max_entries(bs->walk->maps.lj_recs, cap);
+	r = bpf_map__set_max_entries(walk->maps.lj_recs, cap);
 	if (r == 0)
-		r = taskwalk__load(bs->walk);
+		r = taskwalk__load(walk);
 	if (r < 0) {
-		walk_unload(bs);
+		taskwalk__destroy(walk);
 		return r;
 	}
-	bs->map_size = (size_t)cap * sizeof(struct lj_task_rec);
-	p = mmap(NULL, bs->map_size, PROT_READ, MAP_SHARED, bpf_map__fd(bs->walk->maps.lj_recs), 0);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, bpf_map__fd(walk->maps.lj_recs), 0);
 	if (p == MAP_FAILED) {
 		r = -errno;
-		walk_unload(bs);
+		taskwalk__destroy(walk);
 		return r;
 	}
+	walk_unload(bs);
+	bs->walk = walk;
 	bs->recs = p;
+	bs->map_size = size;
 	bs->cap = cap;
 	return 0;
 }
 
-/* Run the walk; a full array is made twice as big as it needed, once. */
+static int iter_load(struct bpf_source *bs);
+
+/*
+ * Run the walk; a full array is made twice as big as it needed. When the
+ * kernel refuses the bigger array (its memory cgroup, vmalloc), the task
+ * iterator takes over: it needs no array. Said once; if the iterator does
+ * not load either, the pass fails and the scanner samples /proc instead.
+ */
 static int walk_run(struct bpf_source *bs)
 {
-	for (int tries = 0; tries < 2; tries++) {
+	for (int tries = 0; tries < 3; tries++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts);
 		int r = bpf_prog_test_run_opts(bpf_program__fd(bs->walk->progs.lj_taskwalk), &opts);
+		uint32_t want;
 
 		if (r < 0)
 			return r;
@@ -121,9 +142,22 @@ static int walk_run(struct bpf_source *bs)
 		bs->next = 0;
 		if (bs->n <= bs->cap)
 			return 0;
-		r = walk_load(bs, bs->n * 2);
-		if (r < 0)
-			return r;
+		want = bs->n > (1u << 30) ? bs->n : bs->n * 2;
+		r = walk_load(bs, want);
+		if (r < 0) {
+			int ri;
+
+			walk_unload(bs);
+			ri = iter_load(bs);
+			lj_log(LOG_WARNING,
+			       "sampler: the bpf task walk's array could not grow from %u to %u records (%s): %s",
+			       bs->cap, want, strerror(-r),
+			       ri == 0 ? "sampling with the bpf task iterator from now on"
+				       : "and the task iterator did not load");
+			if (ri < 0)
+				return r;
+			return -EAGAIN; /* begin again, with the iterator */
+		}
 	}
 	return -EAGAIN;
 }
@@ -173,41 +207,61 @@ static int bpf_open_source(void **state, int procfd)
 	bs->ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
 	libbpf_set_print(libbpf_quiet);
 	/* walk where the kernel has the open-coded task iterator (6.7+), else iter */
-	if (!sample_bpf_iter_only && walk_load(bs, walk_first_cap()) == 0 && walk_run(bs) == 0) {
+	if (!sample_bpf_iter_only &&
+	    walk_load(bs, sample_bpf_walk_cap ? sample_bpf_walk_cap : walk_first_cap()) == 0 &&
+	    walk_run(bs) == 0) {
 		*state = bs;
 		return 0;
 	}
 	walk_unload(bs);
-	bs->skel = taskiter__open_opts(&open_opts);
-	if (!bs->skel) {
-		r = -errno;
-		goto fail;
-	}
-	r = taskiter__load(bs->skel);
-	if (r == -ENOENT)
-		r = -ENOTSUP; /* a type or symbol the program needs is missing: not "no BTF" */
-	if (r < 0)
-		goto fail;
-	bs->link = bpf_program__attach_iter(bs->skel->progs.lj_taskiter, NULL);
-	if (!bs->link) {
-		r = -errno;
-		goto fail;
+	r = iter_load(bs);
+	if (r < 0) {
+		bpf_close_source(bs);
+		return r;
 	}
 	*state = bs;
 	return 0;
-fail:
-	bpf_close_source(bs);
-	return r < 0 ? r : -EINVAL;
+}
+
+static int iter_load(struct bpf_source *bs)
+{
+	int r;
+
+	if (bs->link)
+		return 0; /* loaded already (a walk that could not grow fell back to it) */
+	if (sample_bpf_iter_refused)
+		return -EPERM;
+	bs->skel = taskiter__open_opts(&open_opts);
+	if (!bs->skel)
+		return errno ? -errno : -EINVAL;
+	r = taskiter__load(bs->skel);
+	if (r == -ENOENT)
+		r = -ENOTSUP; /* a type or symbol the program needs is missing: not "no BTF" */
+	if (r == 0) {
+		bs->link = bpf_program__attach_iter(bs->skel->progs.lj_taskiter, NULL);
+		if (!bs->link)
+			r = errno ? -errno : -EINVAL;
+	}
+	if (r < 0) {
+		taskiter__destroy(bs->skel);
+		bs->skel = NULL;
+	}
+	return r;
 }
 
 static int bpf_begin(void *state)
 {
 	struct bpf_source *bs = state;
 
-	if (bs->walk)
-		return walk_run(bs);
+	if (bs->walk) {
+		int r = walk_run(bs);
+
+		if (r != -EAGAIN || bs->walk || !bs->link)
+			return r;
+		/* the walk gave way to the iterator: this pass with it */
+	}
 	if (!bs->link)
-		return -ENODEV; /* the walk failed to grow its array: nothing left to sample with */
+		return -ENODEV; /* neither program is loaded: the scanner samples /proc */
 	if (bs->fd >= 0)
 		close(bs->fd);
 	bs->len = bs->pos = 0;
@@ -269,6 +323,10 @@ static int bpf_next(void *state, struct sample_task *t)
 	memcpy(t->comm, rec.comm, sizeof(rec.comm));
 	t->comm[sizeof(rec.comm) - 1] = '\0';
 	t->cgroup_id = rec.cgroup_id;
+	/* +1: 0 stands for "unknown" in the scanner (track.h) */
+	t->exec_id = rec.exec_id + 1;
+	t->no_mm = rec.flags & LJ_TASK_NO_MM;
+	t->threads_live = rec.flags & LJ_TASK_THREADS_LIVE;
 	/* as statm: resident = file + anon + shmem; "shared" = file + shmem */
 	t->smp = (struct sample){
 		.rss = (rec.file_pages + rec.anon_pages + rec.shmem_pages) * page,
@@ -283,7 +341,9 @@ static const char *bpf_describe(void *state)
 {
 	const struct bpf_source *bs = state;
 
-	return bs->walk ? "bpf (task walk)" : "bpf (task iterator)";
+	if (bs->walk)
+		return "bpf (task walk)";
+	return bs->link ? "bpf (task iterator)" : "bpf (no program loaded)";
 }
 
 const struct sample_source sample_source_bpf = {

@@ -28,6 +28,9 @@ struct sample_task {
 	uint64_t starttime;      /* clock ticks since boot, as /proc/PID/stat field 22 */
 	char comm[PROC_COMM_MAX];
 	uint64_t cgroup_id;      /* changes when it moves to another (memory) cgroup */
+	uint64_t exec_id;        /* changes when it execs, not when it renames itself */
+	bool no_mm;              /* its main thread has no memory (exited): smp is 0, read a live thread */
+	bool threads_live;       /* with no_mm: other threads run (else a zombie) */
 	struct sample smp;       /* rss, anon, vsz, swap (bytes); t_ms and faults unset */
 };
 
@@ -48,6 +51,15 @@ extern const struct sample_source sample_source_bpf;
 
 /* Tests and benchmarks: load the task iterator even where the task walk loads. */
 extern bool sample_bpf_iter_only;
+/*
+ * Tests: the task walk's first array holds this many records (0: twice the
+ * tasks there are), and a bigger one is refused with this -errno (0: as
+ * the kernel decides), as a kernel short of memory refuses it.
+ */
+extern uint32_t sample_bpf_walk_cap;
+extern int sample_bpf_grow_refused;
+/* Tests: the task iterator does not load (-EPERM), as in a sandbox that refuses it. */
+extern bool sample_bpf_iter_refused;
 
 /*
  * The source a configuration asks for. SAMPLER_AUTO takes bpf where it loads

@@ -5,9 +5,12 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "container.h"
+#include "log.h"
 #include "util.h"
 
 #define IDENTITY_REFRESH 32 /* passes between re-reads of a process's cgroup */
@@ -211,21 +214,25 @@ static void read_cgroup_at(struct proc_entry *e, int dirfd, const char *prefix)
 
 static void load_identity(struct scanner *s, struct proc_entry *e, int dirfd)
 {
-	char buf[4096];
+	char buf[4096], thread[32] = "", exe[48];
 	ssize_t n;
 
 	free(e->exe);
 	free(e->cmdline);
 	e->exe = e->cmdline = NULL;
 	e->cmdline_asked = false;
-	n = readlinkat(dirfd, "exe", buf, sizeof(buf) - 1);
+	/* the main thread exited: its exe link is gone, a thread that runs has it */
+	if (e->live_tid)
+		snprintf(thread, sizeof(thread), "task/%d", (int)e->live_tid);
+	snprintf(exe, sizeof(exe), "%s%sexe", thread, thread[0] ? "/" : "");
+	n = readlinkat(dirfd, exe, buf, sizeof(buf) - 1);
 	if (n >= 0) {
 		buf[n] = '\0';
 		e->exe = strdup(buf);
 	}
 	if (read_file_at(dirfd, "status", buf, sizeof(buf)) >= 0)
 		proc_status_uid(buf, &e->uid);
-	read_cgroup_at(e, dirfd, "");
+	read_cgroup_at(e, dirfd, thread);
 	e->identity = true;
 	e->young = YOUNG_PASSES;
 	e->cfg_gen = 0;
@@ -302,7 +309,9 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	}
 	if (e->cfg_gen != s->cfg_gen)
 		e->reported = 0;
+	e->reported &= e->policies;
 	e->cfg_gen = s->cfg_gen;
+	e->recheck = false;
 	if (!e->policies) {
 		history_free(&e->hist);
 		/* kept only while a policy looks at the process; a reload asks again */
@@ -343,13 +352,106 @@ static void sample_system(struct scanner *s, uint64_t now)
 #define CALM_EVERY 16  /* a calm process in a calm cgroup is sampled every 16th pass */
 #define CALM_NOISE (64 * 1024)
 
-/* A new process (or a reused pid, or the periodic check): stat, then identity. */
+/* "PID/FILE", or "PID/task/TID/FILE" while the main thread has exited (track.h) */
+static void task_path(const struct proc_entry *e, const char *name, const char *file, char *path,
+		      size_t size)
+{
+	if (e && e->live_tid)
+		snprintf(path, size, "%s/task/%d/%s", name, (int)e->live_tid, file);
+	else
+		snprintf(path, size, "%s/%s", name, file);
+}
+
+/*
+ * The main thread exited (pthread_exit) while others run: the leader's stat
+ * and statm show no memory (it has no mm any more) though the process holds
+ * all it held. Find a thread that runs and read the process through it
+ * (its stat into *st). False when there is none: a zombie about to be
+ * reaped, or threads that cannot be read, which is said once.
+ */
+static bool find_live_thread(struct scanner *s, struct proc_entry *e, const char *name,
+			     struct proc_stat *st)
+{
+	char path[300], buf[1024];
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+	unsigned int others = 0;
+	int fd;
+
+	if (e->live_tid) {
+		task_path(e, name, "stat", path, sizeof(path));
+		if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_stat(buf, st) && st->vsize)
+			return true;
+		e->live_tid = 0; /* it ended too: look again */
+	}
+	snprintf(path, sizeof(path), "%s/task", name);
+	fd = openat(s->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(d))) {
+		long tid = strtol(de->d_name, NULL, 10);
+
+		if (tid <= 0 || tid == e->pid)
+			continue;
+		others++;
+		snprintf(path, sizeof(path), "%s/task/%ld/stat", name, tid);
+		if (read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_stat(buf, st) &&
+		    st->vsize) {
+			e->live_tid = (pid_t)tid;
+			e->unjudged = 0;
+			return true;
+		}
+	}
+	/*
+	 * A process that exits drops its memory before its last threads are
+	 * gone: said only of one still so at a later pass.
+	 */
+	if (others && e->unjudged < 2 && ++e->unjudged == 2)
+		lj_log(LOG_NOTICE, "pid %d (%s): its main thread exited and none of its %u other threads can be "
+		       "read: its memory is not known, it is not judged", e->pid, e->comm, others);
+	return false;
+}
+
+/* Another program: its name, exe, command line and policies are read again, its history starts afresh. */
+static void forget_program(struct proc_entry *e)
+{
+	e->identity = false;
+	history_clear(&e->hist);
+	e->have_prev = false;
+	e->calm = 0;
+}
+
+/* A known process seen again: an exec starts it afresh, a rename keeps its history. */
+static void note_change(struct proc_entry *e, const char *comm, uint64_t image, bool text_changed)
+{
+	switch (track_compare(e, comm, image, text_changed)) {
+	case TRACK_EXECED:
+		forget_program(e);
+		break;
+	case TRACK_RENAMED:
+		/* comm globs may see it differently now; a leak already logged is not logged again */
+		e->recheck = true;
+		break;
+	case TRACK_SAME:
+		break;
+	}
+	if (image)
+		e->image = image; /* an image not seen this time is still the one it had */
+}
+
+/* A new process (or a reused pid, or the periodic check, or an exec suspected): stat, then identity. */
 static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *name, pid_t pid,
-			struct sample *smp)
+			struct sample *smp, bool text_changed)
 {
 	struct proc_entry *e = *ep;
-	struct proc_stat st;
+	struct proc_stat st, mm;
 	char path[300], buf[1024];
+	bool fresh = false;
 
 	/* path-relative: one open per process; a pid reused in between shows as a new start time */
 	snprintf(path, sizeof(path), "%s/stat", name);
@@ -360,20 +462,31 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
 		if (!e)
 			return false;
 		*ep = e;
+		fresh = true;
 	} else if (e->starttime != st.starttime) {
 		track_reset(e, st.starttime);
-	} else if (strcmp(e->comm, st.comm) != 0) {
-		/* exec (or a rename): another program, another identity and history */
-		e->identity = false;
-		history_clear(&e->hist);
-		e->have_prev = false;
-		e->calm = 0;
+		fresh = true;
 	}
 	e->seen = s->gen;
+	mm = st;
+	if (!(st.flags & PF_KTHREAD_FLAG) && !st.vsize) {
+		/* the leader counts among its threads until it is reaped: 1 is a zombie's */
+		if (st.num_threads < 2 || !find_live_thread(s, e, name, &mm)) {
+			e->live_tid = 0;
+			memcpy(e->comm, st.comm, sizeof(e->comm));
+			return false; /* no figures: none rather than a false 0 in its history */
+		}
+	} else {
+		e->live_tid = 0;
+	}
+	if (!fresh)
+		note_change(e, st.comm, proc_stat_image(&mm), text_changed);
+	else
+		e->image = proc_stat_image(&mm);
 	memcpy(e->comm, st.comm, sizeof(e->comm));
 	*smp = (struct sample){
-		.rss = st.rss_pages * (uint64_t)s->page_size,
-		.vsz = st.vsize,
+		.rss = mm.rss_pages * (uint64_t)s->page_size,
+		.vsz = mm.vsize,
 		.minflt = st.minflt,
 		.majflt = st.majflt,
 	};
@@ -409,34 +522,47 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
  * costs a few times statm, so it is read only for watched processes, and
  * only when swap moved and their RSS changed (see scan_one).
  */
-static uint64_t read_swap(struct scanner *s, const char *name, uint64_t old)
+static uint64_t read_swap(struct scanner *s, const struct proc_entry *e, const char *name, uint64_t old)
 {
 	char path[300], buf[4096];
 	uint64_t bytes;
 
-	snprintf(path, sizeof(path), "%s/status", name);
+	task_path(e, name, "status", path, sizeof(path));
 	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &bytes))
 		return old;
 	return bytes;
+}
+
+static bool read_statm(struct scanner *s, const struct proc_entry *e, const char *name,
+		       struct proc_statm *sm)
+{
+	char path[300], buf[256];
+
+	task_path(e, name, "statm", path, sizeof(path));
+	return read_file_at(s->procfd, path, buf, sizeof(buf)) >= 0 && proc_parse_statm(buf, sm);
+}
+
+static void statm_sample(const struct scanner *s, const struct proc_entry *e, const struct proc_statm *sm,
+			 struct sample *smp)
+{
+	*smp = (struct sample){
+		.rss = sm->resident * (uint64_t)s->page_size,
+		.anon = sm->resident >= sm->shared ? (sm->resident - sm->shared) * (uint64_t)s->page_size : 0,
+		.vsz = sm->size * (uint64_t)s->page_size,
+		/* faults are in stat only: they stay as last read */
+		.minflt = e->last.minflt,
+		.majflt = e->last.majflt,
+	};
 }
 
 /* A known process: statm alone (RSS, anonymous RSS, VSZ). */
 static bool sample_statm(struct scanner *s, struct proc_entry *e, const char *name, struct sample *smp)
 {
 	struct proc_statm sm;
-	char path[300], buf[256];
 
-	snprintf(path, sizeof(path), "%s/statm", name);
-	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_parse_statm(buf, &sm))
+	if (!read_statm(s, e, name, &sm))
 		return false;
-	*smp = (struct sample){
-		.rss = sm.resident * (uint64_t)s->page_size,
-		.anon = sm.resident >= sm.shared ? (sm.resident - sm.shared) * (uint64_t)s->page_size : 0,
-		.vsz = sm.size * (uint64_t)s->page_size,
-		/* faults are in stat only: they stay as last read */
-		.minflt = e->last.minflt,
-		.majflt = e->last.majflt,
-	};
+	statm_sample(s, e, &sm, smp);
 	return true;
 }
 
@@ -457,14 +583,21 @@ static bool sample_full(struct scanner *s, struct proc_entry **ep, const struct 
 		*ep = e;
 	} else if (e->starttime != t->starttime) {
 		track_reset(e, t->starttime);
-	} else if (strcmp(e->comm, t->comm) != 0) {
-		e->identity = false;
-		history_clear(&e->hist);
-		e->have_prev = false;
-		e->calm = 0;
+	} else {
+		note_change(e, t->comm, t->exec_id, false);
 	}
+	e->image = t->exec_id;
 	e->seen = s->gen;
 	memcpy(e->comm, t->comm, sizeof(e->comm));
+	if (t->no_mm) {
+		struct proc_stat mm;
+
+		/* the record has no figures: read them, and the exe, through a thread that runs */
+		if (!t->threads_live || !find_live_thread(s, e, t->name, &mm))
+			return false;
+	} else {
+		e->live_tid = 0;
+	}
 	if (!e->identity) {
 		cleanup_close int dirfd = open_verified(s, t->name, t->starttime);
 
@@ -477,6 +610,15 @@ static bool sample_full(struct scanner *s, struct proc_entry **ep, const struct 
 		read_cgroup_at(e, s->procfd, t->name);
 		e->cgroup_id = t->cgroup_id;
 		e->refresh_at = s->gen + IDENTITY_REFRESH * (e->calm >= CALM_AFTER ? 4 : 1);
+	}
+	if (e->live_tid) {
+		struct proc_statm sm;
+
+		if (!read_statm(s, e, t->name, &sm))
+			return false;
+		statm_sample(s, e, &sm, smp);
+		smp->swap = read_swap(s, e, t->name, e->last.swap);
+		return true;
 	}
 	*smp = t->smp;
 	smp->minflt = e->last.minflt; /* faults are in stat only: they stay as last read */
@@ -500,32 +642,57 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 	if (t->full) {
 		if (!sample_full(s, &e, t, &smp))
 			return;
-	} else if (e && e->identity && !e->young && s->gen < e->refresh_at) {
+	} else {
+		bool via_stat = !(e && e->identity && !e->young && s->gen < e->refresh_at);
+		bool text_changed = false;
+		struct proc_statm sm;
+
 		/*
 		 * A calm process in a calm cgroup waits its turn, unless it has
 		 * pages in swap while swap moves: a leak pinned at its cgroup's
 		 * limit swaps as it grows, and its cgroup's usage does not.
 		 */
-		if (s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
+		if (!via_stat && s->use_cgroups && e->calm >= CALM_AFTER && e->cgu && !e->cgu->grew &&
 		    s->gen - e->sampled < CALM_EVERY && !(e->last.swap && s->sys.swap_moved)) {
 			e->seen = s->gen;
 			s->n_calm++;
 			return;
 		}
-		if (!sample_statm(s, e, name, &smp))
-			return;
-		e->seen = s->gen;
-	} else if (!sample_stat(s, &e, name, pid, &smp)) {
-		return;
-	} else if (e->kthread) {
-		return;
-	} else if (e->young) {
-		e->young--;
+		if (!via_stat) {
+			if (!read_statm(s, e, name, &sm)) {
+				if (!e->live_tid)
+					return; /* gone */
+				via_stat = true; /* the thread it was read through ended */
+			} else if (!sm.size) {
+				/* its main thread exited (or the thread read for it): find one that runs */
+				via_stat = true;
+			} else {
+				/*
+				 * The size of its code, in the statm just read: an
+				 * exec into another program changes it. stat (read
+				 * now, not in up to 128 passes) tells which program.
+				 */
+				text_changed = e->text && e->text != sm.text + 1;
+				via_stat = text_changed;
+				statm_sample(s, e, &sm, &smp);
+				e->seen = s->gen;
+			}
+			if (!via_stat || text_changed)
+				e->text = sm.text + 1;
+		}
+		if (via_stat) {
+			if (!sample_stat(s, &e, name, pid, &smp, text_changed))
+				return;
+			if (e->kthread)
+				return;
+			if (e->young)
+				e->young--;
+		}
 	}
 	smp.t_ms = now;
 	if (!t->full)
 		smp.swap = e->last.swap;
-	if (e->cfg_gen != s->cfg_gen)
+	if (e->cfg_gen != s->cfg_gen || e->recheck)
 		compute_policies(s, e);
 	if (e->policies) {
 		if (e->needs_anon && !t->full && smp.anon == smp.rss) {
@@ -548,7 +715,7 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 			smp.swap = 0;
 		else if (!e->hist.len || s->swap_always ||
 			 (s->sys.swap_moved && (smp.rss != e->last.rss || smp.swap)))
-			smp.swap = read_swap(s, name, smp.swap);
+			smp.swap = read_swap(s, e, name, smp.swap);
 		uint32_t max = s->over_budget ? MIN(MAX(e->hist.cap, HISTORY_MIN), s->hist_cap) : s->hist_cap;
 
 		if (e->hist.max != max && history_resize(&e->hist, max) < 0)
@@ -605,6 +772,34 @@ static void account(struct scanner *s)
 		s->over_budget = false;
 }
 
+/*
+ * The source failed (the bpf programs gone or refused what they need):
+ * /proc never stops answering, so sample through it from now on, and say
+ * so. Returns 0, or -errno when /proc is the source already or cannot be
+ * opened.
+ */
+static int fall_back_to_proc(struct scanner *s, const char *what, int err)
+{
+	void *state;
+	int r;
+
+	if (s->src == &sample_source_proc)
+		return err;
+	r = sample_source_proc.open(&state, s->procfd);
+	lj_log(LOG_ERR, "sampler: %s %s failed (%s): %s", s->src->describe(s->src_state), what, strerror(-err),
+	       r == 0 ? "sampling through /proc from now on" : "and /proc could not be opened");
+	if (r < 0)
+		return r;
+	s->src->close(s->src_state);
+	s->src = &sample_source_proc;
+	s->src_state = state;
+	snprintf(s->src_why, sizeof(s->src_why), "the bpf source %s failed (%s)", what, strerror(-err));
+	/* an image is the source's own measure (track.h): unknown until /proc's stat tells */
+	track_for_each(&s->procs, e)
+		e->image = 0;
+	return 0;
+}
+
 int scanner_pass(struct scanner *s)
 {
 	uint64_t now = now_ms();
@@ -619,11 +814,16 @@ int scanner_pass(struct scanner *s)
 	if (s->use_cgroups)
 		cgusage_refresh(&s->cgroups);
 	r = s->src->begin(s->src_state);
+	if (r < 0 && fall_back_to_proc(s, "pass", r) == 0)
+		r = s->src->begin(s->src_state);
 	while (r == 0 && (r = s->src->next(s->src_state, &t)) > 0) {
 		scan_one(s, &t, now);
 		s->n_seen++;
 		r = 0;
 	}
+	/* half a pass was seen: this pass fails (nothing is swept), the next is through /proc */
+	if (r < 0 && s->src != &sample_source_proc)
+		fall_back_to_proc(s, "read", r);
 	if (r < 0)
 		return r;
 	track_sweep(&s->procs, s->gen);

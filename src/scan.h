@@ -7,8 +7,13 @@
  *   files are read only for a new process's identity and when its cgroup id
  *   changes (and every 32 passes, as below).
  * - A known process costs one read of /proc/PID/statm (RSS, anonymous RSS,
- *   VSZ); kernel threads cost nothing after the first pass. Every 32 passes
- *   stat and cgroup are read again: a reused pid, an exec, a move show there.
+ *   VSZ, and the size of its code: a change is an exec, and stat is read at
+ *   once); kernel threads cost nothing after the first pass. Every 32 passes
+ *   stat and cgroup are read again: a reused pid, a move, a rename show there.
+ * - An exec (another image: stat's code and stack addresses, or the bpf
+ *   record's exec count) starts the identity and the history afresh; a
+ *   rename (only the comm changed) keeps the history (track_compare()).
+ * - A process whose main thread exited is read through a live thread.
  * - With cgroups (scanner_use_cgroups), a process that has not grown for 3
  *   samples is calm: it is sampled every 16th pass only, unless the usage of
  *   its memory cgroup grew, which the kernel tells in one read per cgroup.

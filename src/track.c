@@ -90,6 +90,19 @@ void track_reset(struct proc_entry *e, uint64_t starttime)
 	e->starttime = starttime;
 }
 
+enum track_change track_compare(const struct proc_entry *e, const char *comm, uint64_t image,
+				bool text_changed)
+{
+	bool renamed = strcmp(e->comm, comm) != 0;
+
+	if (text_changed || (e->image && image && e->image != image))
+		return TRACK_EXECED;
+	if (!renamed)
+		return TRACK_SAME;
+	/* the name alone cannot tell a rename from an exec: as before, an exec */
+	return e->image && image ? TRACK_RENAMED : TRACK_EXECED;
+}
+
 void track_sweep(struct track_table *t, uint32_t gen)
 {
 	for (size_t i = 0; i < t->n_buckets; i++) {

@@ -95,7 +95,7 @@ kwatch_stop() {
 
 if [ "$what" != unit ]; then
 	kwatch_start
-	LJ_PROC_TOO=${LJ_PROC_TOO-daemon_dryrun hardening_pid_reuse}
+	LJ_PROC_TOO=${LJ_PROC_TOO-daemon_dryrun hardening_pid_reuse identity}
 	other=proc
 	[ "${LJ_SAMPLER:-}" = proc ] && other=bpf
 	runs=()

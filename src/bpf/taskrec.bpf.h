@@ -92,6 +92,8 @@ static __always_inline bool lj_task_fill(struct task_struct *task, unsigned int 
 		r->pid = (__u32)up.nr;
 	}
 	r->start_ns = task->start_boottime;
+	/* exec increments it (begin_new_exec); a u32 before 5.7: CO-RE sizes the load */
+	r->exec_id = task->self_exec_id;
 	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
 
 	/* v1: the memory hierarchy's cgroup; v2 (hierarchy 0): the one /proc/PID/cgroup names */
@@ -109,6 +111,12 @@ static __always_inline bool lj_task_fill(struct task_struct *task, unsigned int 
 	mm = task->mm;
 	if (!mm) {
 		r->flags |= LJ_TASK_NO_MM;
+		/*
+		 * The leader counts among the group's threads until it is
+		 * reaped: more than one, and others run on without it.
+		 */
+		if (task->signal->nr_threads > 1)
+			r->flags |= LJ_TASK_THREADS_LIVE;
 	} else if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
 		r->file_pages = positive(RSS_OLD(mm, MM_FILEPAGES));
 		r->anon_pages = positive(RSS_OLD(mm, MM_ANONPAGES));

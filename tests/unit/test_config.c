@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "detect.h"
 #include "tap.h"
 #include "util.h"
 
@@ -121,9 +122,65 @@ static void test_window_vs_interval(void)
 	char *d = parse("[policy a]\nwindow = 3s\n", &cfg);
 
 	/* the default interval is 2 s: a 3 s window holds one step */
-	CHECK(has(d, "p.conf:2: policy 'a': window (3000 ms) is shorter than two sampling intervals"));
+	CHECK(has(d, "p.conf:2: policy 'a': window = 3s can never report at interval = 2s: the floor must rise "
+		     "in 3 of 4 quarters, one sample each at least: the least window is 6s"));
 	free(d);
 	config_free(&cfg);
+	/* 2 and 3 intervals were accepted, and could not report */
+	d = parse("[policy a]\nwindow = 4s\n\n[policy b]\nsteadiness = 100%\nwindow = 6s\n", &cfg);
+	CHECK(has(d, "p.conf:2: policy 'a': window = 4s can never report at interval = 2s"));
+	CHECK(has(d, "p.conf:6: policy 'b': window = 6s can never report at interval = 2s: the floor must rise "
+		     "in 4 of 4 quarters, one sample each at least: the least window is 8s"));
+	free(d);
+	config_free(&cfg);
+	d = parse("[policy a]\nwindow = 6s\n\n[policy b]\nsteadiness = 100%\nwindow = 8s\n"
+		  "[policy c]\nsteadiness = 0\nwindow = 4s\n", &cfg);
+	CHECK(strcmp(d, "") == 0);
+	free(d);
+	config_free(&cfg);
+}
+
+/* First sample (index) at which a steady leak is reported, or -1 in 40 samples. */
+static int steady_leak_reported(double steadiness, uint64_t window_ms, uint64_t interval_ms)
+{
+	static struct hsample ring[64];
+	struct history h = { ring, 64, 0, 0, 64 };
+	struct policy p = {
+		.growth = 10 * MIB,
+		.window_ms = window_ms,
+		.steadiness = steadiness,
+		.pressure_swapout = -1.0,
+		.pressure_some = -1.0,
+		.pressure_full = -1.0,
+		.action = ACTION_LOG,
+	};
+
+	for (int i = 0; i < 40; i++) {
+		struct sample s = { .t_ms = 1000000 + (uint64_t)i * interval_ms, .rss = (uint64_t)i * 20 * MIB };
+		struct evidence ev;
+
+		s.anon = s.rss;
+		history_push(&h, &s, 64 * 1024);
+		/* the slack the daemon gives (watch.c) */
+		if (detect(&p, &h, NULL, interval_ms / 2, &ev) == VERDICT_LEAK)
+			return i;
+	}
+	return -1;
+}
+
+/* The least window the check accepts is the least the detector reports in. */
+static void test_least_window_is_the_detectors(void)
+{
+	static const double steadiness[] = { 0.0, 0.5, 0.75, 0.8, 1.0 };
+
+	for (size_t i = 0; i < sizeof(steadiness) / sizeof(steadiness[0]); i++) {
+		struct policy p = { .steadiness = steadiness[i] };
+		uint64_t least = policy_least_window_ms(&p, 1000);
+
+		CHECK(policy_quarters_needed(&p) == detect_quarters_needed(&p));
+		CHECK(steady_leak_reported(steadiness[i], least, 1000) >= 0);
+		CHECK(steady_leak_reported(steadiness[i], least - 500, 1000) < 0);
+	}
 }
 
 /*
@@ -383,6 +440,7 @@ int main(void)
 	RUN_TEST(test_good_policy);
 	RUN_TEST(test_errors_name_line);
 	RUN_TEST(test_window_vs_interval);
+	RUN_TEST(test_least_window_is_the_detectors);
 	RUN_TEST(test_history_and_policy_limits);
 	RUN_TEST(test_long_line_injection);
 	RUN_TEST(test_files_and_permissions);

@@ -48,6 +48,36 @@ static void test_stat_hostile(void)
 	CHECK(strcmp(st.comm, "?[2J?z") == 0);
 }
 
+/* Where exec put the code and stack (fields 26-28): a new program image. */
+static void test_stat_image(void)
+{
+	struct proc_stat a, b;
+	/* cat, as root reads it; then the same line with another stack */
+	const char *buf = "3529 (cat) R 3433 3529 3433 34816 3529 4194304 92 0 0 0 0 0 0 0 20 0 1 0 "
+			  "1290217 5656576 437 18446744073709551615 94898813009920 94898813026097 "
+			  "140726410584736 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+	const char *other = "3529 (cat) R 3433 3529 3433 34816 3529 4194304 92 0 0 0 0 0 0 0 20 0 1 0 "
+			    "1290217 5656576 437 18446744073709551615 94898813009920 94898813026097 "
+			    "140726410588832 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+
+	CHECK(proc_parse_stat(buf, &a));
+	CHECK_EQ_U(a.start_code, 94898813009920ull);
+	CHECK_EQ_U(a.end_code, 94898813026097ull);
+	CHECK_EQ_U(a.start_stack, 140726410584736ull);
+	CHECK_EQ_U(a.rss_pages, 437);
+	CHECK(proc_stat_image(&a) != 0);
+	CHECK(proc_parse_stat(other, &b));
+	CHECK(proc_stat_image(&b) != 0 && proc_stat_image(&b) != proc_stat_image(&a));
+	CHECK(proc_parse_stat(buf, &b) && proc_stat_image(&b) == proc_stat_image(&a));
+	/* a reader without ptrace access, or a main thread that exited: zeros, "unknown" */
+	CHECK(proc_parse_stat("5 (x) Z 1 5 5 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 2 0 7 0 0 "
+			      "18446744073709551615 0 0 0 0 0\n", &b));
+	CHECK(b.start_code == 0 && b.vsize == 0 && proc_stat_image(&b) == 0);
+	/* a recorded file cut after rss: parsed, the image unknown */
+	CHECK(proc_parse_stat("5 ()) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7 8 9\n", &b));
+	CHECK(b.start_code == 0 && proc_stat_image(&b) == 0);
+}
+
 static void test_stat_broken(void)
 {
 	struct proc_stat st;
@@ -69,6 +99,8 @@ static void test_statm_status(void)
 
 	CHECK(proc_parse_statm("765 419 390 5 0 123 0\n", &sm));
 	CHECK(sm.size == 765 && sm.resident == 419 && sm.shared == 390);
+	CHECK(sm.text == 5); /* the code: an exec into another program changes it */
+	CHECK(proc_parse_statm("765 419 390\n", &sm) && sm.text == 0);
 	CHECK(!proc_parse_statm("765", &sm));
 	CHECK(proc_status_kb(status, "VmSwap", &v) && v == 128 * 1024);
 	CHECK(proc_status_kb(status, "RssAnon", &v) && v == 148 * 1024);
@@ -142,6 +174,7 @@ int main(void)
 {
 	RUN_TEST(test_stat_plain);
 	RUN_TEST(test_stat_hostile);
+	RUN_TEST(test_stat_image);
 	RUN_TEST(test_stat_broken);
 	RUN_TEST(test_statm_status);
 	RUN_TEST(test_cgroup);

@@ -371,6 +371,138 @@ static void test_scanner_sources(void)
 	config_free(&cfg);
 }
 
+/* Children that sleep until killed: processes the walk's array has no room for. */
+static size_t add_sleepers(pid_t *kids, size_t n)
+{
+	size_t made = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			pause();
+			_exit(0);
+		}
+		if (pid > 0)
+			kids[made++] = pid;
+	}
+	return made;
+}
+
+static void end_sleepers(pid_t *kids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (size_t i = 0; i < n; i++)
+		waitpid(kids[i], NULL, 0);
+}
+
+/* How many records a pass of the bpf source has now: processes, kernel threads left out. */
+static size_t count_processes(void)
+{
+	const struct sample_source *src;
+	struct sample_task t;
+	char why[160];
+	size_t n = 0;
+	void *st;
+
+	if (sample_source_choose(SAMPLER_BPF, -1, &src, &st, why, sizeof(why)) < 0)
+		return 0;
+	if (src->begin(st) == 0)
+		while (src->next(st, &t) > 0)
+			n++;
+	src->close(st);
+	return n;
+}
+
+/*
+ * The task walk's array is full and the kernel refuses a bigger one: the
+ * task iterator takes over, and the pass still lists every process (it
+ * used to stop sampling for good, the daemon logging an error each pass).
+ */
+static void test_walk_cannot_grow(void)
+{
+	const struct sample_source *src;
+	struct sample_task t;
+	pid_t kids[48];
+	size_t made, found = 0;
+	char why[160];
+	void *st;
+
+	sample_bpf_iter_only = false;
+	sample_bpf_walk_cap = (uint32_t)count_processes() + 16;
+	CHECK(sample_source_choose(SAMPLER_BPF, -1, &src, &st, why, sizeof(why)) == 0);
+	if (strcmp(src->describe(st), "bpf (task walk)") != 0) {
+		printf("# no task walk here (%s): nothing to grow\n", src->describe(st));
+		src->close(st);
+		sample_bpf_walk_cap = 0;
+		return;
+	}
+	made = add_sleepers(kids, 48);
+	CHECK(made == 48);
+	sample_bpf_grow_refused = -ENOMEM;
+	CHECK(src->begin(st) == 0);
+	CHECK(strcmp(src->describe(st), "bpf (task iterator)") == 0);
+	while (src->next(st, &t) > 0)
+		for (size_t i = 0; i < made; i++)
+			found += t.pid == kids[i];
+	CHECK_EQ_U(found, made);
+	src->close(st);
+	end_sleepers(kids, made);
+	sample_bpf_grow_refused = 0;
+	sample_bpf_walk_cap = 0;
+}
+
+/* Neither bpf program can sample any more: the scanner goes on through /proc, and says so. */
+static void test_scanner_falls_back_to_proc(void)
+{
+	struct config cfg;
+	struct diag_list d = { 0 };
+	struct scanner sc;
+	pid_t kids[48];
+	size_t made, found = 0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK(config_parse_policies_string("all.conf", "[policy all]\ngrowth = 100M\nwindow = 10s\n", &cfg,
+					   &d) == 0);
+	diag_free(&d);
+	cfg.daemon.sampler = SAMPLER_BPF;
+	sample_bpf_iter_only = false;
+	sample_bpf_walk_cap = (uint32_t)count_processes() + 16;
+	CHECK(scanner_init(&sc, &cfg) == 0);
+	CHECK(scanner_pass(&sc) == 0);
+	if (strcmp(sc.src->describe(sc.src_state), "bpf (task walk)") != 0) {
+		printf("# no task walk here: nothing to grow\n");
+	} else {
+		made = add_sleepers(kids, 48);
+		sample_bpf_grow_refused = -ENOMEM;
+		sample_bpf_iter_refused = true;
+		CHECK(scanner_pass(&sc) == 0);
+		CHECK(strcmp(sc.src->name, "proc") == 0);
+		CHECK(strstr(sc.src_why, "failed") != NULL);
+		CHECK(scanner_pass(&sc) == 0);
+		for (size_t i = 0; i < made; i++) {
+			struct proc_entry *e = track_find(&sc.procs, kids[i]);
+
+			found += e && e->seen == sc.gen && e->last.rss > 0;
+		}
+		CHECK_EQ_U(found, made);
+		/* the test's own processes keep their histories across the switch */
+		for (size_t i = 0; i < n_own; i++) {
+			struct proc_entry *e = track_find(&sc.procs, pids[i]);
+
+			CHECK(e && e->hist.len >= 3);
+		}
+		end_sleepers(kids, made);
+	}
+	sample_bpf_grow_refused = 0;
+	sample_bpf_iter_refused = false;
+	sample_bpf_walk_cap = 0;
+	scanner_free(&sc);
+	config_free(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	char why[160];
@@ -403,6 +535,8 @@ int main(int argc, char **argv)
 	RUN_TEST(test_known_amounts);
 	RUN_TEST(test_every_process);
 	RUN_TEST(test_scanner_sources);
+	RUN_TEST(test_walk_cannot_grow);
+	RUN_TEST(test_scanner_falls_back_to_proc);
 	printf("# first: %s\n", bpf->describe(bpf_state));
 	reopen_as_iterator();
 	RUN_TEST(test_same_figures_iterator);
