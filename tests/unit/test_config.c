@@ -136,9 +136,13 @@ static void test_history_and_policy_limits(void)
 	char text[64 * 40 + 64];
 	char *d;
 
-	/* 3 h at the default 2 s interval is more history than is kept */
-	d = parse("[policy long]\nwindow = 3h\n", &cfg);
-	CHECK(has(d, "p.conf:2: policy 'long': window spans more than 4093 sampling intervals"));
+	/* 12 h at the default 2 s interval is kept in the same bounded history as 20 s */
+	d = parse("[policy long]\nwindow = 12h\n", &cfg);
+	CHECK(d && d[0] == '\0');
+	free(d);
+	config_free(&cfg);
+	d = parse("[policy long]\nwindow = 200h\n", &cfg);
+	CHECK(has(d, "p.conf:2: policy 'long': window is longer than 7 days"));
 	free(d);
 	config_free(&cfg);
 

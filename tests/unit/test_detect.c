@@ -9,10 +9,6 @@
 #include "tap.h"
 #include "util.h"
 
-#define MAXS 400
-
-static struct hsample ring[MAXS];
-
 static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
 {
 	memset(p, 0, sizeof(*p));
@@ -23,13 +19,22 @@ static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
 	p->action = ACTION_JAIL;
 }
 
+/* A history as the scanner keeps one for a process that policy p looks at. */
+static void hist_init(struct history *h, const struct policy *p, uint32_t max)
+{
+	memset(h, 0, sizeof(*h));
+	history_resize(h, max);
+	history_configure(h, p->window_ms, p->window_ms, p->rss == RSS_ANON ? HK_ANON : HK_TOTAL);
+}
+
 /* Run the series through a ring of `cap` samples; return the first index at which it is a leak, or -1. */
 static int first_leak(const struct policy *p, const uint64_t *rss, int n, uint64_t step_ms,
 		      const struct system_state *sys, uint32_t cap, enum verdict *last)
 {
-	struct history h = { ring, cap, 0, 0, cap };
+	struct history h;
 	int found = -1;
 
+	hist_init(&h, p, cap);
 	for (int i = 0; i < n; i++) {
 		struct sample s = { .t_ms = 1000000 + (uint64_t)i * step_ms, .rss = rss[i], .anon = rss[i] };
 		struct evidence ev;
@@ -42,6 +47,7 @@ static int first_leak(const struct policy *p, const uint64_t *rss, int n, uint64
 		if (last)
 			*last = v;
 	}
+	history_free(&h);
 	return found;
 }
 
@@ -189,9 +195,10 @@ static void test_shapes(void)
 
 	policy_init(&p, 60 * MIB, W * 1000);
 	for (size_t k = 0; k < ARRAY_SIZE(shapes); k++) {
-		struct history h = { ring, 2 * W + 3, 0, 0, 2 * W + 3 };
+		struct history h;
 		int found = -1;
 
+		hist_init(&h, &p, HISTORY_BUCKETS_MAX);
 		for (int t = 0; t < N && found < 0; t++) {
 			uint64_t swap = 0, fp = shapes[k].fp(t, &swap);
 			struct sample s = { .t_ms = 1000000 + (uint64_t)t * 1000, .rss = fp - swap,
@@ -202,6 +209,7 @@ static void test_shapes(void)
 			if (detect(&p, &h, NULL, 500, &ev) == VERDICT_LEAK)
 				found = t;
 		}
+		history_free(&h);
 		printf("#   %-52s %s", shapes[k].name, found < 0 ? "not reported" : "reported");
 		if (found >= 0 && shapes[k].start >= 0)
 			printf(" %d s after its start", found - shapes[k].start);
@@ -311,12 +319,13 @@ static void test_min_rss_and_short(void)
 
 static void test_evidence(void)
 {
-	struct history h = { ring, 16, 0, 0, 16 };
+	struct history h;
 	struct policy p;
 	struct evidence ev;
 	char buf[512];
 
 	policy_init(&p, 100 * MIB, 10000);
+	hist_init(&h, &p, 16);
 	for (int i = 0; i <= 10; i++) {
 		struct sample s = { .t_ms = (uint64_t)i * 1000, .rss = 100 * MIB + (uint64_t)i * 24 * MIB };
 
@@ -332,19 +341,22 @@ static void test_evidence(void)
 	ev.swap = 40 * MIB;
 	evidence_format(&ev, buf, sizeof(buf));
 	CHECK(strstr(buf, "footprint 340 MiB (rss 300 MiB + swap 40.0 MiB) grew 240 MiB in 10 s (24.0 MiB/s, floor rose in 4/4 quarters); held 100 MiB before") != NULL);
+	history_free(&h);
 }
 
 /* A leak slower than the noise per sample, in a ring that may grow: it adds up and is seen. */
 static void test_slow_leak_below_noise(void)
 {
-	struct history h = { 0 };
+	struct history h;
+	struct hpoint pt[HISTORY_POINTS_MAX];
 	struct policy p;
 	struct evidence ev;
 	enum verdict v = VERDICT_NONE;
 	int at = -1;
+	uint32_t n;
 
 	policy_init(&p, 8 * MIB, 600000);
-	history_resize(&h, 303);
+	hist_init(&h, &p, HISTORY_BUCKETS_MAX);
 	for (int i = 0; i < 1000 && at < 0; i++) {
 		/* +30 KiB every 2 s, under the 64 KiB of noise the sampler ignores per sample */
 		struct sample s = { .t_ms = (uint64_t)i * 2000, .rss = 200 * MIB + (uint64_t)i * 30 * KIB };
@@ -357,18 +369,19 @@ static void test_slow_leak_below_noise(void)
 	}
 	/* 15 KiB/s is 8.8 MiB in the 600 s window: seen as soon as the window is full */
 	CHECK(at == 300);
-	printf("#   seen at sample %d, history of %u samples\n", at, h.len);
+	printf("#   seen at sample %d, history of %u stretches\n", at, h.len);
 
-	/* a flat process keeps a ring of HISTORY_MIN samples */
+	/* a flat process keeps one stretch, from its first sample to its last */
 	history_free(&h);
-	history_resize(&h, 303);
+	hist_init(&h, &p, HISTORY_BUCKETS_MAX);
 	for (int i = 0; i < 500; i++) {
 		struct sample s = { .t_ms = (uint64_t)i * 2000, .rss = 200 * MIB, .anon = 200 * MIB };
 
 		history_push(&h, &s, 64 * KIB);
 	}
-	CHECK(h.cap == HISTORY_MIN);
-	CHECK(history_at(&h, 0)->t_ms == 0 && history_at(&h, h.len - 1)->t_ms == 499 * 2000);
+	CHECK(h.cap == HISTORY_MIN && h.len == 1);
+	n = history_points(&h, false, pt);
+	CHECK(n == 2 && pt[0].t_ms == 0 && pt[n - 1].t_ms == 499 * 2000);
 	history_free(&h);
 }
 
