@@ -184,8 +184,10 @@ install: all
 	fi
 
 # benchmarks (root): writes docs/benchmarks.md; not a test
-BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births
+BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births $(O)/bench/histbench
 $(O)/bench/scanbench: tests/bench/scanbench.c tests/bench/floor.h $(O)/libleakjail.a | $(O)/bench
+	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+$(O)/bench/histbench: tests/bench/histbench.c tests/bench/history-old.h $(O)/libleakjail.a | $(O)/bench
 	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 $(O)/bench/%: tests/bench/%.c | $(O)/bench
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
@@ -202,7 +204,7 @@ bench: all tests $(BENCH_BIN)
 eval: deps
 	$(MAKE) --no-print-directory all tests
 	LEAKJAIL=$(CURDIR)/$(O)/leakjail MEMHOG=$(CURDIR)/$(O)/progs/memhog LJ_BUILD=$(CURDIR)/$(O) \
-		EVAL_DOC=docs/benchmarks.md tests/eval/eval.sh
+		EVAL_LONG=1 EVAL_DOC=docs/benchmarks.md tests/eval/eval.sh
 
 clean:
 	rm -rf build build-*
