@@ -298,7 +298,9 @@ static void test_shipped_files(void)
 	CHECK(glob_list_match(&cfg.daemon.exempt_exe, "/lib/systemd/systemd-journald"));
 	CHECK(glob_list_match(&cfg.daemon.exempt_cgroup, "/system.slice/ssh.service"));
 	CHECK(!glob_list_match(&cfg.daemon.exempt_exe, "/tmp/sshd"));
-	CHECK(cfg.n_policies == 1 && cfg.policies[0].jail_size.is_floor);
+	/* a fast and a slow time scale, both jailing from the floor */
+	CHECK(cfg.n_policies == 2 && cfg.policies[0].jail_size.is_floor && cfg.policies[1].jail_size.is_floor);
+	CHECK(cfg.n_policies == 2 && cfg.policies[0].window_ms == 120000 && cfg.policies[1].window_ms == 6 * 3600000ULL);
 	config_free(&cfg);
 	CHECK(config_load("policies/leakjail.conf", true, "policies/examples", &cfg, &d) == 0);
 	for (size_t i = 0; i < d.n; i++)

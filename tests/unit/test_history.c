@@ -198,6 +198,31 @@ static void test_day_window(void)
 	CHECK(r.max_bytes <= 1024);
 }
 
+/* The shipped default-slow policy (256M in 6 h) on 1 MiB a minute, from hour 6 of a process's life. */
+static uint64_t mib_a_minute(uint64_t i)
+{
+	uint64_t t = i * STEP_MS;
+
+	return 400 * MIB + wobble(i) + (t > 6 * HOUR ? (t - 6 * HOUR) * MIB / 60000 : 0);
+}
+
+static void test_default_slow(void)
+{
+	struct policy p[2];
+	struct run r;
+
+	policy_init(&p[0], 256 * MIB, 6 * HOUR);
+	policy_init(&p[1], 256 * MIB, 120000); /* the default policy beside it */
+	judge(p, 2, mib_a_minute, 14 * HOUR / STEP_MS, HISTORY_BUCKETS_MAX, &r);
+	printf("#   default-slow on 1 MiB/min: reported %.1f h after the leak began; %llu bytes\n",
+	       r.first_leak[0] == UINT64_MAX ? -1.0 : (double)(r.first_leak[0] - 6 * HOUR) / (double)HOUR,
+	       (unsigned long long)r.max_bytes);
+	/* 256 MiB at 1 MiB a minute: 4.3 h (the wobble may bring it a few minutes early) */
+	CHECK(r.first_leak[0] >= 6 * HOUR + 240 * 60000 && r.first_leak[0] <= 6 * HOUR + 270 * 60000);
+	CHECK(r.first_leak[1] == UINT64_MAX);
+	CHECK(r.max_bytes <= 1024);
+}
+
 /*
  * With rss = total, a stat read gives no anonymous figure (it reads as the
  * RSS) and statm does: the anonymous footprint jumps every other pass while
@@ -275,6 +300,7 @@ int main(void)
 	RUN_TEST(test_slow_leak_long_window);
 	RUN_TEST(test_long_window_innocents);
 	RUN_TEST(test_day_window);
+	RUN_TEST(test_default_slow);
 	RUN_TEST(test_flat_total_with_anon_flapping);
 	RUN_TEST(test_one_episode);
 	TAP_DONE();
