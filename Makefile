@@ -137,7 +137,7 @@ asan:
 fuzz: FUZZ_SECONDS ?= 60
 fuzz: FUZZ_CC ?= clang
 fuzz: FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config jail cgroup kmem zoneinfo log util)
+fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config jail cgroup kmem zoneinfo log util history detect)
 fuzz:
 	$(MAKE) --no-print-directory O=build-fuzz CC=$(FUZZ_CC) \
 		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' $(FUZZ_OBJ)
