@@ -105,9 +105,10 @@ static uint32_t quarters_rising(const struct policy *p, const uint64_t *env)
  * rises again and again: it is a leak when
  *  - it rose by a step (a SHARE-th of the policy's growth) at least
  *    STEPS_MIN times,
- *  - it never stood still for longer than STEP_GAP of a window, from the
- *    start of the two windows to now (a warm-up shorter than two windows less
- *    twice that gap, 0.4 of a window, never passes),
+ *  - it never stood still for longer than STEP_GAP of a window (and an
+ *    interval, for the sampling's jitter), from the start of the two windows
+ *    to now (a warm-up shorter than two windows less twice that gap, 0.4 of
+ *    a window less two intervals, never passes),
  *  - and from its first step to its last it rose at the policy's rate,
  *    growth / window, or faster.
  * After a process's last trough its floor is the trough's, as in the quarters.
@@ -120,7 +121,9 @@ static uint32_t quarters_rising(const struct policy *p, const uint64_t *env)
 static bool floor_keeps_rising(const struct policy *p, const struct hpoint *pt, uint32_t n, uint32_t cut,
 			       uint64_t slack_ms, uint64_t *rise, uint64_t *span)
 {
-	uint64_t tn = pt[n - 1].t_ms, reach = 2 * p->window_ms, gap_max = p->window_ms * STEP_GAP_NUM / STEP_GAP_DEN;
+	uint64_t tn = pt[n - 1].t_ms, reach = 2 * p->window_ms;
+	/* a step is seen at the first sample after it: allow an interval (twice the slack) of jitter */
+	uint64_t gap_max = p->window_ms * STEP_GAP_NUM / STEP_GAP_DEN + 2 * slack_ms;
 	uint64_t ts, step = p->growth / SHARE, env[HISTORY_POINTS_MAX], low, level, t_prev, first_t = 0, first_level = 0;
 	uint32_t i0 = UINT32_MAX, steps = 0;
 

@@ -187,6 +187,15 @@ static uint64_t stepped_sparse(int t, uint64_t *swap)
 	return 200 * MIB + (uint64_t)(t / 15) * 100 * MIB;
 }
 
+static uint64_t stepped_jitter(int t, uint64_t *swap)
+{
+	int k = t / 15;
+
+	(void)swap;
+	/* the same, each odd step seen 2 s late (a busy host): 17 s, then 13 s apart */
+	return 200 * MIB + (uint64_t)(t % 15 < 2 && k % 2 ? k - 1 : k) * 100 * MIB;
+}
+
 static uint64_t bursty(int t, uint64_t *swap)
 {
 	(void)swap;
@@ -227,6 +236,7 @@ static const struct shape shapes[] = {
 	{ "3.5 MiB/s and a retained 100 MiB jump every 15 s", 0, retained_jumps, 0 },
 	/* over two windows: three steps, or two cycles of the burst or the collector */
 	{ "stepped leak, +100 MiB every 15 s", 0, stepped_sparse, 2 * W + 15 + 2 },
+	{ "stepped leak, +100 MiB every 15 s, seen 2 s late", 0, stepped_jitter, 2 * W + 17 + 2 },
 	{ "bursty leak, 80 MiB over 8 s every 20 s", 0, bursty, 2 * W + 20 + 2 },
 	{ "GC sawtooth of 150 MiB every 12 s, floor at growth / window", 0, sawtooth_floor_rate, 2 * W + 12 + 2 },
 	{ "warm-up in two retained jumps", -1, warmup_two_jumps, 0 },
