@@ -72,11 +72,23 @@ static void merge_into(struct hbucket *a, const struct hbucket *b)
 /* The window that looks at what is `age_ms` old: the shortest one whose two windows reach it. */
 static uint64_t window_at(const struct history *h, uint64_t age_ms)
 {
-	if (h->win_min_ms && age_ms <= 2ULL * h->win_min_ms)
-		return h->win_min_ms;
-	if (h->win_max_ms)
-		return h->win_max_ms;
-	return 1;
+	uint64_t w = 0;
+
+	for (int i = 0; i < HISTORY_WINDOWS && h->win_ms[i]; i++) {
+		w = h->win_ms[i];
+		if (age_ms <= 2ULL * w)
+			break;
+	}
+	return w ? w : 1;
+}
+
+static uint64_t window_longest(const struct history *h)
+{
+	uint64_t w = 0;
+
+	for (int i = 0; i < HISTORY_WINDOWS; i++)
+		w = MAX(w, (uint64_t)h->win_ms[i]);
+	return w;
 }
 
 /*
@@ -127,10 +139,10 @@ static int set_cap(struct history *h, uint32_t cap)
 /* Stretches that end before two of the longest windows: no window looks at them. */
 static void drop_unreached(struct history *h)
 {
-	uint64_t reach = 2ULL * h->win_max_ms;
+	uint64_t reach = 2ULL * window_longest(h);
 	uint32_t n = 0;
 
-	if (!h->win_max_ms || h->t_last < reach)
+	if (!reach || h->t_last < reach)
 		return;
 	while (n + 1 < h->len && h->epoch + h->b[n + 1].t <= h->t_last - reach)
 		n++;
@@ -225,11 +237,44 @@ int history_resize(struct history *h, uint32_t max)
 	return 0;
 }
 
+void history_configure_windows(struct history *h, const uint64_t *win_ms, size_t n, unsigned int kinds)
+{
+	uint32_t w[HISTORY_WINDOWS] = { 0 };
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t x = (uint32_t)MIN(win_ms[i], UINT32_MAX);
+		size_t j;
+
+		if (!x)
+			continue;
+		for (j = 0; j < m && w[j] < x; j++)
+			;
+		if (j < m && w[j] == x)
+			continue;
+		if (m == HISTORY_WINDOWS) {
+			/* full: the longest must stay (it says how far back to keep); drop the next longest */
+			if (j == m)
+				w[m - 1] = x;
+			else if (j < m - 1) {
+				memmove(&w[j + 1], &w[j], (m - 2 - j) * sizeof(*w));
+				w[j] = x;
+			}
+			continue;
+		}
+		memmove(&w[j + 1], &w[j], (m - j) * sizeof(*w));
+		w[j] = x;
+		m++;
+	}
+	memcpy(h->win_ms, w, sizeof(w));
+	h->kinds = (uint8_t)kinds;
+}
+
 void history_configure(struct history *h, uint64_t win_min_ms, uint64_t win_max_ms, unsigned int kinds)
 {
-	h->win_min_ms = (uint32_t)MIN(win_min_ms, UINT32_MAX);
-	h->win_max_ms = (uint32_t)MIN(win_max_ms, UINT32_MAX);
-	h->kinds = (uint8_t)kinds;
+	uint64_t w[2] = { win_min_ms, win_max_ms };
+
+	history_configure_windows(h, w, 2, kinds);
 }
 
 uint32_t history_points(const struct history *h, bool anon, struct hpoint *pt)

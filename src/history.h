@@ -50,6 +50,11 @@ struct hbucket {
 #define HK_TOTAL 1u
 #define HK_ANON 2u
 
+#define HISTORY_MIN 4           /* stretches first allocated */
+#define HISTORY_WINDOWS 4       /* distinct windows a history is kept fine for; more share the nearest */
+#define HISTORY_BUCKETS_MAX 48  /* 960 bytes */
+#define HISTORY_BUCKETS_LOW 16  /* over the memory budget: coarser, still judged */
+
 struct history {
 	struct hbucket *b;       /* oldest first */
 	uint64_t epoch;          /* monotonic ms that a stretch's t counts from */
@@ -58,12 +63,9 @@ struct history {
 	uint16_t cap, len, max;  /* stretches allocated, held, allowed */
 	uint8_t kinds;           /* HK_*; 0: both */
 	uint32_t noise_kib;      /* change that does not count, as last pushed */
-	uint32_t win_min_ms, win_max_ms; /* the windows that look at it (0: unknown, keep all) */
+	uint32_t win_ms[HISTORY_WINDOWS]; /* the windows that look at it, shortest first (0: none; none at all: keep all) */
 };
 
-#define HISTORY_MIN 4           /* stretches first allocated */
-#define HISTORY_BUCKETS_MAX 48  /* 960 bytes */
-#define HISTORY_BUCKETS_LOW 16  /* over the memory budget: coarser, still judged */
 
 /* A point of a history as the detector walks it: a stretch is its floor and peak, in their order. */
 struct hpoint {
@@ -94,7 +96,13 @@ int history_push(struct history *h, const struct sample *s, uint64_t noise);
 /* Set the most stretches it may hold, merging down if it holds more. Returns 0 or -ENOMEM. */
 int history_resize(struct history *h, uint32_t max);
 
-/* The windows that judge it and the kinds they watch: what compaction keeps fine. */
+/*
+ * The windows that judge it and the kinds they watch: what compaction keeps
+ * fine. `n` windows in any order; past HISTORY_WINDOWS distinct ones, the
+ * longest is kept and the others nearest to it share its resolution.
+ */
+void history_configure_windows(struct history *h, const uint64_t *win_ms, size_t n, unsigned int kinds);
+/* The same for the shortest and the longest window (one window: both the same). */
 void history_configure(struct history *h, uint64_t win_min_ms, uint64_t win_max_ms, unsigned int kinds);
 
 void history_clear(struct history *h);

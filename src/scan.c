@@ -214,7 +214,8 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 		    (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid));
 	e->policies = 0;
 	e->needs_anon = false;
-	uint64_t win_min = UINT64_MAX, win_max = 0;
+	uint64_t windows[LJ_POLICIES_MAX];
+	size_t n_windows = 0;
 	unsigned int kinds = 0;
 
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
@@ -230,8 +231,7 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 				if (cfg->policies[i].rss == RSS_ANON)
 					e->needs_anon = true;
 				kinds |= cfg->policies[i].rss == RSS_ANON ? HK_ANON : HK_TOTAL;
-				win_min = MIN(win_min, cfg->policies[i].window_ms);
-				win_max = MAX(win_max, cfg->policies[i].window_ms);
+				windows[n_windows++] = cfg->policies[i].window_ms;
 			}
 		}
 	}
@@ -240,7 +240,7 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	e->cfg_gen = s->cfg_gen;
 	if (e->policies)
 		/* the history keeps fine what these windows cut, and judges flatness on what they watch */
-		history_configure(&e->hist, win_min, win_max, kinds);
+		history_configure_windows(&e->hist, windows, n_windows, kinds);
 	if (!e->policies) {
 		history_free(&e->hist);
 		/* kept only while a policy looks at the process; a reload asks again */

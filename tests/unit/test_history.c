@@ -32,7 +32,7 @@ static uint64_t wobble(uint64_t i)
 }
 
 struct run {
-	uint64_t first_leak[2]; /* ms after T0 at which each policy first found a leak, or UINT64_MAX */
+	uint64_t first_leak[3]; /* ms after T0 at which each policy first found a leak, or UINT64_MAX */
 	uint64_t max_bytes;     /* the most the history took */
 };
 
@@ -44,17 +44,16 @@ static void judge(const struct policy *p, size_t n_p, uint64_t (*fp)(uint64_t i)
 		  struct run *r)
 {
 	struct history h;
-	uint64_t wmin = UINT64_MAX, wmax = 0;
+	uint64_t windows[3];
 
 	memset(&h, 0, sizeof(h));
 	memset(r, 0, sizeof(*r));
 	for (size_t k = 0; k < n_p; k++) {
-		wmin = MIN(wmin, p[k].window_ms);
-		wmax = MAX(wmax, p[k].window_ms);
+		windows[k] = p[k].window_ms;
 		r->first_leak[k] = UINT64_MAX;
 	}
 	history_resize(&h, max);
-	history_configure(&h, wmin, wmax, HK_TOTAL);
+	history_configure_windows(&h, windows, n_p, HK_TOTAL);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t f = fp(i);
 		struct sample s = { .t_ms = T0 + i * STEP_MS, .rss = f, .anon = f / 3 };
@@ -146,6 +145,45 @@ static void test_slow_leak_long_window(void)
 	       (unsigned long long)r.max_bytes);
 	CHECK(near(r.first_leak[0], full, 10 * 60000));
 	CHECK(r.max_bytes <= HISTORY_BUCKETS_LOW * sizeof(struct hbucket));
+}
+
+/* 2 h calm, then 0.5 MiB/s: judged by three policies at once (20 s, 5 min, 6 h). */
+static uint64_t medium_leak(uint64_t i)
+{
+	uint64_t t = i * STEP_MS;
+
+	return 300 * MIB + wobble(i) + (t > 2 * HOUR ? (t - 2 * HOUR) * MIB / 2000 : 0);
+}
+
+static void test_three_windows(void)
+{
+	struct policy p[3];
+	struct run r;
+	uint64_t full;
+
+	policy_init(&p[0], 60 * MIB, 20000);
+	policy_init(&p[1], 128 * MIB, 300000);
+	policy_init(&p[2], 256 * MIB, 6 * HOUR);
+	full = full_growth_at(medium_leak, 3 * HOUR / STEP_MS, p[1].window_ms, p[1].growth);
+	judge(p, 3, medium_leak, 3 * HOUR / STEP_MS, HISTORY_BUCKETS_MAX, &r);
+	printf("#   0.5 MiB/s under 20 s, 5 min and 6 h windows: 5 min reports %.0f s after the leak began (on every sample: %.0f), 6 h %s\n",
+	       r.first_leak[1] == UINT64_MAX ? -1.0 : (double)(r.first_leak[1] - 2 * HOUR) / 1000.0,
+	       (double)(full - 2 * HOUR) / 1000.0, r.first_leak[2] == UINT64_MAX ? "not (no 6 h of history)" : "too");
+	CHECK(r.first_leak[0] == UINT64_MAX);
+	CHECK(near(r.first_leak[1], full, 2 * STEP_MS));
+	CHECK(r.first_leak[1] <= 2 * HOUR + 300000 + 2 * STEP_MS);
+	CHECK(r.max_bytes <= 1024);
+}
+
+/* More distinct windows than a history keeps fine for: the shortest ones and the longest stay. */
+static void test_windows_kept(void)
+{
+	struct history h;
+	uint64_t w[] = { 7200000, 20000, 600000, 20000, 86400000, 60000, 3600000 };
+
+	memset(&h, 0, sizeof(h));
+	history_configure_windows(&h, w, ARRAY_SIZE(w), HK_TOTAL);
+	CHECK(h.win_ms[0] == 20000 && h.win_ms[1] == 60000 && h.win_ms[2] == 600000 && h.win_ms[3] == 86400000);
 }
 
 /* Innocent over hours: a batch job every hour (ramp 150 MiB over 40 min, free), then a warm-up of 150 MiB in 20 min. */
@@ -298,6 +336,8 @@ static void test_one_episode(void)
 int main(void)
 {
 	RUN_TEST(test_slow_leak_long_window);
+	RUN_TEST(test_three_windows);
+	RUN_TEST(test_windows_kept);
 	RUN_TEST(test_long_window_innocents);
 	RUN_TEST(test_day_window);
 	RUN_TEST(test_default_slow);
