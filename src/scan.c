@@ -205,6 +205,9 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 {
 	const struct config *cfg = s->cfg;
 	const char *cg = e->cgroup ? e->cgroup : "";
+	uint64_t windows[LJ_POLICIES_MAX];
+	size_t n_windows = 0;
+	unsigned int kinds = 0;
 
 	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
 	/* exempt_comm is what a process calls itself: exempt_exe, _user and _cgroup cannot be claimed */
@@ -214,10 +217,6 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 		    (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid));
 	e->policies = 0;
 	e->needs_anon = false;
-	uint64_t windows[LJ_POLICIES_MAX];
-	size_t n_windows = 0;
-	unsigned int kinds = 0;
-
 	if (e->in_scope && !e->exempt && !scanner_untouchable(s, e) &&
 	    !(s->skip_cgroup && cgroup_under(cg, s->skip_cgroup))) {
 		if (cmdline_awaited(s, e)) {
@@ -238,10 +237,10 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	if (e->cfg_gen != s->cfg_gen)
 		e->reported = 0;
 	e->cfg_gen = s->cfg_gen;
-	if (e->policies)
+	if (e->policies) {
 		/* the history keeps fine what these windows cut, and judges flatness on what they watch */
 		history_configure_windows(&e->hist, windows, n_windows, kinds);
-	if (!e->policies) {
+	} else {
 		history_free(&e->hist);
 		/* kept only while a policy looks at the process; a reload asks again */
 		free(e->cmdline);
