@@ -104,11 +104,10 @@ static uint32_t quarters_rising(const struct policy *p, const uint64_t *env)
  * window, however fast it leaks. Over the last two windows such a floor still
  * rises again and again: it is a leak when
  *  - it rose by a step (a SHARE-th of the policy's growth) at least
- *    STEPS_MIN times,
+ *    STEPS_MIN times, the first and the last at least half a window apart,
  *  - it never stood still for longer than STEP_GAP of a window (and an
  *    interval, for the sampling's jitter), from the start of the two windows
- *    to now (a warm-up shorter than two windows less twice that gap, 0.4 of
- *    a window less two intervals, never passes),
+ *    to now,
  *  - and from its first step to its last it rose at the policy's rate,
  *    growth / window, or faster.
  * After a process's last trough its floor is the trough's, as in the quarters.
@@ -161,7 +160,8 @@ static bool floor_keeps_rising(const struct policy *p, const struct hpoint *pt, 
 		level = env[i];
 		t_prev = pt[i].t_ms;
 	}
-	if (steps < STEPS_MIN || tn - t_prev > gap_max)
+	/* steps that all came within half a window are one burst: a warm-up */
+	if (steps < STEPS_MIN || tn - t_prev > gap_max || t_prev - first_t < p->window_ms / 2)
 		return false;
 	*rise = level - env[i0];
 	*span = tn - ts;

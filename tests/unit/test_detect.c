@@ -316,6 +316,35 @@ static void test_warmup_plateau(void)
 	CHECK(first_leak(&p, rss, 120, 1000, NULL, 16, NULL) == 10);
 }
 
+/*
+ * A warm-up of 8 x growth that ramps for up to a third of the window, at
+ * any phase against the sampling: never a leak, in the quarters or in the
+ * floor's steps over two windows (an emulated CPU stretches a warm-up of
+ * one second to several).
+ */
+static void test_warmup_ramps(void)
+{
+	struct policy p;
+
+	policy_init(&p, 6 * MIB, 15000);
+	for (int ramp = 1; ramp <= 5; ramp++) {
+		for (int phase = 0; phase < 4; phase++) {
+			uint64_t rss[120];
+
+			for (int i = 0; i < 120; i++) {
+				double t = i + phase * 0.25;
+				double m = t < 16 ? 0 : t < 16 + ramp ? 48 * (t - 16) / ramp : 48;
+
+				rss[i] = 2 * MIB + (uint64_t)(m * (double)MIB);
+			}
+			if (first_leak(&p, rss, 120, 1000, NULL, HISTORY_BUCKETS_MAX, NULL) != -1) {
+				printf("#   a warm-up over %d s (phase %d/4) reported\n", ramp, phase);
+				CHECK(false);
+			}
+		}
+	}
+}
+
 static void test_large_steady(void)
 {
 	uint64_t rss[100];
@@ -444,6 +473,7 @@ int main(void)
 	RUN_TEST(test_shapes);
 	RUN_TEST(test_fast_leak);
 	RUN_TEST(test_warmup_plateau);
+	RUN_TEST(test_warmup_ramps);
 	RUN_TEST(test_large_steady);
 	RUN_TEST(test_pressure_gate);
 	RUN_TEST(test_min_rss_and_short);
