@@ -137,7 +137,7 @@ asan:
 fuzz: FUZZ_SECONDS ?= 60
 fuzz: FUZZ_CC ?= clang
 fuzz: FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config config-hints jail cgroup kmem zoneinfo log util)
+fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config config-hints jail cgroup kmem zoneinfo log util history detect)
 fuzz:
 	$(MAKE) --no-print-directory O=build-fuzz CC=$(FUZZ_CC) \
 		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' $(FUZZ_OBJ)
@@ -208,8 +208,10 @@ uninstall:
 	rmdir $(DESTDIR)$(SYSCONFDIR)/leakjail/policies.d $(DESTDIR)$(SYSCONFDIR)/leakjail 2>/dev/null || true
 
 # benchmarks (root): writes docs/benchmarks.md; not a test
-BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births
+BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births $(O)/bench/histbench
 $(O)/bench/scanbench: tests/bench/scanbench.c tests/bench/floor.h $(O)/libleakjail.a | $(O)/bench
+	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+$(O)/bench/histbench: tests/bench/histbench.c tests/bench/history-old.h $(O)/libleakjail.a | $(O)/bench
 	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 $(O)/bench/%: tests/bench/%.c | $(O)/bench
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
@@ -226,7 +228,7 @@ bench: all tests $(BENCH_BIN)
 eval: deps
 	$(MAKE) --no-print-directory all tests
 	LEAKJAIL=$(CURDIR)/$(O)/leakjail MEMHOG=$(CURDIR)/$(O)/progs/memhog LJ_BUILD=$(CURDIR)/$(O) \
-		EVAL_DOC=docs/benchmarks.md tests/eval/eval.sh
+		EVAL_LONG=1 EVAL_DOC=docs/benchmarks.md tests/eval/eval.sh
 
 clean:
 	rm -rf build build-*

@@ -839,12 +839,11 @@ static void validate(struct config *cfg, struct diag_list *diags)
 				 duration_str(cfg->daemon.interval_ms, iv, sizeof(iv)),
 				 policy_quarters_needed(p), duration_str(least, l, sizeof(l)));
 		}
-		/* an interval refused above (0 among them) was reported already */
-		if (cfg->daemon.interval_ms >= 100 &&
-		    p->window_ms / cfg->daemon.interval_ms > LJ_HISTORY_MAX - 3)
+		/* a history counts its times in 31 bits of ms and reaches back two windows (history.h) */
+		if (p->window_ms > LJ_WINDOW_MAX_MS)
 			diag_add(diags, p->file, p->window_line ? p->window_line : p->line,
-				 "policy '%s': window spans more than %d sampling intervals: lengthen the interval",
-				 p->name, LJ_HISTORY_MAX - 3);
+				 "policy '%s': window is longer than %llu days", p->name,
+				 (unsigned long long)(LJ_WINDOW_MAX_MS / (24 * 3600 * 1000ULL)));
 		if (!p->jail_size.is_floor && !p->jail_size.is_factor && !p->jail_max.is_factor &&
 		    p->jail_max.bytes < p->jail_size.bytes)
 			diag_add(diags, p->file, p->line,

@@ -18,7 +18,7 @@
 #define LJ_DEFAULT_POLICIES "/etc/leakjail/policies.d"
 #define LJ_DEFAULT_STATE_DIR "/run/leakjail"
 #define LJ_POLICIES_MAX 64    /* a process's policies are a 64-bit mask */
-#define LJ_HISTORY_MAX 4096   /* samples kept per process */
+#define LJ_WINDOW_MAX_MS (7ULL * 24 * 3600 * 1000) /* the longest window a policy may have */
 #define LJ_DEFAULT_MEMORY_BUDGET (32ULL << 20)
 
 /* Problems found while loading, each "file:line: message". */

@@ -182,9 +182,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 			d->over_budget = d->sc.over_budget;
 			if (d->over_budget)
 				lj_log(LOG_WARNING,
-				       "over the memory budget: %llu KiB for %zu processes, memory_budget %llu KiB: histories no longer grow, so a leak in a process first watched from now on may go unseen",
+				       "over the memory budget: %llu KiB for %zu processes, memory_budget %llu KiB: histories are kept coarser (%u stretches each), every process is still judged",
 				       (unsigned long long)(d->sc.state_bytes >> 10), d->sc.procs.n,
-				       (unsigned long long)(d->cfg.daemon.memory_budget >> 10));
+				       (unsigned long long)(d->cfg.daemon.memory_budget >> 10), HISTORY_BUCKETS_LOW);
 			else
 				lj_log(LOG_NOTICE, "back under the memory budget: %llu KiB for %zu processes",
 				       (unsigned long long)(d->sc.state_bytes >> 10), d->sc.procs.n);

@@ -62,6 +62,17 @@ enum verdict detect(const struct policy *p, const struct history *h, const struc
 
 const char *verdict_name(enum verdict v);
 
+/*
+ * A leak's episode ends once no policy found it growing like a leak for a
+ * whole window of p: a verdict that flickers (a leak under a collector whose
+ * troughs fall either side of a quarter's edge) is one leak, logged and
+ * counted once. `last_leak_ms`: when a leak was last found, 0 never.
+ */
+static inline bool detect_episode_over(const struct policy *p, uint64_t last_leak_ms, uint64_t now_ms)
+{
+	return !last_leak_ms || now_ms >= last_leak_ms + p->window_ms;
+}
+
 /* In how many of the window's DETECT_QUARTERS quarters the floor must rise: steadiness, in whole quarters, at least 2. */
 #define DETECT_QUARTERS 4
 unsigned int detect_quarters_needed(const struct policy *p);

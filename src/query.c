@@ -51,24 +51,24 @@ struct series {
 static void series_of(const struct history *h, const struct policy *p, uint64_t now_ms, size_t n,
 		      struct series *s)
 {
-	bool anon = p->rss == RSS_ANON;
+	struct hpoint pt[HISTORY_POINTS_MAX];
+	uint32_t np = history_points(h, p->rss == RSS_ANON, pt);
 	uint64_t start = now_ms > p->window_ms ? now_ms - p->window_ms : 0;
 
 	memset(s, 0, sizeof(*s));
 	s->n = MIN(n, (size_t)SPARK_MAX);
-	if (!h->len)
+	if (!np)
 		return;
 	for (size_t k = 0; k < s->n; k++) {
 		uint64_t t = start + (p->window_ms * (k + 1)) / s->n;
-		uint64_t fp = hsample_footprint(history_at(h, 0), anon), low = UINT64_MAX;
+		uint64_t fp = pt[0].fp, low = UINT64_MAX;
 
-		for (uint32_t i = 0; i < h->len; i++) {
-			const struct hsample *x = history_at(h, i);
-
-			if (x->t_ms <= t)
-				fp = hsample_footprint(x, anon);
-			if (x->t_ms >= t || i + 1 == h->len)
-				low = MIN(low, hsample_footprint(x, anon));
+		for (uint32_t i = 0; i < np; i++) {
+			if (pt[i].t_ms <= t)
+				fp = pt[i].fp;
+			/* the lower envelope: the least footprint from t on (the newest for the end) */
+			if (pt[i].t_ms >= t || i + 1 == np)
+				low = MIN(low, pt[i].fp);
 		}
 		s->fp[k] = fp;
 		s->floor[k] = MIN(low, fp);
@@ -76,12 +76,9 @@ static void series_of(const struct history *h, const struct policy *p, uint64_t 
 	for (unsigned int q = 0; q <= DETECT_QUARTERS; q++) {
 		uint64_t t = start + p->window_ms * q / DETECT_QUARTERS, low = UINT64_MAX;
 
-		for (uint32_t i = 0; i < h->len; i++) {
-			const struct hsample *x = history_at(h, i);
-			/* the lower envelope: the least footprint from t on (the last sample for the end) */
-			if (x->t_ms >= t || i + 1 == h->len)
-				low = MIN(low, hsample_footprint(x, anon));
-		}
+		for (uint32_t i = 0; i < np; i++)
+			if (pt[i].t_ms >= t || i + 1 == np)
+				low = MIN(low, pt[i].fp);
 		s->quarter_floor[q] = low == UINT64_MAX ? 0 : low;
 	}
 }

@@ -21,14 +21,6 @@
  */
 #define YOUNG_PASSES 3
 
-/* two windows: the detector looks back past the window for what a process gave back (detect.c) */
-static uint32_t hist_cap_for(const struct config *cfg)
-{
-	uint64_t cap = 2 * config_max_window_ms(cfg) / cfg->daemon.interval_ms + 3;
-
-	return (uint32_t)MIN(cap, LJ_HISTORY_MAX);
-}
-
 int scanner_init(struct scanner *s, const struct config *cfg)
 {
 	int r;
@@ -58,7 +50,6 @@ void scanner_set_config(struct scanner *s, const struct config *cfg)
 {
 	s->cfg = cfg;
 	s->cfg_gen++;
-	s->hist_cap = hist_cap_for(cfg);
 	s->needs_cmdline = false;
 	for (size_t i = 0; i < cfg->n_policies; i++)
 		if (cfg->policies[i].match_cmdline.n || cfg->policies[i].exclude_cmdline.n)
@@ -285,6 +276,9 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 {
 	const struct config *cfg = s->cfg;
 	const char *cg = e->cgroup ? e->cgroup : "";
+	uint64_t windows[LJ_POLICIES_MAX];
+	size_t n_windows = 0;
+	unsigned int kinds = 0;
 
 	e->in_scope = e->cgroup && cgroup_under(cg, cfg->daemon.scope);
 	container_label(e);
@@ -304,6 +298,8 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 				e->policies |= 1ULL << i;
 				if (cfg->policies[i].rss == RSS_ANON)
 					e->needs_anon = true;
+				kinds |= cfg->policies[i].rss == RSS_ANON ? HK_ANON : HK_TOTAL;
+				windows[n_windows++] = cfg->policies[i].window_ms;
 			}
 		}
 	}
@@ -312,7 +308,10 @@ static void compute_policies(struct scanner *s, struct proc_entry *e)
 	e->reported &= e->policies;
 	e->cfg_gen = s->cfg_gen;
 	e->recheck = false;
-	if (!e->policies) {
+	if (e->policies) {
+		/* the history keeps fine what these windows cut, and judges flatness on what they watch */
+		history_configure_windows(&e->hist, windows, n_windows, kinds);
+	} else {
 		history_free(&e->hist);
 		/* kept only while a policy looks at the process; a reload asks again */
 		free(e->cmdline);
@@ -716,11 +715,12 @@ static void scan_one(struct scanner *s, const struct sample_task *t, uint64_t no
 		else if (!e->hist.len || s->swap_always ||
 			 (s->sys.swap_moved && (smp.rss != e->last.rss || smp.swap)))
 			smp.swap = read_swap(s, e, name, smp.swap);
-		uint32_t max = s->over_budget ? MIN(MAX(e->hist.cap, HISTORY_MIN), s->hist_cap) : s->hist_cap;
+		/* over the budget, every history gets coarser, and all are still judged */
+		uint32_t max = s->over_budget ? HISTORY_BUCKETS_LOW : HISTORY_BUCKETS_MAX;
 
-		if (e->hist.max != max && history_resize(&e->hist, max) < 0)
-			return;
-		/* the ring grows only while the process changes: see history.h */
+		if (e->hist.max != max)
+			history_resize(&e->hist, max); /* refused: it keeps what it has */
+		/* a stretch is added only while the process changes: see history.h */
 		history_push(&e->hist, &smp, CALM_NOISE);
 		s->n_watched++;
 	}
@@ -763,9 +763,9 @@ static void account(struct scanner *s)
 
 	track_for_each(&s->procs, e)
 		bytes += sizeof(*e) + str_bytes(e->exe) + str_bytes(e->cmdline) + str_bytes(e->cgroup) +
-			 (uint64_t)e->hist.cap * sizeof(*e->hist.s);
+			 history_bytes(&e->hist);
 	s->state_bytes = bytes;
-	/* back under 90 %: histories grow again */
+	/* back under 90 %: histories get their full resolution again */
 	if (bytes > s->cfg->daemon.memory_budget)
 		s->over_budget = true;
 	else if (bytes * 10 < s->cfg->daemon.memory_budget * 9)

@@ -44,7 +44,6 @@ struct scanner {
 	const char *skip_cgroup; /* processes under this cgroup are never selected (the jails) */
 	char psi_path[1024];      /* memory pressure of the scope (v2 memory.pressure), or the system's */
 	uint32_t cfg_gen;
-	uint32_t hist_cap;
 	long page_size;
 	pid_t self;
 	struct system_state sys;
@@ -57,9 +56,8 @@ struct scanner {
 	unsigned int n_seen, n_watched, n_calm;
 	/*
 	 * What the tracked processes take (entries, names, histories), against
-	 * the configuration's memory_budget. Over it, no history grows: a
-	 * process that changes keeps what it has, overwriting its oldest
-	 * samples, and one first watched now keeps HISTORY_MIN.
+	 * the configuration's memory_budget. Over it, every history is merged
+	 * down to HISTORY_BUCKETS_LOW stretches: coarser, still judged.
 	 */
 	uint64_t state_bytes;
 	bool over_budget;

@@ -66,6 +66,7 @@ struct proc_entry {
 	struct history hist;
 	uint64_t reported;       /* bit i: policy i's verdict already logged */
 	uint64_t noted;          /* bit i: "a leak, but no pressure" already logged */
+	uint64_t leak_seen_ms;   /* the last pass a policy found it growing like a leak (monotonic ms) */
 	bool jailed;             /* in a jail already: not judged again */
 	uint64_t retry_at;       /* a jail failed: when to try again (monotonic ms; 0: no retry due) */
 	uint8_t attempts;        /* jails tried for this leak */

@@ -104,6 +104,8 @@ void watch_evaluate(struct watch *w)
 			v = detect(p, &e->hist, &w->sc->sys, slack, &ev);
 			ev.rss = e->last.rss;
 			ev.swap = e->last.swap;
+			if (v == VERDICT_LEAK || v == VERDICT_CALM)
+				e->leak_seen_ms = w->sc->sys.t_ms;
 			if (v == VERDICT_LEAK && (!(e->reported & bit) ||
 						  (e->retry_at && w->sc->sys.t_ms >= e->retry_at))) {
 				report(w, p, e, &ev);
@@ -116,8 +118,9 @@ void watch_evaluate(struct watch *w)
 				lj_log(LOG_INFO, "grows like a leak: pid %d (%s) policy=%s acts only under memory pressure: %s",
 				       e->pid, e->comm, p->name, evs);
 				e->noted |= bit;
-			} else if (v == VERDICT_NONE || v == VERDICT_SMALL) {
-				/* it stopped: a new episode will be reported again */
+			} else if ((v == VERDICT_NONE || v == VERDICT_SMALL) &&
+				   detect_episode_over(p, e->leak_seen_ms, w->sc->sys.t_ms)) {
+				/* it stopped for a whole window: a new episode will be reported again */
 				e->reported &= ~bit;
 				e->noted &= ~bit;
 				e->retry_at = 0;

@@ -16,6 +16,9 @@
 #                 tests/integration/shapes.sh)
 #   EVAL_ONLY     shape names separated by blanks (default: all)
 #   EVAL_CALM     how long late-leak stays calm first, in s (default 35)
+#   EVAL_LONG     1: also the slow leak judged over 5 minutes (slow-long, by
+#                 tests/eval/policy-long.conf: growth = 128M, window = 5m):
+#                 the run then takes 5 minutes and more (make eval sets it)
 #   EVAL_REPORT   also write the matrix as a Markdown table to this file
 #   EVAL_DOC      also put it in this Markdown file (make eval: docs/benchmarks.md),
 #                 as the section between the lines <!-- shapes:begin --> and
@@ -37,10 +40,18 @@ interval=$(sed -n 's/^interval *= *\([0-9][0-9]*\)s *$/\1/p' "$EVAL_DIR/leakjail
 [ -n "$growth" ] && [ -n "$window" ] ||
 	fail "$POLICY: write growth in whole M and window in whole s (growth = 24M, window = 15s)"
 [ -n "$interval" ] || fail "$EVAL_DIR/leakjail.conf: write interval in whole s"
-bound_ms=$(((window + 2 * interval) * 1000))
-# late-leak begins after CALM_S; every shape then runs past the bound, and the
-# batch jobs go through two periods of 20 s at least
+# a shape's bound: "K" windows, or "Ns" seconds, after its leak began, + 2 intervals
+bound_of() {
+	case $1 in
+	*s) echo $(((${1%s} + 2 * interval) * 1000)) ;;
+	*) awk -v k="$1" -v w="$window" -v i="$interval" 'BEGIN { printf "%d\n", (k * w + 2 * i) * 1000 }' ;;
+	esac
+}
+# late-leak begins after CALM_S, the others after a window and 1 s; every
+# shape then runs past its bound (3 windows at most), and the batch jobs go
+# through two periods of 20 s at least
 run_s=$((CALM_S + window + 2 * interval + 6))
+[ $run_s -ge $((4 * window + 2 * interval + 5)) ] || run_s=$((4 * window + 2 * interval + 5))
 [ $run_s -ge 46 ] || run_s=46
 
 # swap for the two shapes that need it: swapping grows to 9U in a 1.5U cgroup,
@@ -58,6 +69,10 @@ sed -e "s|@SCOPE@|/${scope##*/}|" -e "s|@JAILS@|$T_ID-jails|" -e "s|@STATE@|$T_D
 mkdir -p "$T_DIR/policies" "$T_DIR/bin" "$T_DIR/out"
 cp "$POLICY" "$T_DIR/policies/eval.conf"
 chmod 0644 "$T_DIR/leakjail.conf" "$T_DIR/policies/eval.conf"
+if [ "${EVAL_LONG:-0}" = 1 ]; then
+	cp "$EVAL_DIR/policy-long.conf" "$T_DIR/policies/long.conf"
+	chmod 0644 "$T_DIR/policies/long.conf"
+fi
 "$LEAKJAIL" check --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" >/dev/null ||
 	fail "the evaluation's configuration does not check: $("$LEAKJAIL" check --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>&1)"
 
@@ -72,13 +87,19 @@ wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
 
 # every shape in a cgroup of its own, run through a link named after it, so
 # that its command name (and its children's) is the shape's name from exec on
-declare -A LABEL PID START PEAK_RSS PEAK_SWAP LAST_SWAP
+declare -A LABEL BOUND_MS PID START PEAK_RSS PEAK_SWAP LAST_SWAP
 names=()
-while read -r name label; do
+while read -r name label bound; do
 	[ -z "${EVAL_ONLY:-}" ] || [[ " $EVAL_ONLY " == *" $name "* ]] || continue
+	[ "$name" != slow-long ] || [ "${EVAL_LONG:-0}" = 1 ] || continue
 	names+=("$name")
 	LABEL[$name]=$label
+	BOUND_MS[$name]=$(bound_of "${bound/-/1}")
 done < <("$SHAPES" --list)
+if [ -n "${BOUND_MS[slow-long]:-}" ]; then
+	# its leak begins 5 s after it starts
+	[ $run_s -ge $((BOUND_MS[slow-long] / 1000 + 11)) ] || run_s=$((BOUND_MS[slow-long] / 1000 + 11))
+fi
 [ ${#names[@]} -gt 0 ] || fail "no shape matches EVAL_ONLY='$EVAL_ONLY'"
 for name in "${names[@]}"; do
 	mkdir "$scope/$name"
@@ -140,7 +161,7 @@ while read -r us pid comm rest; do
 	fi
 done < <(sed -n 's/^\([0-9]*\) .*would jail pid \([0-9]*\) (\([^)]*\)) \(.*\)$/\1 \2 \3 \4/p' "$log")
 
-hdr=$(printf '%-12s %-11s %-8s %-9s %-7s %-9s %-8s %s' shape label reported after bound "peak rss" "peak swap" verdict)
+hdr=$(printf '%-14s %-11s %-8s %-9s %-7s %-9s %-8s %s' shape label reported after bound "peak rss" "peak swap" verdict)
 echo "$hdr"
 md=("| shape | label | reported | after | bound | peak RSS | peak swap | verdict |" "|---|---|---|---|---|---|---|---|")
 failed=()
@@ -162,7 +183,7 @@ for name in "${names[@]}"; do
 			verdict=MISSED
 		elif [ $d -lt 0 ]; then
 			verdict="EARLY (before its leak)"
-		elif [ $d -gt $bound_ms ]; then
+		elif [ $d -gt "${BOUND_MS[$name]}" ]; then
 			verdict=LATE
 			[ "$EVAL_TIMING" = 1 ] || verdict="ok (late)"
 		fi
@@ -171,8 +192,10 @@ for name in "${names[@]}"; do
 	fi
 	case $verdict in ok*) ;; *) failed+=("$name: $verdict") ;; esac
 	pr="$((PEAK_RSS[$name] / 1024)) MiB" ps="$((PEAK_SWAP[$name] / 1024)) MiB"
-	printf '%-12s %-11s %-8s %-9s %-7s %-9s %-9s %s\n' "$name" "$label" $rep "$after" "$((bound_ms / 1000)) s" "$pr" "$ps" "$verdict"
-	md+=("| $name | $label | $rep | $after | $((bound_ms / 1000)) s | $pr | $ps | $verdict |")
+	bound=$(printf '%d.%d s' $((BOUND_MS[$name] / 1000)) $((BOUND_MS[$name] % 1000 / 100)))
+	[ "$label" = must-report ] || bound=-
+	printf '%-14s %-11s %-8s %-9s %-7s %-9s %-9s %s\n' "$name" "$label" $rep "$after" "$bound" "$pr" "$ps" "$verdict"
+	md+=("| $name | $label | $rep | $after | $bound | $pr | $ps | $verdict |")
 done
 for name in "${names[@]}"; do
 	[ -n "${EVIDENCE[$name]:-}" ] && note "$name: ${EVIDENCE[$name]}"
@@ -202,7 +225,7 @@ if [ -n "${EVAL_DOC:-}" ]; then
 		echo "Taken by \`make eval\` (tests/eval/eval.sh) on $(date -u +%Y-%m-%d) at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'): $(nproc) cores, kernel $(uname -r), $([ "$root" = /sys/fs/cgroup ] && echo "cgroup v2" || echo "cgroup v1")."
 		echo "Each shape of tests/progs/shapes.c runs in a cgroup of its own under one scope, all at once, for ${run_s} s, watched by one dry-run daemon (interval ${interval} s) with one policy (tests/eval/policy.conf: growth = ${growth}M, window = ${window} s, defaults otherwise)."
 		echo "The shapes are sized from the policy: U = the growth, r = U / window; every leak passes the growth within one window and begins after a full window of history (late-leak after a calm of ${CALM_S} s)."
-		echo "\"after\" is from the leak's start (as the shape wrote it) to the report's line in the log; for a must-not shape, \"+\" is from the shape's start. The bound is window + 2 intervals."
+		echo "\"after\" is from the leak's start (as the shape wrote it) to the report's line in the log; for a must-not shape, \"+\" is from the shape's start. The bound is window + 2 intervals; for a floor that rises in steps further apart than a quarter (stepped-sparse, bursty, saw-floor) the two windows the steps are judged over and one period more.${BOUND_MS[slow-long]:+ slow-long (0.5 MiB/s) is judged by a second policy, tests/eval/policy-long.conf: growth = 128M, window = 5 min.}"
 		echo "Peak RSS and swap are the shape's own (VmRSS, VmSwap), sampled every second."
 		echo
 		printf '%s\n' "${md[@]}"

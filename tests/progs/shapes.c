@@ -23,6 +23,20 @@
  *               is 1.5U: the kernel swaps it out as fast as it grows
  *               (resident memory pinned, swap growing)
  *   late-leak   U held still for --calm S (35), then +2r per second
+ *   retained    U held for P, then +1.2r per second and a retained jump of
+ *               5U/3 every 0.75W (a retained jump does not hide the steady
+ *               leak beside it)
+ *   stepped-sparse  U held for P, then +5U/3 at once every 0.75W: steps too
+ *               far apart to rise in three quarters of one window (bound:
+ *               2.75 windows: three steps over two windows)
+ *   bursty      U held for P, then 4U/3 over 0.4W at the start of every W
+ *               (bound: 3 windows)
+ *   saw-floor   a collector's sawtooth of 2.5U every 0.6W; after P the
+ *               floor it falls back to rises by 1.25r, just above the
+ *               policy's rate (bound: 2.6 windows)
+ *   slow-long   (only with EVAL_LONG=1: judged by policy-long.conf, growth
+ *               128M in 5 min) 64 MiB held for 5 s, then +0.5 MiB/s,
+ *               whatever U and W (bound: 300 s)
  * must-not
  *   warmup      U/4 for P, then 8U in one second, then flat for ever
  *   batch-short ramp to 4U in 1.5 s, hold 1 s, free, rest 1.5 s, again
@@ -64,14 +78,20 @@
 struct shape {
 	const char *name;
 	const char *label;
+	const char *bound; /* how soon it must be reported after its leak began, + 2 intervals: windows, or "Ns" */
 };
 
 static const struct shape shapes[] = {
-	{ "steady", "must-report" },   { "stepped", "must-report" },    { "slow", "must-report" },
-	{ "swinging", "must-report" }, { "gc-rising", "must-report" },  { "swapping", "must-report" },
-	{ "late-leak", "must-report" }, { "warmup", "must-not" },       { "batch-short", "must-not" },
-	{ "batch-long", "must-not" },  { "saw-flat", "must-not" },      { "large", "must-not" },
-	{ "refault", "must-not" },     { "short-lived", "must-not" },
+	{ "steady", "must-report", "1" },      { "stepped", "must-report", "1" },
+	{ "slow", "must-report", "1" },        { "swinging", "must-report", "1" },
+	{ "gc-rising", "must-report", "1" },   { "swapping", "must-report", "1" },
+	{ "late-leak", "must-report", "1" },   { "retained", "must-report", "1" },
+	{ "stepped-sparse", "must-report", "2.75" }, { "bursty", "must-report", "3" },
+	{ "saw-floor", "must-report", "2.6" }, { "slow-long", "must-report", "300s" },
+	{ "warmup", "must-not", "-" },         { "batch-short", "must-not", "-" },
+	{ "batch-long", "must-not", "-" },     { "saw-flat", "must-not", "-" },
+	{ "large", "must-not", "-" },          { "refault", "must-not", "-" },
+	{ "short-lived", "must-not", "-" },
 };
 
 static char *chunks[MAX_CHUNKS];
@@ -228,7 +248,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--list") == 0) {
 			for (size_t k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++)
-				printf("%s %s\n", shapes[k].name, shapes[k].label);
+				printf("%s %s %s\n", shapes[k].name, shapes[k].label, shapes[k].bound);
 			return 0;
 		} else if (strcmp(argv[i], "--unit") == 0 && i + 1 < argc) {
 			U = atof(argv[++i]);
@@ -286,6 +306,33 @@ int main(int argc, char **argv)
 
 			leak_begins(t, pre);
 			set_to(U + leaked(t, pre, 2 * r) + tooth);
+		} else if (strcmp(name, "retained") == 0) {
+			double jumps = t < pre ? 0 : 1 + (double)(long)((t - pre) / (0.75 * W));
+			double m = leaked(t, pre, 1.2 * r) + 5 * U / 3 * jumps;
+
+			leak_begins(t, pre);
+			set_to(U + (m > 8 * U ? 8 * U : m));
+		} else if (strcmp(name, "stepped-sparse") == 0) {
+			double steps = t < pre ? 0 : 1 + (double)(long)((t - pre) / (0.75 * W));
+
+			leak_begins(t, pre);
+			set_to(U + (5 * U / 3 * steps > 8 * U ? 8 * U : 5 * U / 3 * steps));
+		} else if (strcmp(name, "bursty") == 0) {
+			double since = t - pre, cycles = (double)(long)(since / W), in = since - cycles * W;
+			double m = since < 0 ? 0 : 4 * U / 3 * cycles + 4 * U / 3 * (in < 0.4 * W ? in / (0.4 * W) : 1);
+
+			leak_begins(t, pre);
+			set_to(U + (m > 8 * U ? 8 * U : m));
+		} else if (strcmp(name, "saw-floor") == 0) {
+			double period = 0.6 * W, phase = t - period * (double)(long)(t / period);
+
+			leak_begins(t, pre);
+			set_to(U + leaked(t, pre, 1.25 * r) + 2.5 * U * phase / period);
+		} else if (strcmp(name, "slow-long") == 0) {
+			double m = t < 5 ? 0 : (t - 5) * 0.5;
+
+			leak_begins(t, 5);
+			set_to(64 + (m > 400 ? 400 : m));
 		} else if (strcmp(name, "warmup") == 0) {
 			set_to(t < pre ? U / 4 : t < pre + 1 ? U / 4 + 8 * U * (t - pre) : U / 4 + 8 * U);
 		} else if (strcmp(name, "batch-short") == 0 || strcmp(name, "batch-long") == 0) {

@@ -143,8 +143,8 @@ static void test_window_vs_interval(void)
 /* First sample (index) at which a steady leak is reported, or -1 in 40 samples. */
 static int steady_leak_reported(double steadiness, uint64_t window_ms, uint64_t interval_ms)
 {
-	static struct hsample ring[64];
-	struct history h = { ring, 64, 0, 0, 64 };
+	struct history h = { 0 };
+	int found = -1;
 	struct policy p = {
 		.growth = 10 * MIB,
 		.window_ms = window_ms,
@@ -155,6 +155,8 @@ static int steady_leak_reported(double steadiness, uint64_t window_ms, uint64_t 
 		.action = ACTION_LOG,
 	};
 
+	history_resize(&h, HISTORY_BUCKETS_MAX);
+	history_configure(&h, window_ms, window_ms, HK_TOTAL);
 	for (int i = 0; i < 40; i++) {
 		struct sample s = { .t_ms = 1000000 + (uint64_t)i * interval_ms, .rss = (uint64_t)i * 20 * MIB };
 		struct evidence ev;
@@ -162,10 +164,13 @@ static int steady_leak_reported(double steadiness, uint64_t window_ms, uint64_t 
 		s.anon = s.rss;
 		history_push(&h, &s, 64 * 1024);
 		/* the slack the daemon gives (watch.c) */
-		if (detect(&p, &h, NULL, interval_ms / 2, &ev) == VERDICT_LEAK)
-			return i;
+		if (detect(&p, &h, NULL, interval_ms / 2, &ev) == VERDICT_LEAK) {
+			found = i;
+			break;
+		}
 	}
-	return -1;
+	history_free(&h);
+	return found;
 }
 
 /* The least window the check accepts is the least the detector reports in. */
@@ -193,9 +198,13 @@ static void test_history_and_policy_limits(void)
 	char text[64 * 40 + 64];
 	char *d;
 
-	/* 3 h at the default 2 s interval is more history than is kept */
-	d = parse("[policy long]\nwindow = 3h\n", &cfg);
-	CHECK(has(d, "p.conf:2: policy 'long': window spans more than 4093 sampling intervals"));
+	/* 12 h at the default 2 s interval is kept in the same bounded history as 20 s */
+	d = parse("[policy long]\nwindow = 12h\n", &cfg);
+	CHECK(d && d[0] == '\0');
+	free(d);
+	config_free(&cfg);
+	d = parse("[policy long]\nwindow = 200h\n", &cfg);
+	CHECK(has(d, "p.conf:2: policy 'long': window is longer than 7 days"));
 	free(d);
 	config_free(&cfg);
 
@@ -351,7 +360,9 @@ static void test_shipped_files(void)
 	CHECK(glob_list_match(&cfg.daemon.exempt_exe, "/lib/systemd/systemd-journald"));
 	CHECK(glob_list_match(&cfg.daemon.exempt_cgroup, "/system.slice/ssh.service"));
 	CHECK(!glob_list_match(&cfg.daemon.exempt_exe, "/tmp/sshd"));
-	CHECK(cfg.n_policies == 1 && cfg.policies[0].jail_size.is_floor);
+	/* a fast and a slow time scale, both jailing from the floor */
+	CHECK(cfg.n_policies == 2 && cfg.policies[0].jail_size.is_floor && cfg.policies[1].jail_size.is_floor);
+	CHECK(cfg.n_policies == 2 && cfg.policies[0].window_ms == 120000 && cfg.policies[1].window_ms == 6 * 3600000ULL);
 	config_free(&cfg);
 	CHECK(config_load("policies/leakjail.conf", true, "policies/examples", &cfg, &d) == 0);
 	for (size_t i = 0; i < d.n; i++)

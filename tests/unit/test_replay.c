@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "../fuzz/fuzz_history.c"
 #include "../fuzz/fuzz_jailstate.c"
 #include "../fuzz/fuzz_kmem.c"
 #include "../fuzz/fuzz_policy.c"
@@ -30,6 +31,7 @@ static const struct {
 	const char *name;
 	void (*one)(const uint8_t *data, size_t size);
 } targets[] = {
+	{ "fuzz_history", fuzz_history_one },
 	{ "fuzz_jailstate", fuzz_jailstate_one },
 	{ "fuzz_kmem", fuzz_kmem_one },
 	{ "fuzz_policy", fuzz_policy_one },
