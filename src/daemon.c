@@ -453,6 +453,7 @@ int cmd_daemon(int argc, char **argv)
 	d.sc.skip_cgroup = d.skip_cgroup;
 	setup_jails(&d);
 	d.watch.dry_run = d.watch.dry_run || !d.have_cg;
+	d.watch.cg = d.have_cg ? &d.cg : NULL;
 	if (d.have_cg && scanner_use_cgroups(&d.sc, &d.cg) < 0)
 		lj_log(LOG_WARNING, "out of memory: every process is sampled every pass");
 	r = syswatch_init(&d.sw);

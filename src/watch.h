@@ -21,6 +21,7 @@ struct watch {
 	bool dry_run;
 	watch_jail_fn jail;       /* NULL: report what would be jailed, touch nothing */
 	void *userdata;           /* for jail() */
+	const struct cgroup_backend *cg; /* the memory controller, for the forecast's cgroup limits; NULL: none */
 	unsigned int leaks;       /* verdicts reported since start */
 	/* for jail(): which attempt this is, and when the next follows if it fails (0: none) */
 	unsigned int attempt;
@@ -37,7 +38,7 @@ struct watch {
 
 void watch_evaluate(struct watch *w);
 
-#define WATCH_FIELDS_MAX 24
+#define WATCH_FIELDS_MAX 32
 #define WATCH_FIELD_SIZE 192
 
 /* The journal fields of a record about process e: LEAKJAIL_PID=..., the evidence. Returns the count. */
