@@ -170,6 +170,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
 			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
 		watch_evaluate(&d->watch);
+		memcpy(d->metrics.forecasts, d->watch.soon, d->watch.n_soon * sizeof(d->watch.soon[0]));
+		d->metrics.n_forecasts = d->watch.n_soon;
 		if (d->have_sw && d->cfg.daemon.kernel_watch)
 			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);
 		if (d->sc.over_budget != d->over_budget) {

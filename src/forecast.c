@@ -101,3 +101,24 @@ double forecast_floor_rate(const struct history *h, bool anon, uint64_t span_ms)
 		return 0.0;
 	return (double)(now - low) * 1000.0 / (double)(tn - history_at(h, i)->t_ms);
 }
+
+void forecast_note(struct forecast_note *notes, size_t *n, int pid, const char *comm, const char *policy,
+		   const struct forecast *fc)
+{
+	size_t at;
+
+	if (!fc->what)
+		return;
+	/* sorted soonest first: find the place, drop the last when full */
+	for (at = 0; at < *n && notes[at].fc.runs_out_s <= fc->runs_out_s; at++)
+		;
+	if (at >= FORECAST_NOTES)
+		return;
+	if (*n < FORECAST_NOTES)
+		(*n)++;
+	memmove(&notes[at + 1], &notes[at], (*n - 1 - at) * sizeof(*notes));
+	notes[at].pid = pid;
+	snprintf(notes[at].comm, sizeof(notes[at].comm), "%s", comm);
+	snprintf(notes[at].policy, sizeof(notes[at].policy), "%s", policy);
+	notes[at].fc = *fc;
+}

@@ -45,6 +45,23 @@ struct forecast {
 	bool fast;          /* judged by the fast path (a leak faster than the window) */
 };
 
+/* A process's forecast, for the metrics: the soonest few of a pass. */
+struct forecast_note {
+	int pid;
+	char comm[16];
+	char policy[72];
+	struct forecast fc;
+};
+
+#define FORECAST_NOTES 8
+
+/*
+ * Keep the FORECAST_NOTES soonest (by runs_out_s) in notes[], *n of them;
+ * fc without a `what` (nothing runs out) is not kept.
+ */
+void forecast_note(struct forecast_note *notes, size_t *n, int pid, const char *comm, const char *policy,
+		   const struct forecast *fc);
+
 /* The times at `rate` (bytes/s) against the host's figures and the cgroup's headroom (cg may be NULL). */
 void forecast_compute(struct forecast *fc, double rate, uint64_t mem_available, uint64_t swap_free,
 		      const struct cg_headroom *cg);

@@ -108,6 +108,7 @@ void watch_evaluate(struct watch *w)
 		.ctx = &hctx,
 	};
 
+	w->n_soon = 0;
 	track_for_each(&w->sc->procs, e) {
 		if (!e->policies || e->seen != w->sc->gen || e->jailed)
 			continue;
@@ -123,6 +124,8 @@ void watch_evaluate(struct watch *w)
 			v = judge(p, &e->hist, &env, &ev);
 			ev.rss = e->last.rss;
 			ev.swap = e->last.swap;
+			if (v == VERDICT_LEAK || v == VERDICT_CALM)
+				forecast_note(w->soon, &w->n_soon, e->pid, e->comm, p->name, &ev.fc);
 			if (v == VERDICT_LEAK && (!(e->reported & bit) ||
 						  (e->retry_at && w->sc->sys.t_ms >= e->retry_at))) {
 				report(w, p, e, &ev);

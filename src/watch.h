@@ -27,6 +27,9 @@ struct watch {
 	unsigned int attempt;
 	uint64_t retry_in_ms;
 	void (*reported)(struct watch *w, const struct policy *p); /* each verdict; may be NULL */
+	/* the soonest forecasts of the last pass, of processes judged leaks (acted on or waiting for pressure) */
+	struct forecast_note soon[FORECAST_NOTES];
+	size_t n_soon;
 };
 
 /*
