@@ -7,6 +7,12 @@
 #include <math.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "headroom.h"
 #include "judge.h"
 #include "proc.h"
 #include "tap.h"
@@ -273,6 +279,73 @@ static void test_floor_rate(void)
 	}
 }
 
+static void put(const char *dir, const char *file, const char *value)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(value, f);
+		fclose(f);
+	}
+}
+
+/* The headroom over a cgroup and its ancestors, on a tree of files laid out as cgroupfs. */
+static void test_headroom(void)
+{
+	char root[] = "/tmp/lj-headroom-XXXXXX", a[600], b[600];
+	struct cgroup_backend cg = { .version = CG_V1 };
+	struct headroom_ctx ctx = { &cg, "/a/b" };
+	struct cg_headroom room;
+
+	CHECK(mkdtemp(root) != NULL);
+	snprintf(a, sizeof(a), "%s/a", root);
+	snprintf(b, sizeof(b), "%s/a/b", root);
+	CHECK(mkdir(a, 0700) == 0 && mkdir(b, 0700) == 0);
+	snprintf(cg.mount, sizeof(cg.mount), "%s", root);
+	/* v1: the root shows "no limit" as the largest page-aligned long; a holds 600 of its 1000 MiB */
+	put(root, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(root, "memory.usage_in_bytes", "5000000000\n");
+	put(a, "memory.limit_in_bytes", "1048576000\n");
+	put(a, "memory.usage_in_bytes", "629145600\n");
+	put(b, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(b, "memory.usage_in_bytes", "104857600\n");
+	CHECK(headroom_read(&ctx, &room));
+	CHECK_EQ_U(room.headroom, 400 * MIB);
+	CHECK_EQ_U(room.limit, 1000 * MIB);
+	/* b's own limit, tighter */
+	put(b, "memory.limit_in_bytes", "209715200\n");
+	CHECK(headroom_read(&ctx, &room));
+	CHECK_EQ_U(room.headroom, 100 * MIB);
+	CHECK_EQ_U(room.limit, 200 * MIB);
+	/* v2: memory.high below memory.max is the limit; the root has neither */
+	cg.version = CG_V2;
+	put(a, "memory.max", "max\n");
+	put(a, "memory.high", "max\n");
+	put(a, "memory.current", "629145600\n");
+	put(b, "memory.max", "524288000\n");
+	put(b, "memory.high", "314572800\n");
+	put(b, "memory.current", "104857600\n");
+	CHECK(headroom_read(&ctx, &room));
+	CHECK_EQ_U(room.headroom, 200 * MIB);
+	CHECK_EQ_U(room.limit, 300 * MIB);
+	/* no limit anywhere: unknown */
+	put(b, "memory.max", "max\n");
+	put(b, "memory.high", "max\n");
+	CHECK(!headroom_read(&ctx, &room));
+	ctx.cgroup = NULL;
+	CHECK(!headroom_read(&ctx, &room));
+	{
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		CHECK(system(cmd) == 0);
+	}
+}
+
 int main(void)
 {
 	RUN_TEST(test_swap_traffic);
@@ -280,5 +353,6 @@ int main(void)
 	RUN_TEST(test_fast_path);
 	RUN_TEST(test_forecast_condition);
 	RUN_TEST(test_floor_rate);
+	RUN_TEST(test_headroom);
 	TAP_DONE();
 }
