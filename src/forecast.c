@@ -30,7 +30,7 @@ void forecast_compute(struct forecast *fc, double rate, uint64_t mem_available, 
 	fc->swap_free = swap_free;
 	fc->cg = cg ? *cg : (struct cg_headroom){ UINT64_MAX, UINT64_MAX, 0 };
 	fc->available_s = until(mem_available, fc->rate);
-	fc->swap_s = until(mem_available + swap_free, fc->rate);
+	fc->swap_s = until(mem_available > UINT64_MAX - swap_free ? UINT64_MAX : mem_available + swap_free, fc->rate);
 	fc->cgroup_s = until(fc->cg.headroom, fc->rate);
 	fc->runs_out_s = MIN(fc->available_s, fc->cgroup_s);
 	if (isfinite(fc->runs_out_s))
