@@ -38,6 +38,26 @@ static uint64_t rises_every_step(const struct history *h, bool anon, uint32_t fr
 	return now - low;
 }
 
+/*
+ * Did the process give back, somewhere in its history, half the policy's
+ * growth or more (a collector's sawtooth, a batch job)? Then a ramp is
+ * likely given back again: such a process is judged by its troughs, over the
+ * window (detect.c), never on a ramp alone.
+ */
+static bool gave_back(const struct history *h, bool anon, uint64_t growth)
+{
+	uint64_t peak = 0;
+
+	for (uint32_t i = 0; i < h->len; i++) {
+		uint64_t f = hsample_footprint(history_at(h, i), anon);
+
+		peak = MAX(peak, f);
+		if ((peak - f) * 2 >= growth)
+			return true;
+	}
+	return false;
+}
+
 static uint64_t least(const struct history *h, bool anon)
 {
 	uint64_t low = UINT64_MAX;
@@ -88,7 +108,7 @@ static bool fast_path(const struct policy *p, const struct history *h, struct ro
 		return false;
 	rate = (double)rise * 1000.0 / (double)span;
 	/* a rise slower than the policy's growth over its window: no leak the policy would see */
-	if (rate * (double)p->window_ms / 1000.0 < (double)p->growth)
+	if (rate * (double)p->window_ms / 1000.0 < (double)p->growth || gave_back(h, anon, p->growth))
 		return false;
 	forecast_at(ev, r, rate, true);
 	left_s = ev->fc.runs_out_s;

@@ -39,7 +39,9 @@ struct judge_env {
  *   JUDGE_FAST_STEPS intervals) is judged instead: the floor rose at every
  *   step and by the policy's growth scaled to that part. Such a leak is
  *   acted on at once, whatever the pressure conditions (ev->pressure
- *   "forecast").
+ *   "forecast"). A process that gave back half the growth or more within
+ *   its history (a sawtooth, a batch job) is left to detect(), which judges
+ *   its troughs.
  * ev->fc receives the forecast (rate 0 when the process is not growing).
  */
 enum verdict judge(const struct policy *p, const struct history *h, const struct judge_env *env,

@@ -209,6 +209,36 @@ static void test_fast_path(void)
 		s[i] = 300.0 + 5.0 * i;
 	CHECK(run(&p, s, 40, 1000, &sys, &cg, &ev) == -1);
 	CHECK_EQ_U(cg.asked, 0);
+	/*
+	 * a sawtooth (150 MiB over 8 s, then freed) where memory is short: its
+	 * first ramp is taken for a leak (the host's sake), but once it has given
+	 * back it is judged by its troughs, never on a ramp
+	 */
+	policy_init(&p, 100 * MIB, 10000);
+	cg.limit = 1200 * MIB;
+	cg.others = 950 * MIB;
+	for (i = 0; i < 40; i++)
+		s[i] = 20.0 + 18.75 * (i % 8);
+	CHECK(run(&p, s, 8, 1000, &sys, &cg, &ev) >= 0);
+	{
+		struct history h = { ring, MAXS, 0, 0, MAXS };
+		struct judge_env env = { .sys = &sys, .interval_ms = 1000, .slack_ms = 500,
+					 .headroom = fake_headroom, .ctx = &cg };
+		int leaks = 0;
+
+		for (i = 0; i < 40; i++) {
+			uint64_t b = (uint64_t)(s[i] * MIB);
+			struct sample x = { .t_ms = 1000000 + (uint64_t)i * 1000, .rss = b, .anon = b };
+
+			history_push(&h, &x, 0);
+			cg.foot = b;
+			if (judge(&p, &h, &env, &ev) == VERDICT_LEAK && i >= 8)
+				leaks++;
+		}
+		CHECK_EQ_U(leaks, 0);
+	}
+	cg.others = 800 * MIB;
+	policy_init(&p, 60 * MIB, 5000);
 	/* a swing (not every step rises): not the fast path */
 	for (i = 0; i < 40; i++)
 		s[i] = i < 10 ? 20.0 : (i % 2 ? 20.0 + 15.0 * i : 20.0);
