@@ -116,14 +116,11 @@ static bool fast_path(const struct policy *p, const struct history *h, struct ro
 		return false;
 	/* the part of the window that fits: half the time left, at least the steps just judged */
 	part_ms = (uint64_t)(left_s * 500.0);
-	while (from > 0 && history_at(h, from - 1)->t_ms + part_ms >= tn) {
-		uint64_t more = rises_every_step(h, anon, from - 1);
-
-		if (!more)
-			break;
+	/* every step after `from` rose, so the floor at `from` is its own footprint: one comparison a step */
+	while (from > 0 && history_at(h, from - 1)->t_ms + part_ms >= tn &&
+	       hsample_footprint(history_at(h, from - 1), anon) + RISE_NOISE < hsample_footprint(history_at(h, from), anon))
 		from--;
-		rise = more;
-	}
+	rise = hsample_footprint(history_at(h, h->len - 1), anon) - hsample_footprint(history_at(h, from), anon);
 	span = tn - history_at(h, from)->t_ms;
 	want = (uint64_t)((double)p->growth * (double)MIN(span, p->window_ms) / (double)p->window_ms);
 	if (rise < want || hsample_footprint(history_at(h, h->len - 1), anon) < p->min_rss)
