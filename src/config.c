@@ -204,6 +204,7 @@ static const struct key_def keys[] = {
 	P("pressure_some", V_FRACTION, pressure_some, "a PSI share, like 10%"),
 	P("pressure_full", V_FRACTION, pressure_full, "a PSI share, like 5%"),
 	P("pressure_available", V_SIZE, pressure_available, "a size, like 1G"),
+	P("forecast", V_DURATION, forecast_ms, "a duration, like 15m"),
 	P("action", V_ACTION, action, "log or jail"),
 	P("jail_size", V_SIZE_SPEC, jail_size, "floor, a size like 512M, or a factor of the RSS like 1.2x"),
 	P("jail_max", V_SIZE_SPEC, jail_max, "a size like 600M, or a factor of jail_size like 1.1x"),

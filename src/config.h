@@ -76,6 +76,7 @@ struct policy {
 	double pressure_some;         /* PSI some avg10, fraction; < 0: not set */
 	double pressure_full;         /* PSI full avg10, fraction; < 0: not set */
 	uint64_t pressure_available;  /* MemAvailable below this; 0: not set */
+	uint64_t forecast_ms;         /* memory runs out within this at the floor's rate (judge.h); 0: not set */
 
 	/* what to do */
 	enum lj_action action;

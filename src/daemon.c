@@ -176,6 +176,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
 			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
 		watch_evaluate(&d->watch);
+		memcpy(d->metrics.forecasts, d->watch.soon, d->watch.n_soon * sizeof(d->watch.soon[0]));
+		d->metrics.n_forecasts = d->watch.n_soon;
 		if (d->have_sw && d->cfg.daemon.kernel_watch)
 			syswatch_pass(&d->sw, &d->sc.sys.mem, d->sc.sys.t_ms);
 		if (d->sc.over_budget != d->over_budget) {
@@ -513,6 +515,7 @@ int cmd_daemon(int argc, char **argv)
 	d.sc.skip_cgroup = d.skip_cgroup;
 	setup_jails(&d);
 	d.watch.dry_run = d.watch.dry_run || !d.have_cg;
+	d.watch.cg = d.have_cg ? &d.cg : NULL;
 	if (d.have_cg && scanner_use_cgroups(&d.sc, &d.cg) < 0)
 		lj_log(LOG_WARNING, "out of memory: every process is sampled every pass");
 	r = syswatch_init(&d.sw);

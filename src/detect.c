@@ -37,6 +37,7 @@
 #include "detect.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -319,4 +320,11 @@ void evidence_format(const struct evidence *ev, char *buf, size_t size)
 		 fmt_size(rate, sizeof(rate), ev->rate > 0 ? (uint64_t)ev->rate : 0),
 		 ev->steadiness * 4.0, fmt_size(floor, sizeof(floor), ev->floor), ev->swapout_ps,
 		 ev->psi_some * 100.0, ev->psi_full * 100.0, (unsigned long long)(ev->mem_available / MIB));
+	/* the forecast, when judge() made one (forecast.h) */
+	if (ev->fc.what && strlen(buf) + 2 < size) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, size - n, "; ");
+		forecast_format(&ev->fc, buf + n + 2, size - n - 2);
+	}
 }

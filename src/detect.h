@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "forecast.h"
 #include "history.h"
 #include "proc.h"
 
@@ -28,6 +29,13 @@ struct system_state {
 	double pgscan_ps;
 	double pgsteal_ps;
 };
+
+/*
+ * The rates since prev and whether swap moved, from the counters just read
+ * into s (sysstate.c). Swap traffic counts every kind the kernel has
+ * (vmstat_swapout()): written, zero-filled, zswap.
+ */
+void system_state_rates(struct system_state *s, const struct system_state *prev);
 
 enum verdict {
 	VERDICT_NONE,          /* not growing as the policy describes */
@@ -51,6 +59,9 @@ struct evidence {
 	double psi_some, psi_full; /* avg10, fraction */
 	uint64_t mem_available;
 	const char *pressure;  /* which condition held, or NULL */
+	double swapin_ps;
+	/* when memory runs out at the floor's rate: filled in by judge() (judge.h), not by detect() */
+	struct forecast fc;
 };
 
 /*

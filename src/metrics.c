@@ -190,6 +190,33 @@ static void jail_series(FILE *f, const struct metrics_view *v, const char *name,
 	}
 }
 
+/* The soonest forecasts: of processes judged leaks in the last pass (acted on, or waiting for pressure). */
+static void forecast_series(FILE *f, const struct metrics *m)
+{
+	head(f, "leakjail_forecast_seconds", "gauge",
+	     "Seconds until memory runs out (the host's MemAvailable, or the process's cgroup limit: what) at the rate a leaking process's floor rises.");
+	for (size_t i = 0; i < m->n_forecasts; i++) {
+		const struct forecast_note *n = &m->forecasts[i];
+
+		fprintf(f, "leakjail_forecast_seconds{pid=\"%d\",comm=\"", n->pid);
+		metrics_label(f, n->comm);
+		fputs("\",policy=\"", f);
+		metrics_label(f, n->policy);
+		fprintf(f, "\",what=\"%s\"} %.0f\n", n->fc.what, n->fc.runs_out_s);
+	}
+	head(f, "leakjail_forecast_rate_bytes_per_second", "gauge",
+	     "The rate the forecast is made at: how fast a leaking process's floor rises.");
+	for (size_t i = 0; i < m->n_forecasts; i++) {
+		const struct forecast_note *n = &m->forecasts[i];
+
+		fprintf(f, "leakjail_forecast_rate_bytes_per_second{pid=\"%d\",comm=\"", n->pid);
+		metrics_label(f, n->comm);
+		fputs("\",policy=\"", f);
+		metrics_label(f, n->policy);
+		fprintf(f, "\"} %.0f\n", n->fc.rate);
+	}
+}
+
 static void policy_series(FILE *f, const struct metrics *m, const char *name, const char *help,
 			  size_t offset)
 {
@@ -258,6 +285,7 @@ int metrics_render(FILE *f, const struct metrics *m, const struct metrics_view *
 		}
 	}
 
+	forecast_series(f, m);
 	head(f, "leakjail_passes_total", "counter", "Sampling passes since the daemon started.");
 	fprintf(f, "leakjail_passes_total %" PRIu64 "\n", m->passes);
 	head(f, "leakjail_pass_duration_seconds", "gauge", "How long the last pass took (sample, judge, jail, watch).");

@@ -29,6 +29,7 @@
 
 #include "cgroup.h"
 #include "config.h"
+#include "forecast.h"
 #include "jail.h"
 #include "kmem.h"
 
@@ -57,6 +58,9 @@ struct metrics {
 	 */
 	struct metrics_jail *jails, *scratch;
 	size_t n_jails, cap_jails;
+	/* the soonest forecasts of the last pass (the daemon copies them from its watch) */
+	struct forecast_note forecasts[FORECAST_NOTES];
+	size_t n_forecasts;
 	uint64_t passes, reloads_ok, reloads_refused;
 	double pass_seconds;       /* the last pass */
 	int64_t last_ok;           /* wall clock (s) of the last pass that read /proc; 0: none yet */

@@ -303,6 +303,10 @@ bool proc_parse_meminfo(const char *buf, struct meminfo *out)
 /*
  * /proc/vmstat, "name value" lines:
  *   pswpout 1840
+ *   swpin_zero 12        <- 6.12+: zero pages, never written
+ *   swpout_zero 4500000
+ *   zswpin 0             <- with zswap
+ *   zswpout 0
  *   pgscan_kswapd 0
  *   pgscan_direct 0
  *   pgscan_anon 0        <- the same scans again, split by type: not summed
@@ -324,6 +328,14 @@ bool proc_parse_vmstat(const char *buf, struct vmstat *out)
 				seen = true;
 			} else if (strcmp(name, "pswpout") == 0) {
 				out->pswpout = v;
+			} else if (strcmp(name, "swpin_zero") == 0) {
+				out->swpin_zero = v;
+			} else if (strcmp(name, "swpout_zero") == 0) {
+				out->swpout_zero = v;
+			} else if (strcmp(name, "zswpin") == 0) {
+				out->zswpin = v;
+			} else if (strcmp(name, "zswpout") == 0) {
+				out->zswpout = v;
 			} else if (strcmp(name, "pgmajfault") == 0) {
 				out->pgmajfault = v;
 			} else if (startswith(name, "pgscan_") || startswith(name, "pgsteal_")) {

@@ -89,13 +89,33 @@ struct meminfo {
 bool proc_parse_meminfo(const char *buf, struct meminfo *out);
 
 /* /proc/vmstat counters (pages, since boot). */
+/*
+ * Swap traffic is the sum of what the kernel counts: pages written to and
+ * read from a swap device (pswpout/pswpin); since 6.12, pages that are all
+ * zeros and are never written (swpout_zero/swpin_zero); and pages zswap
+ * compresses in memory (zswpout/zswpin). Counting pswp* alone reads
+ * "swap-out 0 pages/s" while a leaker of zero-filled pages swaps 100 MiB/s.
+ */
 struct vmstat {
 	uint64_t pswpin, pswpout;
+	uint64_t swpin_zero, swpout_zero; /* 6.12+ */
+	uint64_t zswpin, zswpout;         /* with zswap */
 	uint64_t pgscan, pgsteal;   /* kswapd + direct (+ khugepaged, proactive) */
 	uint64_t pgmajfault;
 };
 
 bool proc_parse_vmstat(const char *buf, struct vmstat *out);
+
+/* All pages that went to swap (written, zero, zswap), and all that came back. */
+static inline uint64_t vmstat_swapout(const struct vmstat *v)
+{
+	return v->pswpout + v->swpout_zero + v->zswpout;
+}
+
+static inline uint64_t vmstat_swapin(const struct vmstat *v)
+{
+	return v->pswpin + v->swpin_zero + v->zswpin;
+}
 
 /* /proc/pressure/memory (or a cgroup's memory.pressure). */
 struct psi {

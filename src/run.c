@@ -532,7 +532,7 @@ int cmd_run(int argc, char **argv)
 				 rn.cg.mount, rn.rel);
 		rn.watching = r >= 0;
 		rn.watch = (struct watch){ .sc = &rn.sc, .dry_run = dry_run || rn.cfg.daemon.dry_run,
-					   .jail = jail_in_place, .userdata = &rn };
+					   .jail = jail_in_place, .userdata = &rn, .cg = &rn.cg };
 		if (r >= 0) {
 			sd_event_now(rn.event, CLOCK_MONOTONIC, &rn.next_usec);
 			r = sd_event_add_time(rn.event, NULL, CLOCK_MONOTONIC, rn.next_usec, 1000, on_timer, &rn);

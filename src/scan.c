@@ -333,18 +333,7 @@ static void sample_system(struct scanner *s, uint64_t now)
 	s->sys.have_psi = read_file_at(s->procfd, s->psi_path[0] ? s->psi_path : "pressure/memory", buf,
 				       sizeof(buf)) >= 0 &&
 			  proc_parse_psi(buf, &s->sys.psi);
-	s->sys.have_rates = prev.t_ms && now > prev.t_ms;
-	if (s->sys.have_rates) {
-		double dt = (double)(now - prev.t_ms) / 1000.0;
-
-		s->sys.swapout_ps = (double)(s->sys.vm.pswpout - prev.vm.pswpout) / dt;
-		s->sys.swapin_ps = (double)(s->sys.vm.pswpin - prev.vm.pswpin) / dt;
-		s->sys.pgscan_ps = (double)(s->sys.vm.pgscan - prev.vm.pgscan) / dt;
-		s->sys.pgsteal_ps = (double)(s->sys.vm.pgsteal - prev.vm.pgsteal) / dt;
-	}
-	/* a process's swap changes only when pages move (or swapped pages are freed) */
-	s->sys.swap_moved = !prev.t_ms || s->sys.vm.pswpin != prev.vm.pswpin ||
-			    s->sys.vm.pswpout != prev.vm.pswpout || s->sys.mem.swap_free != prev.mem.swap_free;
+	system_state_rates(&s->sys, &prev);
 }
 
 #define CALM_AFTER 3   /* samples without growth before a process counts as calm */

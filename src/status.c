@@ -19,6 +19,8 @@
 #include "commands.h"
 #include "config.h"
 #include "control.h"
+#include "forecast.h"
+#include "headroom.h"
 #include "jail.h"
 #include "json.h"
 #include "scan.h"
@@ -29,6 +31,7 @@ struct grower {
 	const struct proc_entry *e;
 	int64_t rgrow, vgrow;
 	uint64_t swap;
+	struct forecast fc;  /* at its footprint's growth over the interval */
 };
 
 static int by_growth(const void *a, const void *b)
@@ -132,16 +135,39 @@ static void print_jails_json(FILE *f, const struct jail_view *v, size_t n, const
 static void print_text(FILE *f, const struct grower *g, size_t n, uint64_t interval_ms)
 {
 	fprintf(f, "top growers over %.1f s:\n", (double)interval_ms / 1000.0);
-	fprintf(f, "%8s  %-16s %10s %11s %11s %10s\n", "PID", "COMM", "RSS", "RGROW", "VGROW", "SWAP");
+	fprintf(f, "%8s  %-16s %10s %11s %11s %10s  %s\n", "PID", "COMM", "RSS", "RGROW", "VGROW", "SWAP",
+		"AT THIS RATE");
 	for (size_t i = 0; i < n; i++) {
-		char rss[FMT_SIZE_MAX], rg[FMT_SIZE_MAX + 1], vg[FMT_SIZE_MAX + 1], sw[FMT_SIZE_MAX];
+		char rss[FMT_SIZE_MAX], rg[FMT_SIZE_MAX + 1], vg[FMT_SIZE_MAX + 1], sw[FMT_SIZE_MAX], t[32];
+		char when[80] = "-";
 
 		signed_size(rg, sizeof(rg), g[i].rgrow);
 		signed_size(vg, sizeof(vg), g[i].vgrow);
-		fprintf(f, "%8d  %-16.16s %10s %11s %11s %10s\n", g[i].e->pid, g[i].e->comm,
+		if (g[i].fc.what)
+			snprintf(when, sizeof(when), "out of memory in %s (%s)",
+				 forecast_duration(t, sizeof(t), g[i].fc.runs_out_s),
+				 strcmp(g[i].fc.what, "cgroup") == 0 ? "its cgroup's limit" : "host");
+		fprintf(f, "%8d  %-16.16s %10s %11s %11s %10s  %s\n", g[i].e->pid, g[i].e->comm,
 		       fmt_size(rss, sizeof(rss), g[i].e->last.rss), rg, vg,
-		       fmt_size(sw, sizeof(sw), g[i].swap));
+		       fmt_size(sw, sizeof(sw), g[i].swap), when);
 	}
+}
+
+/* "rate":..,"forecast":{..}: seconds, -1 for never; what and cgroup_limit null when none */
+static void print_forecast_json(FILE *f, const struct forecast *fc)
+{
+	fprintf(f, "\"rate\":%.0f,\"forecast\":{\"runs_out_s\":%lld,\"what\":", fc->rate,
+		forecast_seconds(fc->runs_out_s));
+	if (fc->what)
+		json_string(f, fc->what);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"available_s\":%lld,\"swap_s\":%lld,\"cgroup_s\":%lld,\"cgroup_limit\":",
+		forecast_seconds(fc->available_s), forecast_seconds(fc->swap_s), forecast_seconds(fc->cgroup_s));
+	if (fc->cg.limit != UINT64_MAX)
+		fprintf(f, "%llu}", (unsigned long long)fc->cg.limit);
+	else
+		fputs("null}", f);
 }
 
 static void print_json(FILE *f, const struct grower *g, size_t n, uint64_t interval_ms)
@@ -150,9 +176,11 @@ static void print_json(FILE *f, const struct grower *g, size_t n, uint64_t inter
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s{\"pid\":%d,\"comm\":", i ? "," : "", g[i].e->pid);
 		json_string(f, g[i].e->comm);
-		fprintf(f, ",\"rss\":%llu,\"rgrow\":%lld,\"vgrow\":%lld,\"swap\":%llu}",
+		fprintf(f, ",\"rss\":%llu,\"rgrow\":%lld,\"vgrow\":%lld,\"swap\":%llu,",
 		       (unsigned long long)g[i].e->last.rss, (long long)g[i].rgrow,
 		       (long long)g[i].vgrow, (unsigned long long)g[i].swap);
+		print_forecast_json(f, &g[i].fc);
+		fprintf(f, "}");
 	}
 	fprintf(f, "]");
 }
@@ -169,7 +197,25 @@ struct status {
 };
 
 /* Version of the JSON of `status --json` and `diagnose --json`: docs/json-schema.md */
-#define STATUS_SCHEMA_VERSION 1
+#define STATUS_SCHEMA_VERSION 2
+
+/*
+ * Two passes an interval apart: the floor over two samples rose by what the
+ * footprint (RSS + swap) grew, when it grew. The cgroup's limit is read for
+ * the growers shown.
+ */
+static void grower_forecast(const struct status *st, struct grower *g)
+{
+	const struct proc_entry *e = g->e;
+	int64_t grew = (int64_t)(e->last.rss + e->last.swap) - (int64_t)(e->prev.rss + e->prev.swap);
+	uint64_t dt = e->last.t_ms > e->prev.t_ms ? e->last.t_ms - e->prev.t_ms : 0;
+	struct headroom_ctx h = { st->have_cg ? &st->cg : NULL, e->cgroup };
+	struct cg_headroom room;
+	double rate = grew > 0 && dt ? (double)grew * 1000.0 / (double)dt : 0.0;
+
+	forecast_compute(&g->fc, rate, st->sc.sys.mem.mem_available, st->sc.sys.mem.swap_free,
+			 rate > 0.0 && headroom_read(&h, &room) ? &room : NULL);
+}
 
 static void frame(struct status *st, FILE *f)
 {
@@ -203,8 +249,10 @@ static void frame(struct status *st, FILE *f)
 		}
 		qsort(g, n, sizeof(*g), by_growth);
 		n = MIN(n, st->top);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			g[i].swap = read_swap(st->sc.procfd, g[i].e->pid);
+			grower_forecast(st, &g[i]);
+		}
 	}
 	/* the running daemon's own view: its configuration, what it watches, its verdicts */
 	cleanup_free char *daemon = NULL;

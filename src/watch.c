@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "headroom.h"
+#include "judge.h"
 #include "log.h"
 #include "util.h"
 
@@ -40,6 +42,17 @@ size_t watch_fields(const struct proc_entry *e, const struct policy *p, const st
 	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_CGROUP=%.160s", e->cgroup ? e->cgroup : "");
 	if (e->container && n < max)
 		snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_CONTAINER=%.160s", e->container);
+	if (max - n < 8)
+		return n;
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_SWAPIN_PS=%.0f", ev->swapin_ps);
+	/* the forecast: seconds until memory runs out at the floor's rate, -1: never */
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_RATE=%.0f", ev->fc.rate);
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_S=%lld", forecast_seconds(ev->fc.runs_out_s));
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_WHAT=%s", ev->fc.what ? ev->fc.what : "none");
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_AVAILABLE_S=%lld", forecast_seconds(ev->fc.available_s));
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_SWAP_S=%lld", forecast_seconds(ev->fc.swap_s));
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_CGROUP_S=%lld", forecast_seconds(ev->fc.cgroup_s));
+	snprintf(f[n++], WATCH_FIELD_SIZE, "LEAKJAIL_FORECAST_FAST=%d", ev->fc.fast ? 1 : 0);
 	return n;
 }
 
@@ -88,8 +101,16 @@ static void report(struct watch *w, const struct policy *p, struct proc_entry *e
 void watch_evaluate(struct watch *w)
 {
 	const struct config *cfg = w->sc->cfg;
-	uint64_t slack = cfg->daemon.interval_ms / 2;
+	struct headroom_ctx hctx = { .cg = w->cg };
+	struct judge_env env = {
+		.sys = &w->sc->sys,
+		.interval_ms = cfg->daemon.interval_ms,
+		.slack_ms = cfg->daemon.interval_ms / 2,
+		.headroom = w->cg ? headroom_read : NULL,
+		.ctx = &hctx,
+	};
 
+	w->n_soon = 0;
 	track_for_each(&w->sc->procs, e) {
 		if (!e->policies || e->seen != w->sc->gen || e->jailed)
 			continue;
@@ -101,11 +122,14 @@ void watch_evaluate(struct watch *w)
 
 			if (!(e->policies & bit))
 				continue;
-			v = detect(p, &e->hist, &w->sc->sys, slack, &ev);
+			hctx.cgroup = e->cgroup;
+			v = judge(p, &e->hist, &env, &ev);
 			ev.rss = e->last.rss;
 			ev.swap = e->last.swap;
-			if (v == VERDICT_LEAK || v == VERDICT_CALM)
+			if (v == VERDICT_LEAK || v == VERDICT_CALM) {
 				e->leak_seen_ms = w->sc->sys.t_ms;
+				forecast_note(w->soon, &w->n_soon, e->pid, e->comm, p->name, &ev.fc);
+			}
 			if (v == VERDICT_LEAK && (!(e->reported & bit) ||
 						  (e->retry_at && w->sc->sys.t_ms >= e->retry_at))) {
 				report(w, p, e, &ev);

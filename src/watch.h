@@ -21,11 +21,15 @@ struct watch {
 	bool dry_run;
 	watch_jail_fn jail;       /* NULL: report what would be jailed, touch nothing */
 	void *userdata;           /* for jail() */
+	const struct cgroup_backend *cg; /* the memory controller, for the forecast's cgroup limits; NULL: none */
 	unsigned int leaks;       /* verdicts reported since start */
 	/* for jail(): which attempt this is, and when the next follows if it fails (0: none) */
 	unsigned int attempt;
 	uint64_t retry_in_ms;
 	void (*reported)(struct watch *w, const struct policy *p); /* each verdict; may be NULL */
+	/* the soonest forecasts of the last pass, of processes judged leaks (acted on or waiting for pressure) */
+	struct forecast_note soon[FORECAST_NOTES];
+	size_t n_soon;
 };
 
 /*
@@ -37,7 +41,7 @@ struct watch {
 
 void watch_evaluate(struct watch *w);
 
-#define WATCH_FIELDS_MAX 24
+#define WATCH_FIELDS_MAX 32
 #define WATCH_FIELD_SIZE 192
 
 /* The journal fields of a record about process e: LEAKJAIL_PID=..., the evidence. Returns the count. */

@@ -47,6 +47,11 @@ note "jail size $size: $((size_kb / 1024)) MiB"
 [ "$size_kb" -le $((JAILED_FOOT / 2)) ] ||
 	fail "the jail ($((size_kb / 1024)) MiB) holds the leaker near what it had when caught ($((JAILED_FOOT / 1024)) MiB), not near its floor before the leak"
 [ "$P_PCT" -ge 95 ] || fail "the four kept only ${P_PCT} % of their RSS"
+# contain_faster.sh: the leak outran the window, and the record says when memory would have run out
+if [ -n "${FAST_CHECK_FORECAST:-}" ]; then
+	[[ $rec == *"out of memory in "*", faster than the window"* ]] ||
+		fail "the record does not say the leak was judged faster than the window: $rec"
+fi
 kill -0 "$LEAKER" || fail "the leaker is not alive at the end"
 kill -TERM "$DAEMON"
 wait "$DAEMON" || fail "daemon exited with $? on SIGTERM"

@@ -52,6 +52,7 @@ static void test_good_policy(void)
 			"window = 30s\n"
 			"steadiness = 90%\n"
 			"pressure_swapout = 100/s\n"
+			"forecast = 15m\n"
 			"action = jail\n"
 			"jail_size = 1.2x\n"
 			"jail_max = 640M\n"
@@ -69,6 +70,7 @@ static void test_good_policy(void)
 		CHECK(glob_list_match(&p->match_comm, "my prog"));
 		CHECK(p->min_rss == 64 * MIB && p->growth == 100 * MIB && p->window_ms == 30000);
 		CHECK(p->steadiness > 0.89 && p->pressure_swapout == 100.0);
+		CHECK(p->forecast_ms == 15 * 60 * 1000 && cfg.policies[1].forecast_ms == 0);
 		CHECK(p->action == ACTION_JAIL && p->jail_size.is_factor && p->jail_max.bytes == 640 * MIB);
 		CHECK(p->jail_swap == UINT64_MAX);
 		CHECK(cfg.policies[1].rss == RSS_ANON && cfg.policies[1].action == ACTION_LOG);

@@ -60,6 +60,18 @@ static void test_render_jails_and_counters(void)
 	};
 	char *t;
 
+	struct forecast fc = { 0 };
+	struct cg_headroom room = { 100u << 20, 1200u << 20, 1100u << 20 };
+
+	/* two leaks in the last pass: the sooner first; one that runs out never is not shown */
+	forecast_compute(&fc, 1 << 20, 1u << 30, 0, NULL);
+	forecast_note(m.forecasts, &m.n_forecasts, 77, "slow", "default", &fc);
+	forecast_compute(&fc, 10 << 20, 1u << 30, 0, &room);
+	forecast_note(m.forecasts, &m.n_forecasts, 4242, "lekker", "default", &fc);
+	forecast_compute(&fc, 0, 1u << 30, 0, &room);
+	forecast_note(m.forecasts, &m.n_forecasts, 9, "flat", "default", &fc);
+	CHECK_EQ_U(m.n_forecasts, 2);
+	CHECK_EQ_U(m.forecasts[0].pid, 4242);
 	metrics_leak(&m, "default");
 	metrics_leak(&m, "default");
 	metrics_jail_made(&m, "default");
@@ -79,6 +91,10 @@ static void test_render_jails_and_counters(void)
 	CHECK(strstr(t, "leakjail_jails_failed_total{policy=\"batch\"} 1\n"));
 	CHECK(strstr(t, "leakjail_jails_failed_total{policy=\"default\"} 0\n"));
 	CHECK(strstr(t, "leakjail_passes_total 7\n"));
+	CHECK(strstr(t, "leakjail_forecast_seconds{pid=\"4242\",comm=\"lekker\",policy=\"default\",what=\"cgroup\"} 10\n"));
+	CHECK(strstr(t, "leakjail_forecast_seconds{pid=\"77\",comm=\"slow\",policy=\"default\",what=\"host\"} 1024\n"));
+	CHECK(strstr(t, "leakjail_forecast_rate_bytes_per_second{pid=\"4242\",comm=\"lekker\",policy=\"default\"} 10485760\n"));
+	CHECK(!strstr(t, "pid=\"9\""));
 	CHECK(strstr(t, "leakjail_reloads_total{result=\"ok\"} 2\n"));
 	CHECK(strstr(t, "leakjail_reloads_total{result=\"refused\"} 1\n"));
 	CHECK(strstr(t, "leakjail_last_successful_pass_timestamp_seconds 1700000000\n"));
