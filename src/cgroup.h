@@ -65,11 +65,25 @@ bool cg_exists(const struct cgroup_backend *b, const char *rel);
 int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct cg_limits *l,
 		  struct lj_error *err);
 
+/*
+ * v1: a task at rel's limit that reclaim cannot help waits (memory.oom_control
+ * under_oom 1) instead of being OOM-killed, until the limit is raised, memory
+ * is freed or it is killed. v2 needs nothing: memory.high never OOM-kills.
+ * 0, or -errno (a kernel without memory.oom_control's oom_kill_disable).
+ */
+int cg_oom_wait(const struct cgroup_backend *b, const char *rel, struct lj_error *err);
+
 /* Move a whole process (all its threads) into rel. */
 int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct lj_error *err);
 
 int cg_usage(const struct cgroup_backend *b, const char *rel, struct cg_usage *u);
 int cg_events(const struct cgroup_backend *b, const char *rel, struct cg_events *ev);
+
+/*
+ * What rel holds, from memory.stat: anonymous memory (it can go only to
+ * swap) and page cache (it can be dropped or written back).
+ */
+int cg_anon_file(const struct cgroup_backend *b, const char *rel, uint64_t *anon, uint64_t *file);
 
 /* v2 memory.reclaim: ask the kernel to reclaim this many bytes from rel now. */
 int cg_reclaim(const struct cgroup_backend *b, const char *rel, uint64_t bytes, struct lj_error *err);

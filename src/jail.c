@@ -291,6 +291,12 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 	r = cg_set_limits(b, st.jail, &st.limits, err);
 	if (r < 0)
 		goto undo_cgroup;
+	/*
+	 * v1 has no memory.high: at its limit, with nothing left to swap to, the
+	 * kernel would OOM-kill the leaker inside its jail. It waits instead
+	 * (under_oom), and jail_stalled (jails.c) says what follows.
+	 */
+	out->oom_kills = cg_oom_wait(b, st.jail, NULL) < 0;
 	/* recorded before the move: a crash after it must not lose the way back */
 	r = jail_state_save(state_dir, &st);
 	if (r < 0) {

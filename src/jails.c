@@ -259,7 +259,7 @@ static void check_swap(struct jails *js, const struct scanner *sc)
 	       fmt_size(fr, sizeof(fr), m->swap_free), fmt_size(tot, sizeof(tot), m->swap_total), js->n,
 	       js->n == 1 ? "" : "s", fmt_size(h, sizeof(h), held),
 	       js->cg->version == CG_V2 ? "stalls (throttled at memory.high, never OOM-killed)"
-					: "is OOM-killed inside its jail");
+					: "stalls (waits under an OOM that kills nothing)");
 }
 
 static void check_events(struct jails *js, struct jail_state *j, struct stall_state *st,
