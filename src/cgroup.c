@@ -317,6 +317,26 @@ int cg_oom_wait(const struct cgroup_backend *b, const char *rel, struct lj_error
 	return write_value(b, rel, "memory.oom_control", "1", err);
 }
 
+/*
+ * v1 memory.oom_control:
+ *   oom_kill_disable 1
+ *   under_oom 1
+ *   oom_kill 0
+ */
+bool cg_under_oom(const struct cgroup_backend *b, const char *rel)
+{
+	char path[PATH_MAX], buf[256];
+	const char *p;
+
+	if (b->version != CG_V1)
+		return false;
+	snprintf(path, sizeof(path), "%s/%s/memory.oom_control", b->mount, rel);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return false;
+	p = strstr(buf, "under_oom ");
+	return p && p[10] == '1';
+}
+
 int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct lj_error *err)
 {
 	char value[24];

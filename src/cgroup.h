@@ -73,6 +73,9 @@ int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct 
  */
 int cg_oom_wait(const struct cgroup_backend *b, const char *rel, struct lj_error *err);
 
+/* v1: is a task in rel waiting under an OOM that kills nothing (memory.oom_control under_oom 1)? */
+bool cg_under_oom(const struct cgroup_backend *b, const char *rel);
+
 /* Move a whole process (all its threads) into rel. */
 int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct lj_error *err);
 

@@ -99,27 +99,6 @@ static const struct policy *policy_named(const struct config *cfg, const char *n
 	return NULL;
 }
 
-/*
- * v1 memory.oom_control:
- *   oom_kill_disable 0
- *   under_oom 0
- *   oom_kill 1
- */
-static bool under_oom(const struct cgroup_backend *cg, const char *rel)
-{
-	char path[1400], buf[256];
-	const char *p;
-
-	if (cg->version != CG_V1)
-		return false;
-	cg_path(cg, rel, path, sizeof(path));
-	strncat(path, "/memory.oom_control", sizeof(path) - strlen(path) - 1);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
-		return false;
-	p = strstr(buf, "under_oom ");
-	return p && p[10] == '1';
-}
-
 static void read_sample(struct jails *js, const struct jail_state *j, const struct cg_events *ev,
 			const struct scanner *sc, struct stall_sample *s)
 {
@@ -137,7 +116,7 @@ static void read_sample(struct jails *js, const struct jail_state *j, const stru
 	s->swap_allowance = j->limits.swap;
 	/* v1: failcnt (in ev->max) counts every charge that met the limit */
 	s->limit_hits = js->cg->version == CG_V2 ? ev->high + ev->max : ev->max;
-	s->under_oom = under_oom(js->cg, j->jail);
+	s->under_oom = cg_under_oom(js->cg, j->jail);
 	if (js->cg->version == CG_V2) {
 		/* "some avg10=12.50 avg60=... total=...\nfull avg10=10.20 ..." */
 		cg_path(js->cg, j->jail, path, sizeof(path));
