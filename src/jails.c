@@ -23,16 +23,22 @@ static void jail_fields(const struct jail_state *j, char f[JAIL_FIELDS][160])
 	snprintf(f[5], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
 }
 
-/* Retire the jail of a process that has exited; false while it still holds descendants. */
-static bool retire(struct jails *js, const struct jail_state *j)
+/*
+ * Retire the jail of a process that has exited; false while it still holds
+ * descendants, or cannot be retired here. Why not is said once (*said), not
+ * at every pass: a record of a backend not in use here (a systemd jail
+ * seen by a daemon with backend = cgroupfs) waits for that backend.
+ */
+static bool retire(struct jails *js, const struct jail_state *j, bool *said)
 {
 	struct lj_error err = { 0 };
 	char f[JAIL_FIELDS][160], done[600];
 	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
 
 	if (jail_retire(js->jb, js->state_dir, j, done, sizeof(done), &err) < 0) {
-		if (err.code != -EBUSY)
-			lj_log(LOG_WARNING, "%s", err.msg);
+		if (err.code != -EBUSY && !*said)
+			lj_log(LOG_WARNING, "%s; its record is kept for it (said once)", err.msg);
+		*said = err.code != -EBUSY;
 		return false;
 	}
 	jail_fields(j, f);
@@ -57,7 +63,9 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
-		if (!jail_alive(&list[i]) && retire(js, &list[i]))
+		bool said = false;
+
+		if (!jail_alive(&list[i]) && retire(js, &list[i], &said))
 			continue;
 		if (!cg_exists(cg, list[i].jail)) {
 			/* someone removed the jail: the process is free again */
@@ -68,7 +76,8 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 		}
 		lj_log(LOG_INFO, "found jail %s: pid %d (%s), policy %s, backend %s%s%s", list[i].jail, list[i].pid,
 		       list[i].comm, list[i].policy, list[i].backend, list[i].unit[0] ? ", unit " : "", list[i].unit);
-		jails_add(js, &list[i]);
+		if (jails_add(js, &list[i]) == 0)
+			js->stall[js->n - 1].retire_said = said;
 	}
 	free(list);
 	return (int)js->n;
@@ -289,7 +298,7 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 		if (cg_exists(js->cg, j->jail))
 			check_events(js, j, &js->stall[i], sc);
 		if (!jail_alive(j)) {
-			if (retire(js, j))
+			if (retire(js, j, &js->stall[i].retire_said))
 				continue;
 		} else if (!cg_exists(js->cg, j->jail) || !jail_recorded(js->state_dir, j->pid)) {
 			/* released (leakjail release) or removed by someone: forget it, do not judge it again */

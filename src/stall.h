@@ -54,6 +54,7 @@ struct stall_state {
 	uint64_t since_ms;  /* when the condition began to hold; 0: it does not */
 	bool reported;      /* this episode was logged (log only says it once) */
 	unsigned int grows;
+	bool retire_said;   /* (the jail's, not the stall's) why it cannot be retired here was said */
 };
 
 enum stall_reason { STALL_NONE, STALL_PRESSURE_HIGH, STALL_NO_SWAP, STALL_UNDER_OOM };
