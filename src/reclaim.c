@@ -146,8 +146,10 @@ static bool slice(struct reclaim *rc)
 {
 	uint64_t t0 = mono_ns(), budget = rc->slice_usec * 1000;
 
+	uint64_t took = 0;
+
 	do {
-		uint64_t t = mono_ns(), took, went;
+		uint64_t t = mono_ns(), went;
 
 		if (rc->usage <= rc->target)
 			break;
@@ -159,7 +161,8 @@ static bool slice(struct reclaim *rc)
 			rc->step /= 2;
 		else if (took < budget / 16 && rc->step < RECLAIM_STEP_MAX)
 			rc->step *= 2;
-	} while (rc->misses < RECLAIM_MISSES && mono_ns() - t0 < budget);
+		/* one more step like the last would overrun the slice: the loop gets its turn first */
+	} while (rc->misses < RECLAIM_MISSES && mono_ns() - t0 + took < budget);
 	rc->slices++;
 	rc->longest = MAX(rc->longest, (double)(mono_ns() - t0) / 1e9);
 	if (rc->cg->version == CG_V2 && rc->set_each_slice && page_up(rc->usage) < rc->set.high) {

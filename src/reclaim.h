@@ -30,10 +30,16 @@
 
 #include "cgroup.h"
 
-/* Bytes asked of the kernel per step at first; halved or doubled to keep a step within a quarter of a slice. */
-#define RECLAIM_STEP (32ULL << 20)
-#define RECLAIM_STEP_MIN (2ULL << 20)
-#define RECLAIM_STEP_MAX (256ULL << 20)
+/*
+ * Bytes asked of the kernel per step at first; halved or doubled to keep a
+ * step within a quarter of a slice. Swap-out is fast until the disk's
+ * queue fills: seen on v1 with a swap file under load, steps that took
+ * milliseconds, then one of 256 MiB that held the loop for 2.8 s; with a
+ * ceiling of 64 MiB, 1.9 s (197 MiB went at 27 MiB/s). Hence a low one.
+ */
+#define RECLAIM_STEP (4ULL << 20)
+#define RECLAIM_STEP_MIN (1ULL << 20)
+#define RECLAIM_STEP_MAX (16ULL << 20)
 #define RECLAIM_SLICE_USEC 100000ULL
 /* Steps in a row that gave back less than this end it: what is left cannot go. */
 #define RECLAIM_MISSES 3
