@@ -142,9 +142,9 @@ inner() {
 
 	# B2. the same, with a newcomer born in another cgroup (its parent's): it
 	# goes back there, not to where the leaker came from
-	leaker 20
+	leaker 30
 	hold_calls "$daemon" write -P "$root/$T_ID-jails/memhog-$L/cgroup.procs"
-	held "$daemon" "^1 " 10 || fail "B2: the daemon never wrote pid $L to its jail: $(cat "$log")"
+	held "$daemon" "^1 " 20 || fail "B2: the daemon never wrote pid $L to its jail: $(cat "$log")"
 	kill -KILL "$L"
 	wait "$L" 2>/dev/null || true
 	# a shell in the other cgroup takes pid L-1 and forks the newcomer, pid L

@@ -22,7 +22,7 @@ jail_parent = $T_ID-jails
 state_dir = $T_DIR/state
 log = stderr"
 write_conf "$T_DIR/policies/p.conf" "[policy quick]
-growth = 30M
+growth = 16M
 window = 2s
 action = jail
 jail_size = 64M
@@ -31,9 +31,9 @@ jail_pageout = no"
 daemon=$!
 T_PIDS+=("$daemon")
 wait_for "$T_DIR/daemon.log" "started:" 5 || fail "daemon did not start: $(cat "$T_DIR/daemon.log")"
-spawn "$home/app" "$MEMHOG" leak 20 60
+spawn "$home/app" "$MEMHOG" leak 20 200
 leaker=$SPAWNED
-wait_for "$T_DIR/daemon.log" "jailed pid $leaker " 15 || fail "not jailed: $(cat "$T_DIR/daemon.log")"
+wait_for "$T_DIR/daemon.log" "jailed pid $leaker " 30 || fail "not jailed: $(cat "$T_DIR/daemon.log")"
 kill -TERM "$daemon"
 wait "$daemon" || fail "daemon exited with $?"
 [ "$(mem_cgroup "$leaker")" = "/$T_ID-jails/memhog-$leaker" ] || fail "not in its jail: $(mem_cgroup "$leaker")"
