@@ -64,11 +64,17 @@ static int set_limits(struct reclaim *rc, const struct cg_limits *l, struct lj_e
 	return r;
 }
 
-/* The hard line (v2 memory.max): the policy's, or above what is there now. */
+/*
+ * The hard line (v2 memory.max): the policy's, once the throttle is at the
+ * jail's size and the usage below it; while either is above, that plus
+ * JAIL_MARGIN_MIN, so that the line is never where the cgroup already is.
+ */
 static uint64_t max_above(const struct reclaim *rc, uint64_t high, uint64_t usage)
 {
 	if (rc->want.max == CG_UNLIMITED)
 		return CG_UNLIMITED;
+	if (MAX(high, usage) <= rc->want.high)
+		return rc->want.max;
 	return MAX(rc->want.max, page_up(MAX(high, usage) + JAIL_MARGIN_MIN));
 }
 
@@ -94,9 +100,18 @@ static void finish(struct reclaim *rc, enum reclaim_end end)
 	rc->running = false;
 	if (cg_usage(rc->cg, rc->rel, &u) == 0)
 		rc->usage = u.memory;
-	/* at the jail's size, or at what could not go (never below the usage: that write would reclaim) */
-	l.high = MAX(rc->want.high, page_up(rc->usage));
-	l.max = max_above(rc, l.high, rc->usage);
+	/*
+	 * At the jail's size once the slices got there (what the leaker added
+	 * since is a few pages the throttle takes back); else at what could not
+	 * go (never below the usage: that write would reclaim it all at once).
+	 */
+	if (end == RECLAIM_REACHED && rc->usage < rc->want.max) {
+		l.high = rc->want.high;
+		l.max = rc->want.max;
+	} else {
+		l.high = MAX(rc->want.high, page_up(rc->usage));
+		l.max = max_above(rc, l.high, rc->usage);
+	}
 	l.swap = swap_at_least_held(rc, l.high);
 	if (end != RECLAIM_FAILED && set_limits(rc, &l, NULL) < 0) {
 		/*
