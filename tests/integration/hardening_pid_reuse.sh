@@ -141,7 +141,11 @@ inner() {
 	wait "$L" 2>/dev/null || true
 
 	# B2. the same, with a newcomer born in another cgroup (its parent's): it
-	# goes back there, not to where the leaker came from
+	# goes back there, not to where the leaker came from (a daemon of its own:
+	# in the VM, with the task iterator, the one of B judged no new leaker)
+	kill -TERM "$daemon"
+	wait "$daemon" || fail "B2: the daemon of B exited with $?"
+	start_daemon
 	leaker 30
 	hold_calls "$daemon" write -P "$root/$T_ID-jails/memhog-$L/cgroup.procs"
 	held "$daemon" "^1 " 20 || fail "B2: the daemon never wrote pid $L to its jail: $(cat "$log")"
