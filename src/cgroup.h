@@ -73,11 +73,28 @@ int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct 
  */
 int cg_set_high(const struct cgroup_backend *b, const char *rel, uint64_t v, struct lj_error *err);
 
+/*
+ * v1: a task at rel's limit that reclaim cannot help waits (memory.oom_control
+ * under_oom 1) instead of being OOM-killed, until the limit is raised, memory
+ * is freed or it is killed. v2 needs nothing: memory.high never OOM-kills.
+ * 0, or -errno (a kernel without memory.oom_control's oom_kill_disable).
+ */
+int cg_oom_wait(const struct cgroup_backend *b, const char *rel, struct lj_error *err);
+
+/* v1: is a task in rel waiting under an OOM that kills nothing (memory.oom_control under_oom 1)? */
+bool cg_under_oom(const struct cgroup_backend *b, const char *rel);
+
 /* Move a whole process (all its threads) into rel. */
 int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct lj_error *err);
 
 int cg_usage(const struct cgroup_backend *b, const char *rel, struct cg_usage *u);
 int cg_events(const struct cgroup_backend *b, const char *rel, struct cg_events *ev);
+
+/*
+ * What rel holds, from memory.stat: anonymous memory (it can go only to
+ * swap) and page cache (it can be dropped or written back).
+ */
+int cg_anon_file(const struct cgroup_backend *b, const char *rel, uint64_t *anon, uint64_t *file);
 
 /* v2 memory.reclaim: ask the kernel to reclaim this many bytes from rel now. */
 int cg_reclaim(const struct cgroup_backend *b, const char *rel, uint64_t bytes, struct lj_error *err);

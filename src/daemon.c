@@ -311,8 +311,10 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 			      e->pid, e->comm, p->name, evs, path, high, max, swap, out.moved, outcome);
 	else
 		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
-			      "jailed pid %d (%s) policy=%s: %s; jail %s limit=%s memsw=%s; moved %d; %s",
-			      e->pid, e->comm, p->name, evs, path, high, swap, out.moved, outcome);
+			      "jailed pid %d (%s) policy=%s: %s; jail %s limit=%s memsw=%s; moved %d; %s%s",
+			      e->pid, e->comm, p->name, evs, path, high, swap, out.moved, outcome,
+			      out.oom_kills ? "; at its limit it is OOM-killed (memory.oom_control refused oom_kill_disable)"
+					    : "");
 	jails_add(&d->jails, &out.state);
 	metrics_jail_made(&d->metrics, p->name);
 	return 0;
@@ -350,7 +352,7 @@ static void setup_jails(struct daemon *d)
 		lj_log(LOG_WARNING,
 		       "no swap: a jailed process cannot swap; at its limit it is %s inside its jail; the other processes are protected either way",
 		       d->cg.version == CG_V2 ? "throttled (memory.high), and past memory.max OOM-killed"
-					      : "OOM-killed");
+					      : "held waiting (an OOM that kills nothing: jail_stalled says what follows)");
 }
 
 /* `leakjail status` and `explain` ask the daemon on <state_dir>/control: said once if it cannot listen */

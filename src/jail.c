@@ -200,6 +200,80 @@ static void way_back(const struct cgroup_backend *b, const char *origin, char *r
 }
 
 /*
+ * Put a process back into origin (absolute, as /proc/PID/cgroup says). A
+ * cgroup removed meanwhile is made again where it was (in the same
+ * subtree, under the same ancestors' limits); when that cannot be, the
+ * nearest ancestor that takes it. On v2 an ancestor with children that
+ * have controllers refuses processes (EBUSY: no internal processes), and so
+ * does each one above it, up to the root, which always takes them.
+ * *remade: the origin was made again. 0, or the first error.
+ */
+static int move_back(const struct cgroup_backend *b, const char *origin, pid_t pid, bool *remade,
+		     struct lj_error *err)
+{
+	char rel[1024];
+	int r;
+
+	if (remade)
+		*remade = false;
+	way_back(b, origin, rel, sizeof(rel));
+	if (strcmp(rel, origin[0] == '/' ? origin + 1 : origin) != 0 && cg_create(b, origin + (origin[0] == '/'), NULL) == 0) {
+		way_back(b, origin, rel, sizeof(rel));
+		if (remade)
+			*remade = true;
+	}
+	r = cg_move(b, rel, pid, err);
+	while (r < 0 && r != -ESRCH && rel[0]) {
+		char *slash = strrchr(rel, '/');
+
+		if (slash)
+			*slash = '\0';
+		else
+			rel[0] = '\0';
+		if (cg_move(b, rel, pid, NULL) == 0)
+			r = 0;
+	}
+	return r;
+}
+
+/*
+ * A pid written to the jail that turned out to be a newcomer's (the process
+ * meant exited, its pid was taken): the newcomer goes where it was born, its
+ * parent's cgroup, not where the process meant came from. Only if it is in
+ * the jail now; a parent in the jail itself (or gone) sends it to the root.
+ */
+static void send_home(const struct cgroup_backend *b, const char *jail, pid_t pid)
+{
+	char where[1024], home[1024] = "/", path[48], buf[1024];
+	struct proc_stat st;
+
+	if (read_memory_cgroup(pid, where, sizeof(where)) < 0 || strcmp(where + 1, jail) != 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st) ||
+	    read_memory_cgroup(st.ppid, home, sizeof(home)) < 0 || strcmp(home + 1, jail) == 0)
+		snprintf(home, sizeof(home), "/");
+	move_back(b, home, pid, NULL, NULL);
+}
+
+/*
+ * Undo a move: whatever is in the jail now (the process, the descendants
+ * moved with it, what they started since) goes back to the origin.
+ */
+static void empty_jail(const struct cgroup_backend *b, const struct jail_state *st)
+{
+	pid_t procs[1024];
+	int n = cg_procs(b, st->jail, procs, (int)ARRAY_SIZE(procs));
+
+	for (int i = 0; i < n; i++) {
+		char where[1024];
+
+		if (read_memory_cgroup(procs[i], where, sizeof(where)) == 0 && strcmp(where + 1, st->jail) == 0)
+			move_back(b, st->origin, procs[i], NULL, NULL);
+	}
+}
+
+/*
  * Move the leaker's descendants into its jail: only those still in the
  * cgroup it came from (a child in a unit or cgroup of its own belongs
  * there), each checked by start time around the move as the leaker is.
@@ -220,11 +294,9 @@ static int move_descendants(const struct cgroup_backend *b, const struct jail_st
 		if (cg_move(b, st->jail, kids[i].pid, NULL) < 0)
 			continue;
 		if (pidfd_exited(pidfd) || proc_starttime(kids[i].pid, &start) < 0 || start != kids[i].starttime) {
-			/* gone around the move: the pid written may be someone else's now */
-			char back[1024];
-
-			way_back(b, st->origin, back, sizeof(back));
-			cg_move(b, back, kids[i].pid, NULL);
+			/* gone around the move: the pid written may be a newcomer's now, which goes home */
+			if (proc_starttime(kids[i].pid, &start) == 0 && start != kids[i].starttime)
+				send_home(b, st->jail, kids[i].pid);
 			continue;
 		}
 		moved++;
@@ -263,7 +335,8 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 	const struct cgroup_backend *b = jb->cg;
 	cleanup_close int pidfd = -1;
 	struct jail_state st = { 0 };
-	char name[64], path[1100];
+	char name[64], path[1100] = "(gone)";
+	uint64_t now_start;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -291,6 +364,12 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 	r = cg_set_limits(b, st.jail, &st.limits, err);
 	if (r < 0)
 		goto undo_cgroup;
+	/*
+	 * v1 has no memory.high: at its limit, with nothing left to swap to, the
+	 * kernel would OOM-kill the leaker inside its jail. It waits instead
+	 * (under_oom), and jail_stalled (jails.c) says what follows.
+	 */
+	out->oom_kills = cg_oom_wait(b, st.jail, NULL) < 0;
 	/* recorded before the move: a crash after it must not lose the way back */
 	r = jail_state_save(state_dir, &st);
 	if (r < 0) {
@@ -299,6 +378,11 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 					 : strerror(-r));
 		goto undo_cgroup;
 	}
+	/* the steps above take time (an fsync among them): still the process meant? */
+	if (pidfd_exited(pidfd) || proc_starttime(req->pid, &now_start) < 0 || now_start != req->starttime) {
+		r = lj_error_set(err, -ESRCH, "pid %d exited before the move", req->pid);
+		goto undo_state;
+	}
 	r = cg_move(b, st.jail, req->pid, err);
 	if (r < 0) {
 		if (pidfd_exited(pidfd))
@@ -306,25 +390,21 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 		goto undo_state;
 	}
 	if (pidfd_exited(pidfd)) {
-		/* it died around the move: the pid written may already be someone else's */
-		uint64_t now_start;
-
-		if (proc_starttime(req->pid, &now_start) == 0 && now_start != req->starttime) {
-			char back[1024];
-
-			way_back(b, st.origin, back, sizeof(back));
-			cg_move(b, back, req->pid, NULL);
-		}
+		/* it died around the move: the pid written may already be a newcomer's, which goes home */
+		if (proc_starttime(req->pid, &now_start) == 0 && now_start != req->starttime)
+			send_home(b, st.jail, req->pid);
 		r = lj_error_set(err, -ESRCH, "pid %d exited while being moved", req->pid);
 		goto undo_state;
 	}
 	out->moved = 1;
 	if (req->descendants)
 		out->moved += move_descendants(b, &st);
-	/* confirm: the kernel says where the process is now */
-	if (read_memory_cgroup(req->pid, path, sizeof(path)) < 0 || strcmp(path + 1, st.jail) != 0) {
-		r = lj_error_set(err, -EIO, "pid %d: the move to %s did not take (now in %s)", req->pid,
-				 st.jail, path);
+	/* confirm: the kernel says where the process is now, and that it is still the one meant */
+	if (read_memory_cgroup(req->pid, path, sizeof(path)) < 0 || pidfd_exited(pidfd) ||
+	    strcmp(path + 1, st.jail) != 0) {
+		r = pidfd_exited(pidfd) ? lj_error_set(err, -ESRCH, "pid %d exited while being jailed", req->pid)
+					: lj_error_set(err, -EIO, "pid %d: the move to %s did not take (now in %s)",
+						       req->pid, st.jail, path);
 		goto undo_state;
 	}
 	/* the page-out itself is the caller's (src/pageout.c): it takes a while */
@@ -333,9 +413,19 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 	return 0;
 
 undo_state:
+	/*
+	 * Nothing half made stays: what was moved (the descendants of a process
+	 * that exited meanwhile among them) goes back where it came from before
+	 * the record that names the way back goes.
+	 */
+	empty_jail(b, &st);
 	jail_state_remove(state_dir, req->pid);
 undo_cgroup:
-	cg_remove(b, st.jail, NULL);
+	/* an exited process leaves its cgroup a moment after it is reaped */
+	for (int tries = 0; tries < 10 && cg_remove(b, st.jail, NULL) == -EBUSY; tries++) {
+		empty_jail(b, &st);
+		usleep(10000);
+	}
 	return r;
 }
 
@@ -350,11 +440,10 @@ static int cgroupfs_release(struct jail_backend *jb, const struct jail_state *j,
 			    struct lj_error *err)
 {
 	const struct cgroup_backend *b = jb->cg;
-	char back[1024];
 	pid_t procs[1024];
+	bool remade = false;
 	int n, r;
 
-	way_back(b, j->origin, back, sizeof(back));
 	if (cg_exists(b, j->jail)) {
 		n = cg_procs(b, j->jail, procs, (int)ARRAY_SIZE(procs));
 		for (int i = 0; i < n; i++) {
@@ -367,17 +456,20 @@ static int cgroupfs_release(struct jail_backend *jb, const struct jail_state *j,
 			 */
 			if (read_memory_cgroup(procs[i], where, sizeof(where)) < 0 || strcmp(where + 1, j->jail) != 0)
 				continue;
-			r = cg_move(b, back, procs[i], err);
+			bool made = false;
+
+			r = move_back(b, j->origin, procs[i], &made, err);
 			if (r < 0 && jail_alive(j) && procs[i] == j->pid)
 				return r;
+			remade |= made;
 		}
 		r = cg_remove(b, j->jail, err);
 		if (r < 0)
 			return r;
 	}
-	/* nothing to say beyond "released": it is back where it was */
-	(void)done;
-	(void)size;
+	/* beyond "released": it is back where it was, unless that had gone */
+	if (remade)
+		snprintf(done, size, "its cgroup %.900s had been removed: made again", j->origin);
 	return 0;
 }
 

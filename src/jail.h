@@ -59,6 +59,7 @@ struct jail_outcome {
 	int moved;               /* processes moved (1 + descendants) */
 	bool pageout_skipped;    /* a page-out was asked for, but there is no swap */
 	bool pageout_done;       /* the backend reclaimed in place: no page-out to start */
+	bool oom_kills;          /* v1: the kernel refused oom_kill_disable: at its limit it is OOM-killed */
 };
 
 /*

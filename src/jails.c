@@ -23,16 +23,22 @@ static void jail_fields(const struct jail_state *j, char f[JAIL_FIELDS][160])
 	snprintf(f[5], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
 }
 
-/* Retire the jail of a process that has exited; false while it still holds descendants. */
-static bool retire(struct jails *js, const struct jail_state *j)
+/*
+ * Retire the jail of a process that has exited; false while it still holds
+ * descendants, or cannot be retired here. Why not is said once (*said), not
+ * at every pass: a record of a backend not in use here (a systemd jail
+ * seen by a daemon with backend = cgroupfs) waits for that backend.
+ */
+static bool retire(struct jails *js, const struct jail_state *j, bool *said)
 {
 	struct lj_error err = { 0 };
 	char f[JAIL_FIELDS][160], done[600];
 	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
 
 	if (jail_retire(js->jb, js->state_dir, j, done, sizeof(done), &err) < 0) {
-		if (err.code != -EBUSY)
-			lj_log(LOG_WARNING, "%s", err.msg);
+		if (err.code != -EBUSY && !*said)
+			lj_log(LOG_WARNING, "%s; its record is kept for it (said once)", err.msg);
+		*said = err.code != -EBUSY;
 		return false;
 	}
 	jail_fields(j, f);
@@ -57,7 +63,9 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
-		if (!jail_alive(&list[i]) && retire(js, &list[i]))
+		bool said = false;
+
+		if (!jail_alive(&list[i]) && retire(js, &list[i], &said))
 			continue;
 		if (!cg_exists(cg, list[i].jail)) {
 			/* someone removed the jail: the process is free again */
@@ -68,7 +76,8 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 		}
 		lj_log(LOG_INFO, "found jail %s: pid %d (%s), policy %s, backend %s%s%s", list[i].jail, list[i].pid,
 		       list[i].comm, list[i].policy, list[i].backend, list[i].unit[0] ? ", unit " : "", list[i].unit);
-		jails_add(js, &list[i]);
+		if (jails_add(js, &list[i]) == 0)
+			js->stall[js->n - 1].retire_said = said;
 	}
 	free(list);
 	return (int)js->n;
@@ -99,27 +108,6 @@ static const struct policy *policy_named(const struct config *cfg, const char *n
 	return NULL;
 }
 
-/*
- * v1 memory.oom_control:
- *   oom_kill_disable 0
- *   under_oom 0
- *   oom_kill 1
- */
-static bool under_oom(const struct cgroup_backend *cg, const char *rel)
-{
-	char path[1400], buf[256];
-	const char *p;
-
-	if (cg->version != CG_V1)
-		return false;
-	cg_path(cg, rel, path, sizeof(path));
-	strncat(path, "/memory.oom_control", sizeof(path) - strlen(path) - 1);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
-		return false;
-	p = strstr(buf, "under_oom ");
-	return p && p[10] == '1';
-}
-
 static void read_sample(struct jails *js, const struct jail_state *j, const struct cg_events *ev,
 			const struct scanner *sc, struct stall_sample *s)
 {
@@ -137,7 +125,7 @@ static void read_sample(struct jails *js, const struct jail_state *j, const stru
 	s->swap_allowance = j->limits.swap;
 	/* v1: failcnt (in ev->max) counts every charge that met the limit */
 	s->limit_hits = js->cg->version == CG_V2 ? ev->high + ev->max : ev->max;
-	s->under_oom = under_oom(js->cg, j->jail);
+	s->under_oom = cg_under_oom(js->cg, j->jail);
 	if (js->cg->version == CG_V2) {
 		/* "some avg10=12.50 avg60=... total=...\nfull avg10=10.20 ..." */
 		cg_path(js->cg, j->jail, path, sizeof(path));
@@ -259,7 +247,7 @@ static void check_swap(struct jails *js, const struct scanner *sc)
 	       fmt_size(fr, sizeof(fr), m->swap_free), fmt_size(tot, sizeof(tot), m->swap_total), js->n,
 	       js->n == 1 ? "" : "s", fmt_size(h, sizeof(h), held),
 	       js->cg->version == CG_V2 ? "stalls (throttled at memory.high, never OOM-killed)"
-					: "is OOM-killed inside its jail");
+					: "stalls (waits under an OOM that kills nothing)");
 }
 
 static void check_events(struct jails *js, struct jail_state *j, struct stall_state *st,
@@ -310,7 +298,7 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 		if (cg_exists(js->cg, j->jail))
 			check_events(js, j, &js->stall[i], sc);
 		if (!jail_alive(j)) {
-			if (retire(js, j))
+			if (retire(js, j, &js->stall[i].retire_said))
 				continue;
 		} else if (!cg_exists(js->cg, j->jail) || !jail_recorded(js->state_dir, j->pid)) {
 			/* released (leakjail release) or removed by someone: forget it, do not judge it again */

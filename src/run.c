@@ -32,8 +32,10 @@
 #include "config.h"
 #include "jail.h"
 #include "log.h"
+#include "reclaim.h"
 #include "proc.h"
 #include "runcg.h"
+#include "stall.h"
 #include "run-systemd.h"
 #include "scan.h"
 #include "watch.h"
@@ -54,6 +56,13 @@ struct run {
 	int status;
 	uint64_t next_usec;
 	sd_event_source *grace; /* armed by a stop: what is left then is killed */
+	struct reclaim reclaim; /* the jail in place, while its usage comes down */
+	pid_t jail_pid;
+	char jail_comm[64], jail_policy[72], jail_evidence[512];
+	bool jail_said;
+	enum lj_stalled stalled;  /* the jailing policy's jail_stalled */
+	bool stall_said;          /* this wait was told (log says it once) */
+	unsigned int grows;
 };
 
 /* How long the command's tree has to end after a stop, before it is killed. */
@@ -96,45 +105,48 @@ static void kill_tree(struct run *rn)
 	signal_tree(rn, SIGKILL);
 }
 
-static bool swap_left(void)
+/* Under systemd the limits are the scope's properties: written through its manager. */
+static int scope_set_limits(void *data, const struct cg_limits *l, struct lj_error *err)
 {
-	char buf[8192];
-	struct meminfo mi = { 0 };
+	return run_scope_set_limits(data, l, err);
+}
 
-	return read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0 && proc_parse_meminfo(buf, &mi) &&
-	       mi.swap_free > 0;
+static void jail_record(struct run *rn, const char *what)
+{
+	char path[700];
+
+	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s (usage %llu MiB) %s", rn->jail_pid,
+	       rn->jail_comm, rn->jail_policy, rn->jail_evidence, path,
+	       (unsigned long long)(rn->reclaim.room.usage >> 20), what);
+}
+
+/* The usage has come down as far as it could: the limits are final. */
+static void on_settled(struct reclaim *rc, void *userdata)
+{
+	struct run *rn = userdata;
+	char text[600], path[700];
+
+	reclaim_format(rc, text, sizeof(text));
+	if (!rn->jail_said)
+		return; /* settled within jail_in_place(): its record says it */
+	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	lj_log(rc->end == RECLAIM_REACHED ? LOG_INFO : LOG_WARNING, "jail in place of pid %d (%s) settled: cgroup %s %s",
+	       rn->jail_pid, rn->jail_comm, path, text);
 }
 
 /*
- * v1: memory.limit_in_bytes below the usage makes the kernel reclaim at once
- * (to swap); when it cannot (no swap) the write fails with EBUSY, and the
- * limit is set at the usage instead: growth is held, nothing is lost.
- * v2: memory.high below the usage throttles and reclaims; memory.reclaim
- * pushes the excess out now rather than at the next allocation.
+ * The limit goes on the command's own cgroup, which holds every page it
+ * ever charged: written below what it holds, the kernel would reclaim
+ * inside the write and, on v2 memory.max without the swap to do it,
+ * OOM-kill the command at jail time. src/reclaim.h does it without harm:
+ * the throttle at the usage first, the usage brought down in slices from
+ * the loop as far as swap can take it, the hard line above what is left.
  */
-static int limit_in_place(struct run *rn, struct cg_limits *l, uint64_t *reclaimed, struct lj_error *err)
+static int limit_in_place(struct run *rn, const struct cg_limits *l, struct lj_error *err)
 {
-	struct cg_usage before, after;
-	int r;
-
-	*reclaimed = 0;
-	cg_usage(&rn->cg, rn->rel, &before);
-	r = rn->sd ? run_scope_set_limits(&rn->scope, l, err) : cg_set_limits(&rn->cg, rn->rel, l, err);
-	if (r == -EBUSY && rn->cg.version == CG_V1) {
-		l->high = (before.memory + 4095) / 4096 * 4096;
-		r = cg_set_limits(&rn->cg, rn->rel, l, err);
-		if (r == 0)
-			lj_log(LOG_WARNING, "%s: could not reclaim down to the limit (%s): limit set at the usage, %llu MiB",
-			       rn->rel, swap_left() ? "what it holds could not be swapped out in time" : "no free swap",
-			       (unsigned long long)(l->high >> 20));
-	}
-	if (r < 0)
-		return r;
-	if (rn->cg.version == CG_V2 && before.memory > l->high)
-		cg_reclaim(&rn->cg, rn->rel, before.memory - l->high, NULL);
-	cg_usage(&rn->cg, rn->rel, &after);
-	*reclaimed = before.memory > after.memory ? before.memory - after.memory : 0;
-	return 0;
+	return reclaim_start(&rn->reclaim, rn->event, &rn->cg, rn->rel, l, rn->sd ? scope_set_limits : NULL,
+			     rn->sd ? &rn->scope : NULL, on_settled, rn, err);
 }
 
 static int jail_in_place(struct watch *w, const struct policy *p, struct proc_entry *e,
@@ -144,9 +156,8 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 	struct cg_usage tree = { 0 };
 	struct cg_limits l;
 	struct lj_error err = { 0 };
-	char evs[512], high[24], max[24], path[700];
-	struct timespec t0, t1;
-	uint64_t reclaimed, leaked;
+	char high[24], max[24], want[24], text[600];
+	uint64_t leaked;
 	int r;
 
 	/* one limit for the whole cgroup: two leakers found in the same pass share it */
@@ -166,26 +177,34 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 	/* jail_size = floor: what the tree held before this process leaked */
 	leaked = ev->footprint > ev->floor ? ev->footprint - ev->floor : 0;
 	l = jail_limits_for(p, tree.memory, tree.memory > leaked ? tree.memory - leaked : 0);
-	evidence_format(ev, evs, sizeof(evs));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = limit_in_place(rn, &l, &reclaimed, &err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	evidence_format(ev, rn->jail_evidence, sizeof(rn->jail_evidence));
+	rn->jail_pid = e->pid;
+	snprintf(rn->jail_comm, sizeof(rn->jail_comm), "%s", e->comm);
+	snprintf(rn->jail_policy, sizeof(rn->jail_policy), "%s", p->name);
+	rn->jail_said = false;
+	rn->stalled = p->jail_stalled;
+	r = limit_in_place(rn, &l, &err);
 	if (r < 0) {
 		lj_log(LOG_ERR, "could not jail pid %d (%s) policy=%s: %s; evidence: %s", e->pid, e->comm,
-		       p->name, err.msg, evs);
+		       p->name, err.msg, rn->jail_evidence);
 		return r;
 	}
 	rn->jailed = true;
 	e->jailed = true;
-	jail_fmt_limit(high, sizeof(high), l.high);
-	jail_fmt_limit(max, sizeof(max), l.max);
-	lj_log(LOG_WARNING, "jailed in place pid %d (%s) policy=%s: %s; cgroup %s (usage %llu MiB) %s=%s%s%s; reclaimed %llu MiB in %.2f s",
-	       e->pid, e->comm, p->name, evs, path, (unsigned long long)(tree.memory >> 20),
-	       rn->cg.version == CG_V2 ? "high" : "limit", high,
-	       rn->cg.version == CG_V2 ? " max=" : "", rn->cg.version == CG_V2 ? max : "",
-	       (unsigned long long)(reclaimed >> 20),
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (!rn->reclaim.running) {
+		reclaim_format(&rn->reclaim, text, sizeof(text));
+	} else {
+		jail_fmt_limit(high, sizeof(high), rn->reclaim.set.high);
+		jail_fmt_limit(max, sizeof(max), rn->reclaim.set.max);
+		jail_fmt_limit(want, sizeof(want), l.high);
+		snprintf(text, sizeof(text), "throttled at its usage: %s=%s%s%s; bringing it down to %s in slices (%llu MiB cannot go: %llu MiB free swap)",
+			 rn->cg.version == CG_V2 ? "high" : "limit", high, rn->cg.version == CG_V2 ? " max=" : "",
+			 rn->cg.version == CG_V2 ? max : "", want,
+			 (unsigned long long)(rn->reclaim.room.floor >> 20),
+			 (unsigned long long)(rn->reclaim.room.swap_free >> 20));
+	}
+	jail_record(rn, text);
+	rn->jail_said = true;
 	return 0;
 }
 
@@ -226,20 +245,72 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	return 0;
 }
 
+/*
+ * v1: the jail in place does not OOM-kill (cg_oom_wait()): at its limit
+ * with no swap room the command waits (under_oom 1), and the policy's
+ * jail_stalled says what follows, as for the daemon's jails: log (once per
+ * wait), grow (a quarter more, at least 16 MiB, at most STALL_MAX_GROWS
+ * times), or kill (the whole tree).
+ */
+static void check_waiting(struct run *rn)
+{
+	struct lj_error err = { 0 };
+	char path[700], done[400], high[24];
+	enum lj_stalled what = rn->stalled;
+
+	if (rn->reclaim.running || !cg_under_oom(&rn->cg, rn->rel)) {
+		rn->stall_said = false;
+		return;
+	}
+	if (what == STALLED_GROW && rn->grows >= STALL_MAX_GROWS)
+		what = STALLED_LOG;
+	if (what == STALLED_LOG && rn->stall_said)
+		return;
+	if (what == STALLED_GROW) {
+		struct cg_limits l = rn->reclaim.set;
+		uint64_t step = (MAX(l.high / 4, 16 * MIB) + 4095) / 4096 * 4096;
+
+		/* v1 memsw (limit + swap) moves along: the swap allowance on top stays what it was */
+		l.high += step;
+		if (cg_set_limits(&rn->cg, rn->rel, &l, &err) == 0) {
+			rn->reclaim.set = l;
+			rn->grows++;
+			jail_fmt_limit(high, sizeof(high), l.high);
+			snprintf(done, sizeof(done), "grown by %llu MiB: limit=%s", (unsigned long long)(step >> 20), high);
+		} else {
+			snprintf(done, sizeof(done), "could not grow it: %.300s", err.msg);
+		}
+	} else if (what == STALLED_KILL) {
+		kill_tree(rn);
+		snprintf(done, sizeof(done), "killed the command's tree");
+	} else {
+		snprintf(done, sizeof(done), "%s",
+			 rn->stalled == STALLED_GROW ? "grown the most it may be (jail_stalled = grow): it waits"
+						     : "it waits (jail_stalled = log) until it is stopped");
+	}
+	rn->stall_said = true;
+	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	lj_log(LOG_WARNING, "jail in place %s stalled: pid %d (%s) policy=%s is %s: memory.oom_control under_oom 1; %s",
+	       path, rn->jail_pid, rn->jail_comm, rn->jail_policy, stall_reason_name(STALL_UNDER_OOM), done);
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct run *rn = userdata;
 	uint64_t interval = rn->cfg.daemon.interval_ms * 1000, now;
 
 	(void)usec;
-	if (!rn->jailed && scanner_pass(&rn->sc) == 0)
+	if (rn->jailed)
+		check_waiting(rn);
+	else if (scanner_pass(&rn->sc) == 0)
 		watch_evaluate(&rn->watch);
 	sd_event_now(rn->event, CLOCK_MONOTONIC, &now);
 	rn->next_usec += interval;
 	if (rn->next_usec <= now)
 		rn->next_usec = now + interval;
 	sd_event_source_set_time(s, rn->next_usec);
-	return sd_event_source_set_enabled(s, rn->jailed ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
+	/* once jailed, only a v1 jail has something left to watch */
+	return sd_event_source_set_enabled(s, rn->jailed && rn->cg.version != CG_V1 ? SD_EVENT_OFF : SD_EVENT_ONESHOT);
 }
 
 /*
@@ -546,6 +617,7 @@ int cmd_run(int argc, char **argv)
 		kill(rn.child, SIGKILL);
 		waitpid(rn.child, NULL, 0);
 	}
+	reclaim_cancel(&rn.reclaim);
 	clean_cgroup(&rn);
 	sd_event_source_unref(rn.grace);
 	if (rn.watching)

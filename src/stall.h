@@ -6,7 +6,8 @@
  * has no swap to go to (the system's swap full, the jail's jail_swap used
  * up, no swap at all), v2 throttles every allocating thread at memory.high
  * and never OOM-kills: a service hangs for good. v1 reclaims in vain, then
- * OOM-kills inside the jail; while it thrashes it makes no progress either.
+ * would OOM-kill inside the jail; a jail of leakjail's has oom_kill_disable
+ * set (cg_oom_wait()), so its tasks wait (under_oom 1) instead.
  *
  * A jail is stalled when, at every pass for STALL_HOLD_MS:
  * - (v2) its memory.pressure says its tasks were all stalled ("full avg10")
@@ -53,6 +54,7 @@ struct stall_state {
 	uint64_t since_ms;  /* when the condition began to hold; 0: it does not */
 	bool reported;      /* this episode was logged (log only says it once) */
 	unsigned int grows;
+	bool retire_said;   /* (the jail's, not the stall's) why it cannot be retired here was said */
 };
 
 enum stall_reason { STALL_NONE, STALL_PRESSURE_HIGH, STALL_NO_SWAP, STALL_UNDER_OOM };

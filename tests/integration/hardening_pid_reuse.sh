@@ -24,6 +24,8 @@
 #     write of the pid to the jail's cgroup.procs while the leaker dies and
 #     the newcomer takes its pid; the write then moves the newcomer. The
 #     daemon must see it (pidfd) and move the newcomer back out.
+#     B2: the newcomer is forked by a parent in another cgroup: it goes
+#     back to its parent's cgroup, not to the leaker's origin.
 #  C. A jailed process dies while the daemon is down and a newcomer in
 #     another cgroup takes its pid: the restarted daemon removes the jail
 #     and does not touch the newcomer; `leakjail release` of a pid in the
@@ -137,6 +139,35 @@ inner() {
 	kill -0 "$daemon" || fail "B: the daemon died"
 	kill -KILL "$L"
 	wait "$L" 2>/dev/null || true
+
+	# B2. the same, with a newcomer born in another cgroup (its parent's): it
+	# goes back there, not to where the leaker came from (a daemon of its own:
+	# in the VM, with the task iterator, the one of B judged no new leaker)
+	kill -TERM "$daemon"
+	wait "$daemon" || fail "B2: the daemon of B exited with $?"
+	start_daemon
+	leaker 30
+	hold_calls "$daemon" write -P "$root/$T_ID-jails/memhog-$L/cgroup.procs"
+	held "$daemon" "^1 " 20 || fail "B2: the daemon never wrote pid $L to its jail: $(cat "$log")"
+	kill -KILL "$L"
+	wait "$L" 2>/dev/null || true
+	# a shell in the other cgroup takes pid L-1 and forks the newcomer, pid L
+	echo $((L - 2)) >/proc/sys/kernel/ns_last_pid
+	bash -c 'echo $$ >"$1/cgroup.procs"; "$2" hold 1 & wait' sh "$other" "$MEMHOG" &
+	local parent=$!
+	# (builtins only until it is there: a fork here could take pid L first)
+	for _ in {1..100}; do [ -d "/proc/$L" ] && break; read -r -t 0.05 -u 9 _ || :; done
+	[ "$(sed 's/.*) //' "/proc/$L/stat" 2>/dev/null | awk '{print $2}')" = "$parent" ] ||
+		fail "B2: pid $L is not the newcomer forked by $parent"
+	wait_for "$log" "could not jail pid $L .*exited while being moved" $((HOLD_S + 5)) || fail "B2: no outcome: $(cat "$log")"
+	kill "$HOLDER"
+	wait "$HOLDER" 2>/dev/null || true
+	[ "$(mem_cgroup "$L")" = "/${other##*/}" ] ||
+		fail "B2: the newcomer was sent to $(mem_cgroup "$L"), not to its own /${other##*/}"
+	note "B2: the newcomer went back to its parent's /${other##*/}"
+	[ ! -d "$root/$T_ID-jails/memhog-$L" ] || fail "B2: the jail was not removed"
+	kill -KILL "$L" "$parent" 2>/dev/null || true
+	wait "$parent" 2>/dev/null || true
 
 	# C. the jailed process dies while the daemon is down; its pid is reused in another cgroup
 	local c1 c2
