@@ -235,6 +235,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		 (unsigned long long)(e->last.rss >> 20));
 	req.reason = evs;
 	/* the records stay where the jails of this run were found: a reload does not move them */
+	d->jb.event = d->event; /* work in slices (an in-place reclaim) goes on from the loop */
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
 	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 5);
 	for (size_t i = 0; i < n; i++)
@@ -264,7 +265,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 										 : req.limits.swap);
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
 	if (out.pageout_done)
-		snprintf(outcome, sizeof(outcome), "reclaimed in place");
+		snprintf(outcome, sizeof(outcome), "%s", out.pageout[0] ? out.pageout : "reclaimed in place");
 	else if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
 	else if (p->jail_pageout)

@@ -474,8 +474,9 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 		reason, j->backend[0] ? j->backend : "cgroupfs");
 	if (j->unit[0])
 		fprintf(f, "unit=%s\norigin_unit=%s\norigin_id=%s\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
-			"\nprev_swap=%" PRIu64 "\n",
-			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap);
+			"\nprev_swap=%" PRIu64 "\nprev_dropins=%u\n",
+			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap,
+			j->prev_dropins);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		unlink(tmp);
 		return -EIO;
@@ -522,6 +523,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
 		"swap", "events_high", "events_max", "events_oom_kill", "reason",
 		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
+		"prev_dropins",
 	};
 	cleanup_free char *copy = strdup(text);
 	char *save = NULL;
@@ -604,6 +606,8 @@ int jail_state_parse(const char *text, struct jail_state *j)
 			j->prev.max = strtoull(v, NULL, 10);
 		else if (strcmp(k, "prev_swap") == 0)
 			j->prev.swap = strtoull(v, NULL, 10);
+		else if (strcmp(k, "prev_dropins") == 0)
+			j->prev_dropins = (unsigned int)strtoul(v, NULL, 10) & 7u;
 	}
 	/* records written before there were backends are cgroupfs jails */
 	if (!j->backend[0])
