@@ -237,6 +237,13 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	/* the records stay where the jails of this run were found: a reload does not move them */
 	d->jb.event = d->event; /* work in slices (an in-place reclaim) goes on from the loop */
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
+	if (r == -EALREADY) {
+		/* born in a jail or moved there with its parent: it is that jail's, not a new leak to jail */
+		e->jailed = true;
+		lj_log(LOG_INFO, "pid %d (%s) policy=%s: %s: judged with that jail", e->pid, e->comm, p->name,
+		       err.msg);
+		return 0;
+	}
 	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 5);
 	for (size_t i = 0; i < n; i++)
 		fields[i] = f[i];

@@ -57,7 +57,7 @@ sed -e "s|^ExecStartPre=/usr/local/sbin/leakjail check --quiet|ExecStartPre=$LEA
 	-e "s|^ExecStart=/usr/local/sbin/leakjail daemon|ExecStart=$LEAKJAIL daemon --config $conf/leakjail.conf --policies $conf/policies|" \
 	-e "/^ConditionPathExists=/d" /lj/systemd/leakjail.service >"/run/systemd/system/$d"
 grep -q "^ExecStart=$LEAKJAIL daemon --config" "/run/systemd/system/$d" || fail "could not adapt the shipped unit"
-grep -q "CAP_KILL" "/run/systemd/system/$d" && note "the shipped unit has CAP_KILL"
+grep "^CapabilityBoundingSet=" "/run/systemd/system/$d" | grep -q CAP_KILL && note "the shipped unit has CAP_KILL"
 
 start_service "$ug" User=$GUEST_USER -- "$MEMHOG" leak 10 300
 start_service "$uk" User=$GUEST_USER -- "$MEMHOG" leak 10 300
