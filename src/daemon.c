@@ -48,6 +48,7 @@ struct daemon {
 	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
 	bool foreground;
 	uint64_t passes, max_passes;
+	double longest_pass; /* seconds: the longest the loop waited for one pass */
 	bool over_budget;    /* said so */
 	uint64_t next_usec;
 };
@@ -119,7 +120,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		reload(d);
 		return 0;
 	}
-	lj_log(LOG_INFO, "signal %d: exiting", si->ssi_signo);
+	lj_log(LOG_INFO, "signal %d: exiting after %llu passes, the longest %.3f s", si->ssi_signo,
+	       (unsigned long long)d->passes, d->longest_pass);
 	return sd_event_exit(d->event, 0);
 }
 
@@ -186,6 +188,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	}
 	d->passes++;
 	publish_metrics(d, r >= 0, &t0);
+	if (d->metrics.pass_seconds > d->longest_pass)
+		d->longest_pass = d->metrics.pass_seconds;
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
 		   d->sc.n_seen, d->sc.n_watched, d->cfg.n_policies, d->watch.leaks,
 		   d->watch.leaks == 1 ? "" : "s", d->jails.n, d->watch.dry_run ? " (dry run)" : "");
