@@ -62,6 +62,14 @@ uint64_t sdj_min(uint64_t a, uint64_t b);
 int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
 		   struct lj_error *err);
 
+int sdj_append_limits(sd_bus_message *m, const struct cg_limits *l, unsigned int which);
+
+/* jail-systemd-scope.c */
+int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+		   struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err);
+/* pid and its descendants in rel's cgroup (pid first); the count */
+int sdj_unit_descendants(const struct cgroup_backend *cg, const char *rel, pid_t pid, uint32_t *out, int max);
+
 /* jail-systemd-unit.c */
 int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 		 struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err);
