@@ -217,7 +217,7 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 		j->misses = r == -EAGAIN ? j->misses + 1 : 0;
 		if (r < 0 && r != -EAGAIN)
 			return -ECANCELED;
-		if (t > budget / 4 && j->step > PAGEOUT_PIECE)
+		if (t > budget / 4 && j->step > (1ULL << 20))
 			j->step /= 2;
 		else if (t < budget / 16 && j->step < PAGEOUT_STEP_MAX)
 			j->step *= 2;
@@ -426,6 +426,8 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 	if (l.swap != st->prev.swap)
 		which |= SDJ_SWAP;
 	st->limits = l;
+	/* the unit's earlier OOM kills and limit hits are not the jail's: counted from here */
+	cg_events(jb->cg, st->jail, &st->events);
 	/* recorded before the change: a crash after it must not lose the previous values */
 	r = jail_state_save(state_dir, st);
 	if (r < 0)
@@ -486,7 +488,7 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 		j->want_max = want_max;
 		j->goal = goal;
 		j->start_usage = use.memory;
-		j->step = PAGEOUT_STEP;
+		j->step = 2 * PAGEOUT_PIECE; /* small first: a step of 16 MiB took 1.5 s under TCG */
 		j->t0_ns = mono_ns();
 		snprintf(out->pageout, sizeof(out->pageout),
 			 "reclaiming up to %s MiB of its %s MiB in leakjail's own slices (swap room %s MiB), MemoryHigh following it down",

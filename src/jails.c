@@ -31,6 +31,11 @@ static bool retire(struct jails *js, const struct jail_state *j)
 	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
 
 	if (jail_retire(js->jb, js->state_dir, j, done, sizeof(done), &err) < 0) {
+		if (err.code == -EOPNOTSUPP) {
+			/* made by the other backend: said once, and its record kept for a run with that one */
+			lj_log(LOG_WARNING, "%s: its record stays in %s/jails", err.msg, js->state_dir);
+			return true;
+		}
 		if (err.code != -EBUSY)
 			lj_log(LOG_WARNING, "%s", err.msg);
 		return false;
