@@ -59,13 +59,15 @@ sed -e "s|^ExecStartPre=/usr/local/sbin/leakjail check --quiet|ExecStartPre=$LEA
 grep -q "^ExecStart=$LEAKJAIL daemon --config" "/run/systemd/system/$d" || fail "could not adapt the shipped unit"
 grep "^CapabilityBoundingSet=" "/run/systemd/system/$d" | grep -q CAP_KILL && note "the shipped unit has CAP_KILL"
 
+systemctl daemon-reload
+systemctl start "$d" || fail "the shipped unit did not start: $(journalctl -u "$d" -o cat | tail -20)"
+jlog() { journalctl -u "$d" -o cat --no-pager; }
+wait_for 30 sh -c "journalctl -u $d -o cat --no-pager | grep -q 'started:'" || fail "the daemon did not start: $(jlog | tail)"
+# the leakers start once the daemon watches: caught early, as they leak
 start_service "$ug" User=$GUEST_USER -- "$MEMHOG" leak 10 300
 start_service "$uk" User=$GUEST_USER -- "$MEMHOG" leak 10 300
 pg=$(systemctl show -P MainPID "$ug.service")
 pk=$(systemctl show -P MainPID "$uk.service")
-systemctl daemon-reload
-systemctl start "$d" || fail "the shipped unit did not start: $(journalctl -u "$d" -o cat | tail -20)"
-jlog() { journalctl -u "$d" -o cat --no-pager; }
 wait_for 120 sh -c "journalctl -u $d -o cat --no-pager | grep -q 'jailed pid $pg '" || fail "pid $pg not jailed: $(jlog | tail -30)"
 wait_for 120 sh -c "journalctl -u $d -o cat --no-pager | grep -q 'jailed pid $pk '" || fail "pid $pk not jailed: $(jlog | tail -30)"
 high0=$(systemctl show -P MemoryHigh "$ug.service")
