@@ -12,6 +12,8 @@ daemon_conf auto
 echo "jail_descendants = yes" >>"$T_DIR/policies/t.conf"
 # the scopes too (leakjail-COMM-PID.scope), where the child leaks
 sed -i "s|^match_cgroup = .*|match_cgroup = /system.slice/leakjail-*|" "$T_DIR/policies/t.conf"
+# room in the jail for the child's leak: at 32M the scope would throttle it before it looks like one
+sed -i -e "s|^jail_size = .*|jail_size = 200M|" -e "s|^jail_max = .*|jail_max = 300M|" "$T_DIR/policies/t.conf"
 cat >"$T_DIR/leaker.sh" <<S
 # the child leaks later, from inside its parent's jail
 /bin/sh -c "sleep 8; exec $MEMHOG leak 10 100" &
@@ -37,7 +39,7 @@ case $scope in */leakjail-*.scope) ;; *) fail "leaker in $scope" ;; esac
 [ "$(proc_cgroup "$main")" = "/system.slice/$u.service" ] || fail "the service's main process moved: $(proc_cgroup "$main")"
 note "leaker $leaker and its child $child in $scope; main $main stays in $u.service"
 # the child leaks now, inside the jail: it is the jail's
-wait_for 60 grep -q "pid $child ([a-z]*) policy=t: .*already in the jail" "$log" ||
+wait_for 90 grep -q "pid $child ([a-z]*) policy=t: .*already in the jail" "$log" ||
 	fail "the child's leak was not seen as the jail's: $(grep "pid $child" "$log")"
 note "$(grep -o "pid $child ([a-z]*) policy=t: .*already in the jail.*" "$log" | head -1)"
 grep -q "could not jail pid $child" "$log" && fail "the child counted as a failed jail: $(grep "could not jail pid $child" "$log")"
