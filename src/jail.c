@@ -615,6 +615,9 @@ int jail_state_parse(const char *text, struct jail_state *j)
 	/* a systemd jail names its unit and where it came from */
 	if (strcmp(j->backend, "systemd") == 0 && (!j->unit[0] || !j->origin_unit[0]))
 		return -EINVAL;
+	/* written before prev_dropins: every drop-in counts as there before, rewritten, never removed */
+	if (!(seen & (1u << (ARRAY_SIZE(keys) - 1))))
+		j->prev_dropins = 7u;
 	/*
 	 * A record that names no process or no jail is of no use, and must not
 	 * steer a move: the jail is relative to the controller's mount, the
