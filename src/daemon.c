@@ -52,6 +52,7 @@ struct daemon {
 	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
 	bool foreground;
 	uint64_t passes, max_passes;
+	double longest_pass; /* seconds: the longest the loop waited for one pass */
 	bool over_budget;    /* said so */
 	uint64_t next_usec;
 	struct control *control; /* answers `status` and `explain` (control.h) */
@@ -125,7 +126,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		reload(d);
 		return 0;
 	}
-	lj_log(LOG_INFO, "signal %d: exiting", si->ssi_signo);
+	lj_log(LOG_INFO, "signal %d: exiting after %llu passes, the longest %.3f s", si->ssi_signo,
+	       (unsigned long long)d->passes, d->longest_pass);
 	return sd_event_exit(d->event, 0);
 }
 
@@ -196,6 +198,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	d->query.passes = d->passes;
 	d->query.dry_run = d->watch.dry_run;
 	publish_metrics(d, r >= 0, &t0);
+	if (d->metrics.pass_seconds > d->longest_pass)
+		d->longest_pass = d->metrics.pass_seconds;
 	sd_notifyf(0, "STATUS=%u processes, %u watched by %zu policies; %u leak%s reported; %zu jailed%s",
 		   d->sc.n_seen, d->sc.n_watched, d->cfg.n_policies, d->watch.leaks,
 		   d->watch.leaks == 1 ? "" : "s", d->jails.n, d->watch.dry_run ? " (dry run)" : "");
@@ -247,7 +251,15 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 			 (unsigned long long)(e->last.rss >> 20));
 	req.reason = evs;
 	/* the records stay where the jails of this run were found: a reload does not move them */
+	d->jb.event = d->event; /* work in slices (an in-place reclaim) goes on from the loop */
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
+	if (r == -EALREADY) {
+		/* born in a jail or moved there with its parent: it is that jail's, not a new leak to jail */
+		e->jailed = true;
+		lj_log(LOG_INFO, "pid %d (%s) policy=%s: %s: judged with that jail", e->pid, e->comm, p->name,
+		       err.msg);
+		return 0;
+	}
 	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 5);
 	for (size_t i = 0; i < n; i++)
 		fields[i] = f[i];
@@ -276,7 +288,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 										 : req.limits.swap);
 	cg_path(&d->cg, out.state.jail, path, sizeof(path));
 	if (out.pageout_done)
-		snprintf(outcome, sizeof(outcome), "reclaimed in place");
+		snprintf(outcome, sizeof(outcome), "%s", out.pageout[0] ? out.pageout : "reclaimed in place");
 	else if (out.pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
 	else if (p->jail_pageout)

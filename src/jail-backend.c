@@ -129,3 +129,19 @@ int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done,
 		return 0;
 	return jb->ops->follow(jb, j, done, size);
 }
+
+int jail_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
+		    struct lj_error *err)
+{
+	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->set_limits)
+		return -EOPNOTSUPP;
+	return jb->ops->set_limits(jb, j, l, err);
+}
+
+int jail_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
+{
+	done[0] = '\0';
+	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->kill)
+		return -EOPNOTSUPP;
+	return jb->ops->kill(jb, j, done, size);
+}

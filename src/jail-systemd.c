@@ -32,46 +32,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jail.h"
+#include "jail-systemd.h"
 #include "proc.h"
 
-#define SD_DEST "org.freedesktop.systemd1"
-#define SD_PATH "/org/freedesktop/systemd1"
-#define SD_MANAGER "org.freedesktop.systemd1.Manager"
-#define SD_UNIT "org.freedesktop.systemd1.Unit"
-
-/* The restrictions of a unit's cgroup that a scope can be given as they are: read, then copied. */
-static const struct {
-	const char *name, *sig;
-} carried[] = {
-	{ "IPAddressAllow", "a(iayu)" }, { "IPAddressDeny", "a(iayu)" },
-	{ "DevicePolicy", "s" },	 { "DeviceAllow", "a(ss)" },
-	{ "TasksMax", "t" },		 { "CPUWeight", "t" },
-	{ "StartupCPUWeight", "t" },	 { "CPUQuotaPerSecUSec", "t" },
-	{ "IOWeight", "t" },		 { "StartupIOWeight", "t" },
-	{ "IODeviceWeight", "a(st)" },	 { "IOReadBandwidthMax", "a(st)" },
-	{ "IOWriteBandwidthMax", "a(st)" }, { "IOReadIOPSMax", "a(st)" },
-	{ "IOWriteIOPSMax", "a(st)" },
-};
-
-/* Restrictions a transient scope cannot be given from what the origin shows: set means no move. */
-static const struct {
-	const char *name, *sig, *elem;
-} not_carried[] = {
-	{ "IPIngressFilterPath", "as", "s" },
-	{ "IPEgressFilterPath", "as", "s" },
-	{ "BPFProgram", "a(ss)", "(ss)" },
-	{ "SocketBindAllow", "a(iiqq)", "(iiqq)" },
-	{ "SocketBindDeny", "a(iiqq)", "(iiqq)" },
-	{ "RestrictNetworkInterfaces", "(bas)", NULL },
-};
-
-static sd_bus *bus_of(struct jail_backend *jb)
+sd_bus *sdj_bus(struct jail_backend *jb)
 {
-	return jb->data;
+	return ((struct sd_backend *)jb->data)->bus;
 }
 
-static int bus_errno(const sd_bus_error *e, int r)
+int sdj_bus_errno(const sd_bus_error *e, int r)
 {
 	int code = sd_bus_error_get_errno(e);
 
@@ -80,18 +49,30 @@ static int bus_errno(const sd_bus_error *e, int r)
 
 int jail_systemd_open(struct jail_backend *jb, struct lj_error *err)
 {
-	sd_bus *bus = NULL;
-	int r = sd_bus_open_system(&bus);
+	struct sd_backend *b = calloc(1, sizeof(*b));
+	int r;
 
-	if (r < 0)
+	if (!b)
+		return lj_error_set(err, -ENOMEM, "out of memory");
+	r = sd_bus_open_system(&b->bus);
+	if (r < 0) {
+		free(b);
 		return lj_error_set(err, r, "backend systemd: cannot connect to the system bus: %s", strerror(-r));
-	jb->data = bus;
+	}
+	sd_bus_set_method_call_timeout(b->bus, SD_CALL_TIMEOUT_USEC);
+	jb->data = b;
 	return 0;
 }
 
 static void systemd_close(struct jail_backend *jb)
 {
-	sd_bus_flush_close_unref(bus_of(jb));
+	struct sd_backend *b = jb->data;
+
+	if (!b)
+		return;
+	sdj_reclaims_free(jb);
+	sd_bus_flush_close_unref(b->bus);
+	free(b);
 	jb->data = NULL;
 }
 
@@ -116,7 +97,7 @@ static const char *unit_iface(const char *unit)
 }
 
 /* The object path of a unit by name; -ENOENT when it is not loaded. */
-static int unit_path(sd_bus *bus, const char *unit, char **path)
+int sdj_unit_path(sd_bus *bus, const char *unit, char **path)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
@@ -125,7 +106,7 @@ static int unit_path(sd_bus *bus, const char *unit, char **path)
 
 	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s", unit);
 	if (r < 0) {
-		r = sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit") ? -ENOENT : bus_errno(&e, r);
+		r = sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit") ? -ENOENT : sdj_bus_errno(&e, r);
 		sd_bus_error_free(&e);
 		return r;
 	}
@@ -136,14 +117,14 @@ static int unit_path(sd_bus *bus, const char *unit, char **path)
 	return r < 0 ? r : *path ? 0 : -ENOMEM;
 }
 
-static int get_string(sd_bus *bus, const char *path, const char *iface, const char *name, char *out, size_t size)
+int sdj_get_string(sd_bus *bus, const char *path, const char *iface, const char *name, char *out, size_t size)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char *v = NULL;
 	int r = sd_bus_get_property_string(bus, SD_DEST, path, iface, name, &e, &v);
 
 	if (r < 0) {
-		r = bus_errno(&e, r);
+		r = sdj_bus_errno(&e, r);
 		sd_bus_error_free(&e);
 		return r;
 	}
@@ -152,13 +133,13 @@ static int get_string(sd_bus *bus, const char *path, const char *iface, const ch
 	return 0;
 }
 
-static int get_u64(sd_bus *bus, const char *path, const char *iface, const char *name, uint64_t *out)
+int sdj_get_u64(sd_bus *bus, const char *path, const char *iface, const char *name, uint64_t *out)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, name, &e, 't', out);
 
 	if (r < 0) {
-		r = bus_errno(&e, r);
+		r = sdj_bus_errno(&e, r);
 		sd_bus_error_free(&e);
 	}
 	return r;
@@ -171,7 +152,7 @@ static int get_bool(sd_bus *bus, const char *path, const char *iface, const char
 	int r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, name, &e, 'b', &v);
 
 	if (r < 0) {
-		r = bus_errno(&e, r);
+		r = sdj_bus_errno(&e, r);
 		sd_bus_error_free(&e);
 	}
 	*out = v != 0;
@@ -190,7 +171,7 @@ static int get_invocation(sd_bus *bus, const char *path, char *out, size_t size)
 	out[0] = '\0';
 	r = sd_bus_get_property(bus, SD_DEST, path, SD_UNIT, "InvocationID", &e, &reply, "ay");
 	if (r < 0) {
-		r = bus_errno(&e, r);
+		r = sdj_bus_errno(&e, r);
 		sd_bus_error_free(&e);
 		return r;
 	}
@@ -201,77 +182,21 @@ static int get_invocation(sd_bus *bus, const char *path, char *out, size_t size)
 	return r < 0 ? r : 0;
 }
 
-/* Is the array property empty? 1 yes, 0 no, -errno. elem NULL: RestrictNetworkInterfaces' (bas). */
-static int property_unset(sd_bus *bus, const char *path, const char *iface, const char *name, const char *sig,
-			  const char *elem)
+int sdj_append_limits(sd_bus_message *m, const struct cg_limits *l, unsigned int which)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	int r;
+	int r = 0;
 
-	r = sd_bus_get_property(bus, SD_DEST, path, iface, name, &e, &reply, sig);
-	if (r < 0) {
-		/* an older systemd without it cannot have it set */
-		r = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 1 : bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
-	if (elem) {
-		r = sd_bus_message_enter_container(reply, 'a', elem);
-		if (r >= 0)
-			r = sd_bus_message_at_end(reply, false);
-	} else {
-		int allow;
-
-		r = sd_bus_message_enter_container(reply, 'r', "bas");
-		if (r >= 0)
-			r = sd_bus_message_read(reply, "b", &allow);
-		if (r >= 0)
-			r = sd_bus_message_enter_container(reply, 'a', "s");
-		if (r >= 0)
-			r = sd_bus_message_at_end(reply, false);
-	}
-	sd_bus_message_unref(reply);
+	if (which & SDJ_HIGH)
+		r = sd_bus_message_append(m, "(sv)", "MemoryHigh", "t", l->high);
+	if (r >= 0 && (which & SDJ_MAX))
+		r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", l->max);
+	if (r >= 0 && (which & SDJ_SWAP))
+		r = sd_bus_message_append(m, "(sv)", "MemorySwapMax", "t", l->swap);
 	return r;
 }
 
-/* Append ("Name", <the origin's value>) to an a(sv) being built. */
-static int copy_property(sd_bus *bus, sd_bus_message *m, const char *path, const char *iface, const char *name,
-			 const char *sig)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	int r;
-
-	r = sd_bus_get_property(bus, SD_DEST, path, iface, name, &e, &reply, sig);
-	if (r < 0) {
-		r = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 0 : bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
-	r = sd_bus_message_open_container(m, 'r', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", name);
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'v', sig);
-	if (r >= 0)
-		r = sd_bus_message_copy(m, reply, true);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	sd_bus_message_unref(reply);
-	return r < 0 ? r : 1;
-}
-
-static int append_limits(sd_bus_message *m, const struct cg_limits *l)
-{
-	return sd_bus_message_append(m, "(sv)(sv)(sv)", "MemoryHigh", "t", l->high, "MemoryMax", "t", l->max,
-				     "MemorySwapMax", "t", l->swap);
-}
-
-/* SetUnitProperties(unit, runtime=true, MemoryHigh, MemoryMax, MemorySwapMax): a drop-in under /run. */
-static int set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, struct lj_error *err)
+int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
+		   struct lj_error *err)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL;
@@ -283,14 +208,14 @@ static int set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, 
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = append_limits(m, l);
+		r = sdj_append_limits(m, l, which);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
 		r = sd_bus_call(bus, m, 0, &e, NULL);
 	sd_bus_message_unref(m);
 	if (r < 0) {
-		r = bus_errno(&e, r);
+		r = sdj_bus_errno(&e, r);
 		lj_error_set(err, r, "SetUnitProperties(%s): %s", unit, e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
 		return r;
@@ -298,7 +223,7 @@ static int set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, 
 	return 0;
 }
 
-static int read_cgroup(pid_t pid, char *out, size_t size)
+int sdj_read_cgroup(pid_t pid, char *out, size_t size)
 {
 	char path[48], buf[4096];
 
@@ -308,12 +233,12 @@ static int read_cgroup(pid_t pid, char *out, size_t size)
 	return proc_parse_cgroup(buf, out, size) ? 0 : -EINVAL;
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
+uint64_t sdj_min(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
 }
 
-static void fmt_limits(char *buf, size_t size, const struct cg_limits *l)
+void sdj_fmt_limits(char *buf, size_t size, const struct cg_limits *l)
 {
 	char h[24], m[24], s[24];
 
@@ -322,15 +247,6 @@ static void fmt_limits(char *buf, size_t size, const struct cg_limits *l)
 	jail_fmt_limit(s, sizeof(s), l->swap);
 	snprintf(buf, size, "MemoryHigh=%s MemoryMax=%s MemorySwapMax=%s", h, m, s);
 }
-
-/* What a unit is: its object path, name, cgroup, cgroup interface, invocation. */
-struct unit_info {
-	char *path;
-	char name[256];
-	char cgroup[1024]; /* "/system.slice/x.service" */
-	const char *iface;
-	char invocation[40];
-};
 
 static int unit_of_pid(sd_bus *bus, pid_t pid, struct unit_info *u, struct lj_error *err)
 {
@@ -341,7 +257,7 @@ static int unit_of_pid(sd_bus *bus, pid_t pid, struct unit_info *u, struct lj_er
 
 	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitByPID", &e, &reply, "u", (uint32_t)pid);
 	if (r < 0) {
-		r = bus_errno(&e, r);
+		r = sdj_bus_errno(&e, r);
 		lj_error_set(err, r == -ENXIO ? -ESRCH : r, "GetUnitByPID(%d): %s", pid,
 			     e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
@@ -352,14 +268,14 @@ static int unit_of_pid(sd_bus *bus, pid_t pid, struct unit_info *u, struct lj_er
 	sd_bus_message_unref(reply);
 	if (!u->path)
 		return lj_error_set(err, -ENOMEM, "out of memory");
-	r = get_string(bus, u->path, SD_UNIT, "Id", u->name, sizeof(u->name));
+	r = sdj_get_string(bus, u->path, SD_UNIT, "Id", u->name, sizeof(u->name));
 	if (r < 0)
 		return lj_error_set(err, r, "pid %d: cannot read its unit's name: %s", pid, strerror(-r));
 	u->iface = unit_iface(u->name);
 	if (!u->iface)
 		return lj_error_set(err, -EPERM, "pid %d is in %s, a unit that holds no limits of its own: not jailed",
 				    pid, u->name);
-	r = get_string(bus, u->path, u->iface, "ControlGroup", u->cgroup, sizeof(u->cgroup));
+	r = sdj_get_string(bus, u->path, u->iface, "ControlGroup", u->cgroup, sizeof(u->cgroup));
 	if (r >= 0)
 		r = get_invocation(bus, u->path, u->invocation, sizeof(u->invocation));
 	if (r < 0)
@@ -367,202 +283,16 @@ static int unit_of_pid(sd_bus *bus, pid_t pid, struct unit_info *u, struct lj_er
 	return 0;
 }
 
-/* A scope's name: leakjail-<comm>-<pid>.scope, the comm reduced to what unit names allow. */
-static void scope_name(const char *comm, pid_t pid, char *out, size_t size)
-{
-	char c[32];
-	size_t n = 0;
-
-	for (const char *p = comm; *p && n + 1 < sizeof(c); p++)
-		c[n++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-					 *p == '_' || *p == '.'
-				 ? *p
-				 : '_';
-	c[n] = '\0';
-	snprintf(out, size, "leakjail-%s-%d.scope", n ? c : "proc", pid);
-}
-
-/* Wait (at most 10 s) until /proc/PID/cgroup says cgroup: the scope's start job attaches the pid. */
-static bool wait_in_cgroup(pid_t pid, const char *cgroup)
-{
-	char now[1024];
-
-	for (int i = 0; i < 1000; i++) {
-		if (read_cgroup(pid, now, sizeof(now)) < 0)
-			return false;
-		if (strcmp(now, cgroup) == 0)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static int in_place(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-		    struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err)
-{
-	sd_bus *bus = bus_of(jb);
-	struct cg_usage before = { 0 }, after = { 0 };
-	struct timespec t0, t1;
-	char was[160], now[160];
-	int r;
-
-	r = get_u64(bus, u->path, u->iface, "MemoryHigh", &st->prev.high);
-	if (r >= 0)
-		r = get_u64(bus, u->path, u->iface, "MemoryMax", &st->prev.max);
-	if (r >= 0)
-		r = get_u64(bus, u->path, u->iface, "MemorySwapMax", &st->prev.swap);
-	if (r < 0)
-		return lj_error_set(err, r, "cannot read the memory limits of %s: %s", u->name, strerror(-r));
-	/* never looser than what the unit had: a jail only tightens */
-	st->limits.high = min_u64(st->limits.high, st->prev.high);
-	st->limits.max = min_u64(st->limits.max, st->prev.max);
-	st->limits.swap = min_u64(st->limits.swap, st->prev.swap);
-	snprintf(st->unit, sizeof(st->unit), "%s", u->name);
-	snprintf(st->jail, sizeof(st->jail), "%s", u->cgroup + 1);
-	/* recorded before the change: a crash after it must not lose the previous values */
-	r = jail_state_save(state_dir, st);
-	if (r < 0)
-		return lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
-	cg_usage(jb->cg, st->jail, &before);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = set_limits(bus, u->name, &st->limits, err);
-	if (r < 0) {
-		jail_state_remove(state_dir, st->pid);
-		return r;
-	}
-	/*
-	 * memory.high below the usage reclaims at the leaker's next allocation
-	 * anyway; memory.reclaim (a one-off request, not a setting systemd
-	 * keeps) pushes the excess out now.
-	 */
-	if (req->pageout && before.memory > st->limits.high)
-		cg_reclaim(jb->cg, st->jail, before.memory - st->limits.high, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	cg_usage(jb->cg, st->jail, &after);
-	fmt_limits(now, sizeof(now), &st->limits);
-	fmt_limits(was, sizeof(was), &st->prev);
-	/* every page it has is charged to its unit's cgroup: the reclaim was the page-out */
-	out->pageout_done = true;
-	snprintf(out->how, sizeof(out->how),
-		 "alone in its unit: %.150s limited in place, %.100s (runtime; was %.100s); reclaimed %llu MiB in %.2f s",
-		 u->name, now, was,
-		 (unsigned long long)((before.memory > after.memory ? before.memory - after.memory : 0) >> 20),
-		 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return 0;
-}
-
-static int into_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-		      struct unit_info *u, struct jail_state *st, struct jail_outcome *out,
-		      struct lj_error *err)
-{
-	sd_bus *bus = bus_of(jb);
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL;
-	char slice[256], desc[400], cgroup[1100], copied[400] = "", limits[160];
-	size_t used = 0;
-	char *slash;
-	int r;
-
-	for (size_t i = 0; i < ARRAY_SIZE(not_carried); i++) {
-		r = property_unset(bus, u->path, u->iface, not_carried[i].name, not_carried[i].sig,
-				   not_carried[i].elem);
-		if (r < 0)
-			return lj_error_set(err, r, "cannot read %s of %s: %s", not_carried[i].name, u->name,
-					    strerror(-r));
-		if (r == 0)
-			return lj_error_set(err, -EPERM,
-					    "pid %d shares %s, whose %s cannot be carried over to a scope: not moved",
-					    req->pid, u->name, not_carried[i].name);
-	}
-	r = get_string(bus, u->path, u->iface, "Slice", slice, sizeof(slice));
-	if (r >= 0)
-		r = get_u64(bus, u->path, u->iface, "MemoryHigh", &st->prev.high);
-	if (r >= 0)
-		r = get_u64(bus, u->path, u->iface, "MemoryMax", &st->prev.max);
-	if (r >= 0)
-		r = get_u64(bus, u->path, u->iface, "MemorySwapMax", &st->prev.swap);
-	if (r < 0)
-		return lj_error_set(err, r, "cannot read %s: %s", u->name, strerror(-r));
-	st->limits.high = min_u64(st->limits.high, st->prev.high);
-	st->limits.max = min_u64(st->limits.max, st->prev.max);
-	st->limits.swap = min_u64(st->limits.swap, st->prev.swap);
-	scope_name(req->comm, req->pid, st->unit, sizeof(st->unit));
-	/* the scope's cgroup sits next to its origin's, in the same slice's */
-	snprintf(cgroup, sizeof(cgroup), "%s", u->cgroup);
-	slash = strrchr(cgroup, '/');
-	if (!slash)
-		return lj_error_set(err, -EINVAL, "unexpected cgroup %s of %s", u->cgroup, u->name);
-	snprintf(slash + 1, sizeof(cgroup) - (size_t)(slash + 1 - cgroup), "%s", st->unit);
-	if ((size_t)snprintf(st->jail, sizeof(st->jail), "%s", cgroup + 1) >= sizeof(st->jail))
-		return lj_error_set(err, -ENAMETOOLONG, "the cgroup path of %s is too long", u->name);
-	snprintf(desc, sizeof(desc), "leakjail: pid %d (%.64s) of %.200s", req->pid, req->comm, u->name);
-
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", st->unit, "fail");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(sv)");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "PIDs", "au", 1,
-					  (uint32_t)req->pid, "Slice", "s", slice, "PartOf", "as", 1, u->name,
-					  "BindsTo", "as", 1, u->name, "CollectMode", "s", "inactive-or-failed");
-	if (r >= 0)
-		r = append_limits(m, &st->limits);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(carried); i++) {
-		r = copy_property(bus, m, u->path, u->iface, carried[i].name, carried[i].sig);
-		if (r > 0 && used + strlen(carried[i].name) + 2 < sizeof(copied))
-			used += (size_t)snprintf(copied + used, sizeof(copied) - used, "%s%s", used ? "," : "",
-						 carried[i].name);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "a(sa(sv))", 0);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return lj_error_set(err, r, "cannot build the scope for pid %d from %s: %s", req->pid, u->name,
-				    strerror(-r));
-	}
-	/* recorded before the move: a crash after it must not lose the way back */
-	r = jail_state_save(state_dir, st);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
-	}
-	r = sd_bus_call(bus, m, 0, &e, NULL);
-	sd_bus_message_unref(m);
-	if (r < 0) {
-		r = bus_errno(&e, r);
-		lj_error_set(err, r, "StartTransientUnit(%s) for pid %d: %s", st->unit, req->pid,
-			     e.message ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		jail_state_remove(state_dir, st->pid);
-		return r;
-	}
-	if (!wait_in_cgroup(req->pid, cgroup)) {
-		read_cgroup(req->pid, cgroup, sizeof(cgroup));
-		jail_state_remove(state_dir, st->pid);
-		return lj_error_set(err, -EIO, "pid %d: scope %s did not take it (now in %s)", req->pid, st->unit,
-				    cgroup);
-	}
-	out->moved = 1;
-	/* its pages stay charged to the origin's cgroup: the caller pushes them out (pageouts_start()) */
-	fmt_limits(limits, sizeof(limits), &st->limits);
-	snprintf(out->how, sizeof(out->how),
-		 "shares %.100s: moved into scope %.80s (slice %.60s, PartOf/BindsTo the origin; %.100s; carried over: %.120s)", u->name,
-		 st->unit, slice, limits, copied[0] ? copied : "nothing");
-	return 0;
-}
-
 static int systemd_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 			 struct jail_outcome *out, struct lj_error *err)
 {
-	sd_bus *bus = bus_of(jb);
+	sd_bus *bus = sdj_bus(jb);
 	cleanup_close int pidfd = -1;
 	struct unit_info u = { 0 };
 	struct jail_state st = { 0 };
 	char cgroup[1024];
-	pid_t procs[2];
+	pid_t procs[2], all[256];
+	uint32_t kids[256];
 	bool delegate = false;
 	int n, r;
 
@@ -570,7 +300,7 @@ static int systemd_enter(struct jail_backend *jb, const char *state_dir, const s
 	pidfd = jail_target_open(req, err);
 	if (pidfd < 0)
 		return pidfd;
-	if (read_cgroup(req->pid, cgroup, sizeof(cgroup)) < 0)
+	if (sdj_read_cgroup(req->pid, cgroup, sizeof(cgroup)) < 0)
 		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
 	r = unit_of_pid(bus, req->pid, &u, err);
 	if (r < 0)
@@ -588,7 +318,8 @@ static int systemd_enter(struct jail_backend *jb, const char *state_dir, const s
 	st.limits = req->limits;
 
 	if (startswith(u.name, "leakjail-") && strcmp(u.iface, "org.freedesktop.systemd1.Scope") == 0) {
-		r = lj_error_set(err, -EALREADY, "pid %d is already in its jail %s", req->pid, u.name);
+		/* a child born in a scope jail, or moved there with its parent: the jail's, not a new leak */
+		r = lj_error_set(err, -EALREADY, "pid %d is already in the jail %s", req->pid, u.name);
 		goto out;
 	}
 	/* Delegate=yes, or a cgroup below its unit's: the subtree is its owner's, not systemd's or ours */
@@ -606,37 +337,18 @@ static int systemd_enter(struct jail_backend *jb, const char *state_dir, const s
 		r = lj_error_set(err, n, "cannot read the processes of %s: %s", u.cgroup, strerror(-n));
 		goto out;
 	}
-	if (n == 1 && procs[0] == req->pid)
-		r = in_place(jb, state_dir, req, &u, &st, out, err);
+	/* alone in its unit, or (jail_descendants) there with its descendants only: the unit is the jail */
+	if ((n == 1 && procs[0] == req->pid) ||
+	    (req->descendants && n > 1 && sdj_unit_descendants(jb->cg, u.cgroup + 1, req->pid, kids, (int)ARRAY_SIZE(kids)) ==
+					      cg_procs(jb->cg, u.cgroup + 1, all, (int)ARRAY_SIZE(all))))
+		r = sdj_in_place(jb, state_dir, req, &u, &st, out, err);
 	else
-		r = into_scope(jb, state_dir, req, &u, &st, out, err);
+		r = sdj_into_scope(jb, state_dir, req, &u, &st, out, err);
 	if (r == 0)
 		out->state = st;
 out:
 	free(u.path);
 	return r;
-}
-
-/* Put the unit's memory limits back as they were before the jail. */
-static int restore_unit(sd_bus *bus, const struct jail_state *j, char *done, size_t size, struct lj_error *err)
-{
-	char *path = NULL;
-	char was[160];
-	int r = unit_path(bus, j->unit, &path);
-
-	free(path);
-	if (r == -ENOENT) {
-		snprintf(done, size, "unit %s is gone: nothing to restore", j->unit);
-		return 0;
-	}
-	if (r < 0)
-		return lj_error_set(err, r, "cannot look up %s: %s", j->unit, strerror(-r));
-	r = set_limits(bus, j->unit, &j->prev, err);
-	if (r < 0)
-		return r;
-	fmt_limits(was, sizeof(was), &j->prev);
-	snprintf(done, size, "unit %s restored to %s", j->unit, was);
-	return 0;
 }
 
 /*
@@ -646,23 +358,31 @@ static int restore_unit(sd_bus *bus, const struct jail_state *j, char *done, siz
 static int back_from_scope(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
 			   struct lj_error *err)
 {
-	sd_bus *bus = bus_of(jb);
+	sd_bus *bus = sdj_bus(jb);
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char *path = NULL, id[40] = "", state[32] = "", cgroup[1024] = "", now[1024];
 	pid_t procs[256];
 	const char *iface = unit_iface(j->origin_unit);
 	int n, r, moved = 0;
+	bool left;
 
-	if (read_cgroup(j->pid, now, sizeof(now)) == 0 && strcmp(now + 1, j->jail) != 0) {
-		snprintf(done, size, "pid %d had left scope %s (now in %s): left there", j->pid, j->unit, now);
+	/*
+	 * The leader may have left the scope (moved by someone else): it stays
+	 * where it is, but what it left in the scope (its children) is still
+	 * the jail's, and is undone below like the rest, never orphaned.
+	 */
+	left = sdj_read_cgroup(j->pid, now, sizeof(now)) == 0 && strcmp(now + 1, j->jail) != 0;
+	if (left && (!cg_exists(jb->cg, j->jail) || cg_procs(jb->cg, j->jail, procs, 1) <= 0)) {
+		snprintf(done, size, "pid %d had left scope %s (now in %s): left there; the scope is empty", j->pid,
+			 j->unit, now);
 		return 0;
 	}
-	r = unit_path(bus, j->origin_unit, &path);
+	r = sdj_unit_path(bus, j->origin_unit, &path);
 	if (r == 0) {
 		get_invocation(bus, path, id, sizeof(id));
-		get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
+		sdj_get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
 		if (iface)
-			get_string(bus, path, iface, "ControlGroup", cgroup, sizeof(cgroup));
+			sdj_get_string(bus, path, iface, "ControlGroup", cgroup, sizeof(cgroup));
 	}
 	free(path);
 	if (r < 0 && r != -ENOENT)
@@ -680,7 +400,7 @@ static int back_from_scope(struct jail_backend *jb, const struct jail_state *j, 
 			snprintf(done, size, "%s is %s, and scope %s is gone", j->origin_unit, why, j->unit);
 			return 0;
 		}
-		r = set_limits(bus, j->unit, &open, err);
+		r = sdj_set_limits(bus, j->unit, &open, SDJ_ALL, err);
 		if (r < 0)
 			return r;
 		snprintf(done, size, "%s is %s: pid %d stays in scope %s (never moved into another run or an inner cgroup), its memory limits lifted",
@@ -706,8 +426,9 @@ static int back_from_scope(struct jail_backend *jb, const struct jail_state *j, 
 		else if (procs[i] == j->pid)
 			return r;
 	}
-	snprintf(done, size, "moved %d process%s back into %s (%s, same run); scope %s is empty and collected by systemd",
-		 moved, moved == 1 ? "" : "es", j->origin_unit, j->origin, j->unit);
+	snprintf(done, size, "moved %d process%s back into %s (%s, same run)%s; scope %s is empty and collected by systemd",
+		 moved, moved == 1 ? "" : "es", j->origin_unit, j->origin, left ? " (pid had left the scope: left where it is)" : "",
+		 j->unit);
 	return 0;
 }
 
@@ -715,7 +436,7 @@ static int systemd_release(struct jail_backend *jb, const struct jail_state *j, 
 			   struct lj_error *err)
 {
 	if (strcmp(j->unit, j->origin_unit) == 0)
-		return restore_unit(bus_of(jb), j, done, size, err);
+		return sdj_restore_unit(jb, j, done, size, err);
 	return back_from_scope(jb, j, done, size, err);
 }
 
@@ -725,7 +446,7 @@ static int systemd_retire(struct jail_backend *jb, const struct jail_state *j, c
 	pid_t procs[1];
 
 	if (strcmp(j->unit, j->origin_unit) == 0)
-		return restore_unit(bus_of(jb), j, done, size, err);
+		return sdj_restore_unit(jb, j, done, size, err);
 	/* an empty scope is collected by systemd (CollectMode=inactive-or-failed); what it started keeps it */
 	if (cg_exists(jb->cg, j->jail) && cg_procs(jb->cg, j->jail, procs, 1) > 0)
 		return lj_error_set(err, -EBUSY, "scope %s still holds processes", j->unit);
@@ -743,7 +464,7 @@ static int systemd_retire(struct jail_backend *jb, const struct jail_state *j, c
  */
 static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
 {
-	sd_bus *bus = bus_of(jb);
+	sd_bus *bus = sdj_bus(jb);
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char *path = NULL, id[40] = "", state[32] = "";
 	int r;
@@ -751,18 +472,18 @@ static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, c
 	if (strcmp(j->unit, j->origin_unit) == 0 || !cg_exists(jb->cg, j->jail))
 		return 0;
 	/* a scope already on its way out (stopped in an earlier pass) is told once */
-	r = unit_path(bus, j->unit, &path);
+	r = sdj_unit_path(bus, j->unit, &path);
 	if (r == 0)
-		get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
+		sdj_get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
 	free(path);
 	path = NULL;
 	if (r == 0 && strcmp(state, "active") != 0)
 		return 0;
 	state[0] = '\0';
-	r = unit_path(bus, j->origin_unit, &path);
+	r = sdj_unit_path(bus, j->origin_unit, &path);
 	if (r == 0) {
 		get_invocation(bus, path, id, sizeof(id));
-		get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
+		sdj_get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
 	}
 	free(path);
 	if (r < 0 && r != -ENOENT)
@@ -788,5 +509,7 @@ const struct jail_backend_ops jail_systemd_ops = {
 	.enter = systemd_enter,
 	.release = systemd_release,
 	.retire = systemd_retire,
+	.set_limits = sdj_set_jail_limits,
+	.kill = sdj_kill,
 	.close = systemd_close,
 };

@@ -566,8 +566,9 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 		reason, j->backend[0] ? j->backend : "cgroupfs");
 	if (j->unit[0])
 		fprintf(f, "unit=%s\norigin_unit=%s\norigin_id=%s\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
-			"\nprev_swap=%" PRIu64 "\n",
-			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap);
+			"\nprev_swap=%" PRIu64 "\nprev_dropins=%u\n",
+			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap,
+			j->prev_dropins);
 	if (j->container[0])
 		fprintf(f, "container=%s\ncg_ino=%" PRIu64 "\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
 			"\nprev_swap=%" PRIu64 "\n",
@@ -619,6 +620,8 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		"swap", "events_high", "events_max", "events_oom_kill", "reason",
 		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
 		"container", "cg_ino",
+		/* last: a record without it is older (see below) */
+		"prev_dropins",
 	};
 	cleanup_free char *copy = strdup(text);
 	char *save = NULL;
@@ -705,6 +708,8 @@ int jail_state_parse(const char *text, struct jail_state *j)
 			copy_field(j->container, sizeof(j->container), v);
 		else if (strcmp(k, "cg_ino") == 0)
 			j->cg_ino = strtoull(v, NULL, 10);
+		else if (strcmp(k, "prev_dropins") == 0)
+			j->prev_dropins = (unsigned int)strtoul(v, NULL, 10) & 7u;
 	}
 	/* records written before there were backends are cgroupfs jails */
 	if (!j->backend[0])
@@ -715,6 +720,9 @@ int jail_state_parse(const char *text, struct jail_state *j)
 	/* a container's jail is its container's cgroup, limited in place: it names both */
 	if (strcmp(j->backend, "container") == 0 && (!j->container[0] || !j->cg_ino))
 		return -EINVAL;
+	/* written before prev_dropins: every drop-in counts as there before, rewritten, never removed */
+	if (!(seen & (1u << (ARRAY_SIZE(keys) - 1))))
+		j->prev_dropins = 7u;
 	/*
 	 * A record that names no process or no jail is of no use, and must not
 	 * steer a move: the jail is relative to the controller's mount, the

@@ -39,6 +39,12 @@ struct jail_state {
 	/* container (src/jail-container.c): "podman 0be5a925c965 (web)", and its cgroup's inode at the jail */
 	char container[160];
 	uint64_t cg_ino;
+	/*
+	 * systemd, in place: which of the unit's runtime drop-ins
+	 * 50-MemoryHigh/Max/SwapMax.conf existed before the jail (bits 1, 2,
+	 * 4): the others are leakjail's, removed at the restore.
+	 */
+	unsigned int prev_dropins;
 };
 
 struct jail_request {
@@ -58,8 +64,9 @@ struct jail_outcome {
 	char how[768];           /* what was done, for the log: "unit x.service limited in place" */
 	int moved;               /* processes moved (1 + descendants) */
 	bool pageout_skipped;    /* a page-out was asked for, but there is no swap */
-	bool pageout_done;       /* the backend reclaimed in place: no page-out to start */
 	bool oom_kills;          /* v1: the kernel refused oom_kill_disable: at its limit it is OOM-killed */
+	bool pageout_done;       /* the backend reclaims in place: no page-out to start */
+	char pageout[300];       /* then: what it did or does about the pages, for the record */
 };
 
 /*
@@ -88,6 +95,14 @@ struct jail_backend_ops {
 	 * backend cannot (NULL: nothing to do). 1 when it acted (done says how).
 	 */
 	int (*follow)(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
+	/*
+	 * Change a live jail's limits, or kill what it holds, through whoever
+	 * owns its cgroup (NULL: the caller writes the jail's cgroup itself,
+	 * which is leakjail's own). kill: 0 when done (done says what), -errno.
+	 */
+	int (*set_limits)(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
+			  struct lj_error *err);
+	int (*kill)(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
 	void (*close)(struct jail_backend *jb);
 };
 
@@ -95,6 +110,8 @@ struct jail_backend {
 	const struct jail_backend_ops *ops;
 	const struct cgroup_backend *cg;
 	void *data; /* the backend's own (systemd: the bus) */
+	/* the caller's loop, for work done in slices (systemd: an in-place reclaim); NULL: none */
+	struct sd_event *event;
 };
 
 extern const struct jail_backend_ops jail_cgroupfs_ops;
@@ -146,6 +163,14 @@ int jail_retire(struct jail_backend *jb, const char *state_dir, const struct jai
 
 /* Every pass, for a live jail: 1 when the backend acted on it (done says how), else 0. */
 int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
+
+/*
+ * Through the backend that made j, where it owns the cgroup: -EOPNOTSUPP
+ * when the backend leaves it to the caller (a cgroup of leakjail's own).
+ */
+int jail_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
+		    struct lj_error *err);
+int jail_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
 
 /*
  * The checks before any jail: pidfd, the start time of the request, never a

@@ -144,16 +144,25 @@ static void read_sample(struct jails *js, const struct jail_state *j, const stru
 static int grow(struct jails *js, struct jail_state *j, char *done, size_t size)
 {
 	struct lj_error err = { 0 };
-	struct cg_limits l = j->limits;
-	uint64_t step = MAX(l.high / 4, 16 * MIB);
+	struct jail_state rec;
+	struct cg_limits l;
+	uint64_t step;
 	char high[FMT_SIZE_MAX], max[FMT_SIZE_MAX];
 	int r;
 
+	/* the backend may have changed them since (systemd: MemoryHigh following an in-place reclaim) */
+	if (jail_state_load(js->state_dir, j->pid, &rec) == 0 && rec.starttime == j->starttime)
+		j->limits = rec.limits;
+	l = j->limits;
+	step = MAX(l.high / 4, 16 * MIB);
 	step = (step + 4095) / 4096 * 4096;
 	l.high += step;
 	if (l.max != CG_UNLIMITED)
 		l.max += step;
-	r = cg_set_limits(js->cg, j->jail, &l, &err);
+	/* through the owner of the jail's cgroup (systemd), else it is leakjail's own */
+	r = jail_set_limits(js->jb, j, &l, &err);
+	if (r == -EOPNOTSUPP)
+		r = cg_set_limits(js->cg, j->jail, &l, &err);
 	if (r < 0) {
 		snprintf(done, size, "could not grow it: %.250s", err.msg);
 		return r;
@@ -179,6 +188,9 @@ static void kill_jail(struct jails *js, const struct jail_state *j, char *done, 
 		snprintf(done, size, "pid %d has exited meanwhile", j->pid);
 		return;
 	}
+	/* through the owner of the jail (systemd: KillUnit), else leakjail's own signals */
+	if (jail_kill(js->jb, j, done, size) != -EOPNOTSUPP)
+		return;
 	n = cg_procs(js->cg, j->jail, pids, (int)ARRAY_SIZE(pids));
 	for (int i = 0; i < n; i++)
 		if (kill(pids[i], SIGKILL) == 0)

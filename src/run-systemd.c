@@ -21,6 +21,8 @@
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
+/* MemoryHigh at the usage leaves this much above it, so that its write reclaims nothing */
+#define RUN_SCOPE_SLACK (4ULL << 20)
 
 static int bus_errno(const sd_bus_error *e, int r)
 {
@@ -70,6 +72,8 @@ int run_scope_open(struct run_scope *s, struct lj_error *err)
 	if (r < 0)
 		return lj_error_set(err, r, "cannot reach the %s manager: %s", s->user ? "user's" : "system",
 				    strerror(-r));
+	/* a few seconds, not sd-bus's 25 s: run's loop watches the command meanwhile */
+	sd_bus_set_method_call_timeout(s->bus, 3ULL * 1000000ULL);
 	return 0;
 }
 
@@ -107,14 +111,45 @@ int run_scope_start(struct run_scope *s, const char *base, pid_t child, struct l
 	return lj_error_set(err, -ETIMEDOUT, "scope %s did not take the command (it is in %s)", s->unit, cg);
 }
 
+/*
+ * Never a limit below what the scope holds now: the kernel would reclaim
+ * inside the manager's write, in PID 1 (or the user's manager) for as long
+ * as it takes, and memory.max with no swap to reclaim into OOM-kills the
+ * command at once. MemoryHigh goes no lower than the usage (a little
+ * above); MemoryMax is left as it is unless it is above the usage. What
+ * the command holds beyond is the caller's to reclaim, in its own time,
+ * and a later call with the usage lower then brings the limits down.
+ */
 int run_scope_set_limits(struct run_scope *s, const struct cg_limits *l, struct lj_error *err)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL;
+	char path[700], buf[32];
+	uint64_t usage = 0, high = l->high;
+	bool set_max = true;
 	int r;
 
-	r = sd_bus_call_method(s->bus, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties", &e, NULL, "sba(sv)",
-			       s->unit, 1, 3, "MemoryHigh", "t", l->high, "MemoryMax", "t", l->max, "MemorySwapMax",
-			       "t", l->swap);
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/memory.current", s->rel);
+	if (s->rel[0] && read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0)
+		usage = strtoull(buf, NULL, 10);
+	if (usage && high != UINT64_MAX && high < usage + RUN_SCOPE_SLACK)
+		high = (usage + RUN_SCOPE_SLACK + 4095) / 4096 * 4096;
+	if (usage && l->max != UINT64_MAX && l->max < usage + RUN_SCOPE_SLACK)
+		set_max = false;
+	r = sd_bus_message_new_method_call(s->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "SetUnitProperties");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "sb", s->unit, 1);
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)(sv)", "MemoryHigh", "t", high, "MemorySwapMax", "t", l->swap);
+	if (r >= 0 && set_max)
+		r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", l->max);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_call(s->bus, m, 0, &e, NULL);
+	sd_bus_message_unref(m);
 	if (r < 0) {
 		r = bus_errno(&e, r);
 		lj_error_set(err, r, "SetUnitProperties(%s): %s", s->unit, e.message ? e.message : strerror(-r));

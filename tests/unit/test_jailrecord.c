@@ -34,6 +34,7 @@ static void test_round_trip(void)
 	snprintf(w.origin_id, sizeof(w.origin_id), "0123456789abcdef0123456789abcdef");
 	w.limits = (struct cg_limits){ 32 << 20, 48 << 20, CG_UNLIMITED };
 	w.prev = (struct cg_limits){ CG_UNLIMITED, 1 << 30, 0 };
+	w.prev_dropins = 5; /* 50-MemoryHigh.conf and 50-MemorySwapMax.conf were there before */
 	CHECK(jail_state_save(dir, &w) == 0);
 	n = jail_load_all(dir, &back);
 	CHECK(n == 1);
@@ -45,6 +46,7 @@ static void test_round_trip(void)
 		CHECK_EQ_U(back[0].prev.high, CG_UNLIMITED);
 		CHECK_EQ_U(back[0].prev.max, 1 << 30);
 		CHECK_EQ_U(back[0].prev.swap, 0);
+		CHECK_EQ_U(back[0].prev_dropins, 5);
 		CHECK_EQ_U(back[0].limits.high, 32 << 20);
 	}
 	free(back);
@@ -58,6 +60,8 @@ static void test_old_record(void)
 	CHECK(jail_state_parse(old_record, &j) == 0);
 	CHECK(strcmp(j.backend, "cgroupfs") == 0);
 	CHECK(j.unit[0] == '\0');
+	/* a record from before prev_dropins: every drop-in counts as there before (rewritten, not removed) */
+	CHECK_EQ_U(j.prev_dropins, 7);
 }
 
 static void test_refused(void)

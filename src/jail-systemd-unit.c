@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The systemd backend, a unit limited in place (the leaker alone in its
+ * unit's cgroup), and every later change to a systemd jail: grow, kill,
+ * restore. All of it through the manager (SetUnitProperties, KillUnit).
+ *
+ * No harm at jail time. A limit written below what a cgroup holds makes the
+ * kernel reclaim inside that write (mm/memcontrol.c memory_high_write() and
+ * memory_max_write() loop on try_to_free_mem_cgroup_pages()), in the
+ * writer's context: when systemd writes it, in PID 1, for as long as the
+ * reclaim takes; and memory.max with nothing to reclaim into (no swap, or
+ * none left) OOM-kills the unit at once. Checked in the systemd VM: a
+ * one-process service at 42.5 MiB, MemoryMax written at 24 MiB without
+ * swap: Result=oom-kill. So:
+ * - MemoryHigh is written at what the unit holds now (a little above): the
+ *   throttle holds its growth at once and the write reclaims nothing;
+ * - the reclaim down to the jail's size is leakjail's own: memory.reclaim
+ *   (a one-off request, not a setting systemd keeps) in pieces of a few MiB,
+ *   in slices of the event loop with the watchdog told between them, asking
+ *   only what swap has room for (and the unit's file pages); MemoryHigh
+ *   follows the usage down as it goes;
+ * - MemoryMax (the OOM line) only above what is left, else as it was.
+ *
+ * Exact restore. Each runtime property systemd 252 sets is a drop-in,
+ * 50-<Name>.conf in /run/systemd/system.control/<unit>.d (units from files)
+ * or /run/systemd/transient/<unit>.d (transient units); checked in the VM.
+ * Written back with the old values they would override, until reboot, a
+ * later edit of the unit file. So the restore writes the old values (what
+ * systemd holds in memory is then as before, and the cgroup too), then
+ * removes the drop-ins that were not there before the jail (the record
+ * keeps which were), and asks for a daemon-reload so that systemd forgets
+ * them: in 252 it keeps a removed drop-in in DropInPaths, with
+ * NeedDaemonReload=yes, until a reload (checked in the VM). RevertUnitFiles
+ * is not used: it removes every control drop-in of the unit, the
+ * administrator's too, and changes nothing in memory either. A unit that is
+ * not loaded any more needs no reload: it loads from the files, as before.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail-systemd.h"
+#include "log.h"
+#include "pageout.h"
+#include "proc.h"
+
+/* MemoryHigh at the usage leaves this much above it: the write must not reclaim. */
+#define HIGH_SLACK (4ULL << 20)
+/* MemoryHigh follows the usage down once it fell this much (fewer calls to PID 1). */
+#define HIGH_FOLLOW (32ULL << 20)
+/* Writes of memory.reclaim that reclaimed less than asked, in a row: nothing more to take. */
+#define RECLAIM_MISSES 3
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} dropin_props[] = { { SDJ_HIGH, "MemoryHigh" }, { SDJ_MAX, "MemoryMax" }, { SDJ_SWAP, "MemorySwapMax" } };
+
+static const char *const dropin_dirs[] = { "/run/systemd/system.control", "/run/systemd/transient" };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t page_up(uint64_t v)
+{
+	return v == CG_UNLIMITED ? v : (v + 4095) / 4096 * 4096;
+}
+
+/* Which of the unit's runtime drop-ins for the memory limits exist (SDJ_* bits). */
+static unsigned int dropins_present(const char *unit)
+{
+	char path[700];
+	unsigned int bits = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(dropin_dirs); d++)
+		for (size_t i = 0; i < ARRAY_SIZE(dropin_props); i++) {
+			snprintf(path, sizeof(path), "%s/%s.d/50-%s.conf", dropin_dirs[d], unit, dropin_props[i].name);
+			if (access(path, F_OK) == 0)
+				bits |= dropin_props[i].bit;
+		}
+	return bits;
+}
+
+/* Remove the drop-ins not in keep; the count removed, or -errno of the first that could not be. */
+static int dropins_remove(const char *unit, unsigned int keep)
+{
+	char path[700], dir[600];
+	int n = 0, first = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(dropin_dirs); d++) {
+		for (size_t i = 0; i < ARRAY_SIZE(dropin_props); i++) {
+			if (keep & dropin_props[i].bit)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s.d/50-%s.conf", dropin_dirs[d], unit, dropin_props[i].name);
+			if (unlink(path) == 0)
+				n++;
+			else if (errno != ENOENT && !first)
+				first = -errno;
+		}
+		/* the directory, if that left it empty (as systemctl revert does) */
+		snprintf(dir, sizeof(dir), "%s/%s.d", dropin_dirs[d], unit);
+		rmdir(dir);
+	}
+	return first ? first : n;
+}
+
+/* memory.stat "anon" and "file", bytes. */
+static void unit_stat(const struct cgroup_backend *cg, const char *rel, uint64_t *anon, uint64_t *file)
+{
+	char path[1400], buf[8192];
+
+	*anon = *file = 0;
+	cg_path(cg, rel, path, sizeof(path));
+	strncat(path, "/memory.stat", sizeof(path) - strlen(path) - 1);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return;
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		unsigned long long v;
+
+		if (sscanf(p, "anon %llu", &v) == 1)
+			*anon = v;
+		else if (sscanf(p, "file %llu", &v) == 1)
+			*file = v;
+	}
+}
+
+/* Room in swap for the unit's pages: the system's free swap, within what the unit may still swap. */
+static uint64_t swap_room(const struct cgroup_backend *cg, const char *rel, uint64_t swap_limit)
+{
+	char buf[4096];
+	struct meminfo mi = { 0 };
+	uint64_t room, used = 0;
+
+	if (read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) < 0 || !proc_parse_meminfo(buf, &mi))
+		return 0;
+	room = mi.swap_free;
+	if (swap_limit != CG_UNLIMITED) {
+		cg_read_u64(cg, rel, "memory.swap.current", &used);
+		room = sdj_min(room, swap_limit > used ? swap_limit - used : 0);
+	}
+	return room;
+}
+
+struct reclaim_job {
+	struct reclaim_job *next;
+	char state_dir[512];
+	struct jail_state st; /* as recorded; st.limits: what is in force */
+	uint64_t target;      /* the jail's size: where MemoryHigh is to end */
+	uint64_t want_max;    /* the jail's MemoryMax, once what is left is below it */
+	uint64_t goal;        /* what swap and the file pages have room for */
+	uint64_t start_usage, step, asked, t0_ns;
+	unsigned int slices, misses;
+	double longest;
+	bool reached;
+};
+
+static uint64_t slice_ns(void)
+{
+	uint64_t wd = 0, us = PAGEOUT_SLICE_USEC;
+
+	/* a tenth of the watchdog at most: the loop pings it between slices */
+	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < us)
+		us = MAX(wd / 10, 1000);
+	return us * 1000;
+}
+
+/* Is the jail still the one of this job: the same process, recorded, not released meanwhile? */
+static bool job_current(const struct reclaim_job *j)
+{
+	struct jail_state rec;
+	uint64_t st;
+
+	return jail_state_load(j->state_dir, j->st.pid, &rec) == 0 && rec.starttime == j->st.starttime &&
+	       strcmp(rec.unit, j->st.unit) == 0 && proc_starttime(j->st.pid, &st) == 0 && st == j->st.starttime;
+}
+
+/* One slice: 1 more to do, 0 done, -ECANCELED when the jail is no longer this job's. */
+static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_t budget)
+{
+	uint64_t t0 = mono_ns(), usage = 0;
+	struct cg_usage u;
+	int r;
+
+	if (!job_current(j))
+		return -ECANCELED;
+	j->slices++;
+	for (;;) {
+		uint64_t t, n;
+
+		if (cg_usage(jb->cg, j->st.jail, &u) < 0)
+			return -ECANCELED;
+		usage = u.memory;
+		if (usage <= j->target) {
+			j->reached = true;
+			break;
+		}
+		/* more than twice the goal asked: the leak refills what goes; the throttle holds it */
+		if (j->misses >= RECLAIM_MISSES || j->asked >= 2 * j->goal + (64ULL << 20))
+			break;
+		n = sdj_min(j->step, usage - j->target);
+		t = mono_ns();
+		r = cg_reclaim(jb->cg, j->st.jail, n, NULL);
+		t = mono_ns() - t;
+		j->asked += n;
+		/* EAGAIN: less than asked was reclaimed, which is an answer */
+		j->misses = r == -EAGAIN ? j->misses + 1 : 0;
+		if (r < 0 && r != -EAGAIN)
+			return -ECANCELED;
+		if (t > budget / 4 && j->step > (1ULL << 20))
+			j->step /= 2;
+		else if (t < budget / 16 && j->step < PAGEOUT_STEP_MAX)
+			j->step *= 2;
+		if (mono_ns() - t0 >= budget) {
+			double s = (double)(mono_ns() - t0) / 1e9;
+
+			if (s > j->longest)
+				j->longest = s;
+			/* MemoryHigh follows the usage down, never below it: systemd's write reclaims nothing */
+			if (cg_usage(jb->cg, j->st.jail, &u) == 0 &&
+			    u.memory + HIGH_SLACK + HIGH_FOLLOW < j->st.limits.high) {
+				struct cg_limits l = j->st.limits;
+
+				l.high = MAX(j->target, page_up(u.memory + HIGH_SLACK));
+				if (sdj_set_limits(sdj_bus(jb), j->st.unit, &l, SDJ_HIGH, NULL) == 0)
+					j->st.limits.high = l.high;
+			}
+			return 1;
+		}
+	}
+	{
+		double s = (double)(mono_ns() - t0) / 1e9;
+
+		if (s > j->longest)
+			j->longest = s;
+	}
+	return 0;
+}
+
+/* The reclaim is over: MemoryHigh at the jail's size or what is left, MemoryMax above that; recorded. */
+static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r)
+{
+	struct lj_error err = { 0 };
+	struct cg_usage u = { 0 };
+	struct cg_limits l = j->st.limits;
+	unsigned int which = 0;
+	char now[160], f[3][160], a[24];
+	const char *fields[3] = { f[0], f[1], f[2] };
+	double secs = (double)(mono_ns() - j->t0_ns) / 1e9;
+
+	snprintf(f[0], sizeof(f[0]), "LEAKJAIL_PID=%d", j->st.pid);
+	snprintf(f[1], sizeof(f[1]), "LEAKJAIL_UNIT=%.140s", j->st.unit);
+	snprintf(f[2], sizeof(f[2]), "LEAKJAIL_POLICY=%.72s", j->st.policy);
+	if (r < 0) {
+		lj_log_record(LOG_INFO, LJ_MSGID_JAILED, fields, 3,
+			      "in-place reclaim of %s (pid %d, %s) stopped after %.2f s: the process exited or its jail was released",
+			      j->st.unit, j->st.pid, j->st.comm, secs);
+		return;
+	}
+	cg_usage(jb->cg, j->st.jail, &u);
+	l.high = MAX(j->target, page_up(u.memory + HIGH_SLACK));
+	if (l.high < j->st.limits.high)
+		which |= SDJ_HIGH;
+	else
+		l.high = j->st.limits.high;
+	if (j->want_max != CG_UNLIMITED && j->want_max < j->st.limits.max) {
+		/* the OOM line only above what is left, with room for the throttle to act first */
+		l.max = MAX(j->want_max, page_up(l.high + MAX(l.high / 4, JAIL_MARGIN_MIN)));
+		if (l.max < j->st.limits.max)
+			which |= SDJ_MAX;
+		else
+			l.max = j->st.limits.max;
+	}
+	if (which && sdj_set_limits(sdj_bus(jb), j->st.unit, &l, which, &err) < 0) {
+		lj_log(LOG_WARNING, "in-place reclaim of %s (pid %d) done, but its limits stay as they were: %s",
+		       j->st.unit, j->st.pid, err.msg);
+		l = j->st.limits;
+	}
+	if (job_current(j)) {
+		j->st.limits = l;
+		jail_state_save(j->state_dir, &j->st);
+	}
+	sdj_fmt_limits(now, sizeof(now), &l);
+	snprintf(a, sizeof(a), "%.1f", (double)(j->start_usage > u.memory ? j->start_usage - u.memory : 0) / (1 << 20));
+	lj_log_record(LOG_INFO, LJ_MSGID_JAILED, fields, 3,
+		      "in-place reclaim of %s (pid %d, %s) done: usage %llu -> %llu MiB (%s MiB less) in %.2f s, %u slices, longest %.3f s; %s; now %s",
+		      j->st.unit, j->st.pid, j->st.comm, (unsigned long long)(j->start_usage >> 20),
+		      (unsigned long long)(u.memory >> 20), a, secs, j->slices, j->longest,
+		      j->reached ? "reached the jail's size"
+				 : "the kernel found no more to reclaim (swap room, or the leak refills it): held at what is left",
+		      now);
+}
+
+static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void reclaims_arm(struct jail_backend *jb)
+{
+	struct sd_backend *b = jb->data;
+	uint64_t now;
+
+	if (!b->jobs || !jb->event)
+		return;
+	sd_event_now(jb->event, CLOCK_MONOTONIC, &now);
+	/* 10 ms later: the sampling timer and signals get their turn between slices */
+	if (!b->timer) {
+		if (sd_event_add_time(jb->event, &b->timer, CLOCK_MONOTONIC, now + 10000, 1000, on_reclaim, jb) < 0)
+			b->timer = NULL;
+		return;
+	}
+	sd_event_source_set_time(b->timer, now + 10000);
+	sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct jail_backend *jb = userdata;
+	struct sd_backend *b = jb->data;
+	struct reclaim_job *j = b->jobs;
+	int r;
+
+	(void)s;
+	(void)usec;
+	if (!j)
+		return 0;
+	r = reclaim_slice(jb, j, slice_ns());
+	b->jobs = j->next;
+	j->next = NULL;
+	if (r <= 0) {
+		reclaim_finish(jb, j, r);
+		free(j);
+	} else {
+		/* round robin: one big reclaim does not hold back the next jail's */
+		struct reclaim_job **tail = &b->jobs;
+
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = j;
+	}
+	sd_notify(0, "WATCHDOG=1");
+	reclaims_arm(jb);
+	return 0;
+}
+
+/* Drop the reclaim of pid, if one is under way (its jail is being undone). */
+static void reclaim_cancel(struct jail_backend *jb, pid_t pid)
+{
+	struct sd_backend *b = jb->data;
+
+	for (struct reclaim_job **p = &b->jobs; *p;) {
+		struct reclaim_job *j = *p;
+
+		if (j->st.pid == pid) {
+			*p = j->next;
+			free(j);
+		} else {
+			p = &j->next;
+		}
+	}
+}
+
+void sdj_reclaims_free(struct jail_backend *jb)
+{
+	struct sd_backend *b = jb->data;
+
+	while (b->jobs) {
+		struct reclaim_job *j = b->jobs;
+
+		b->jobs = j->next;
+		free(j);
+	}
+	b->timer = sd_event_source_disable_unref(b->timer);
+}
+
+int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+		 struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err)
+{
+	sd_bus *bus = sdj_bus(jb);
+	struct cg_usage use = { 0 };
+	struct cg_limits l;
+	uint64_t anon, file, room, goal, target, want_max, now_st;
+	unsigned int which = 0;
+	char was[160], now[160], a[24], b[24], c[24];
+	int r;
+
+	r = sdj_get_u64(bus, u->path, u->iface, "MemoryHigh", &st->prev.high);
+	if (r >= 0)
+		r = sdj_get_u64(bus, u->path, u->iface, "MemoryMax", &st->prev.max);
+	if (r >= 0)
+		r = sdj_get_u64(bus, u->path, u->iface, "MemorySwapMax", &st->prev.swap);
+	if (r < 0)
+		return lj_error_set(err, r, "cannot read the memory limits of %s: %s", u->name, strerror(-r));
+	snprintf(st->unit, sizeof(st->unit), "%s", u->name);
+	snprintf(st->jail, sizeof(st->jail), "%s", u->cgroup + 1);
+	st->prev_dropins = dropins_present(u->name);
+	/* never looser than what the unit had: a jail only tightens */
+	target = sdj_min(st->limits.high, st->prev.high);
+	want_max = sdj_min(st->limits.max, st->prev.max);
+	l.swap = sdj_min(st->limits.swap, st->prev.swap);
+	if (cg_usage(jb->cg, st->jail, &use) < 0)
+		return lj_error_set(err, -ESRCH, "cannot read the memory of %s", u->cgroup);
+	unit_stat(jb->cg, st->jail, &anon, &file);
+	room = swap_room(jb->cg, st->jail, l.swap);
+	goal = use.memory > target ? sdj_min(use.memory - target, file + sdj_min(anon, room)) : 0;
+	/* MemoryHigh at the usage (never below the jail's size): the write reclaims nothing */
+	l.high = MAX(target, page_up(use.memory + HIGH_SLACK));
+	if (l.high < st->prev.high)
+		which |= SDJ_HIGH;
+	else
+		l.high = st->prev.high;
+	/* MemoryMax only above what the unit holds, else as it was until the reclaim is done */
+	l.max = st->prev.max;
+	if (want_max < st->prev.max && want_max >= page_up(use.memory + JAIL_MARGIN_MIN)) {
+		l.max = want_max;
+		which |= SDJ_MAX;
+	}
+	if (l.swap != st->prev.swap)
+		which |= SDJ_SWAP;
+	st->limits = l;
+	/* the unit's earlier OOM kills and limit hits are not the jail's: counted from here */
+	cg_events(jb->cg, st->jail, &st->events);
+	/* recorded before the change: a crash after it must not lose the previous values */
+	r = jail_state_save(state_dir, st);
+	if (r < 0)
+		return lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
+	if (which) {
+		r = sdj_set_limits(bus, u->name, &l, which, err);
+		if (r < 0) {
+			char done[300];
+			struct lj_error e2 = { 0 };
+
+			/* a call that timed out may still have been done: undo as for a release */
+			sdj_restore_unit(jb, st, done, sizeof(done), &e2);
+			jail_state_remove(state_dir, st->pid);
+			return r;
+		}
+	}
+	/* the round trips took time: still the same process? else the jail goes */
+	if (proc_starttime(req->pid, &now_st) < 0 || now_st != req->starttime) {
+		char done[300];
+		struct lj_error e2 = { 0 };
+
+		sdj_restore_unit(jb, st, done, sizeof(done), &e2);
+		jail_state_remove(state_dir, st->pid);
+		return lj_error_set(err, -ESRCH, "pid %d exited while its unit %s was being limited: restored (%s)",
+				    req->pid, u->name, e2.code ? e2.msg : done);
+	}
+	sdj_fmt_limits(now, sizeof(now), &l);
+	sdj_fmt_limits(was, sizeof(was), &st->prev);
+	snprintf(out->how, sizeof(out->how), "alone in its unit: %.150s limited in place, %.100s (runtime; was %.100s)%s",
+		 u->name, now, was,
+		 want_max < l.max ? "; MemoryMax stays until the usage is below it (a lower one would reclaim in PID 1, or OOM-kill)"
+				  : "");
+	/* every page it has is charged to its unit's cgroup: a reclaim there is the page-out */
+	out->pageout_done = true;
+	snprintf(a, sizeof(a), "%llu", (unsigned long long)(use.memory >> 20));
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)(room >> 20));
+	snprintf(c, sizeof(c), "%llu", (unsigned long long)(goal >> 20));
+	if (goal < PAGEOUT_PIECE || !req->pageout) {
+		snprintf(out->pageout, sizeof(out->pageout),
+			 "nothing reclaimed: %s; held by MemoryHigh at its usage (%s MiB)",
+			 !req->pageout ? "jail_pageout = no"
+			 : use.memory <= target ? "it is within the jail's size"
+						: "no room in swap for its anonymous memory, and no file pages to drop",
+			 a);
+		return 0;
+	}
+	{
+		struct sd_backend *bk = jb->data;
+		struct reclaim_job *j = calloc(1, sizeof(*j));
+
+		if (!j) {
+			snprintf(out->pageout, sizeof(out->pageout), "no reclaim: out of memory; held by MemoryHigh");
+			return 0;
+		}
+		snprintf(j->state_dir, sizeof(j->state_dir), "%s", state_dir);
+		j->st = *st;
+		j->target = target;
+		j->want_max = want_max;
+		j->goal = goal;
+		j->start_usage = use.memory;
+		j->step = 2 * PAGEOUT_PIECE; /* small first: a step of 16 MiB took 1.5 s under TCG */
+		j->t0_ns = mono_ns();
+		snprintf(out->pageout, sizeof(out->pageout),
+			 "reclaiming up to %s MiB of its %s MiB in leakjail's own slices (swap room %s MiB), MemoryHigh following it down",
+			 c, a, b);
+		if (!jb->event) {
+			/* no loop to go on from (a caller without one): finish here */
+			int r2;
+
+			while ((r2 = reclaim_slice(jb, j, slice_ns())) > 0)
+				;
+			reclaim_finish(jb, j, r2);
+			*st = j->st;
+			free(j);
+			return 0;
+		}
+		j->next = bk->jobs;
+		bk->jobs = j;
+		reclaims_arm(jb);
+	}
+	return 0;
+}
+
+/* Manager.Reload, not waited for: systemd forgets the drop-ins removed (see the top of this file). */
+static int ask_reload(sd_bus *bus)
+{
+	return sd_bus_call_method_async(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Reload", NULL, NULL, "");
+}
+
+int sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
+		     struct lj_error *err)
+{
+	sd_bus *bus = sdj_bus(jb);
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *path = NULL;
+	char was[160];
+	bool loaded;
+	int r, removed;
+
+	if (jb->data)
+		reclaim_cancel(jb, j->pid);
+	r = sdj_unit_path(bus, j->unit, &path);
+	free(path);
+	if (r < 0 && r != -ENOENT)
+		return lj_error_set(err, r, "cannot look up %s: %s", j->unit, strerror(-r));
+	loaded = r == 0;
+	if (!loaded && j->prev_dropins) {
+		/* not loaded, but a drop-in of the administrator's was overwritten: load it to write it back */
+		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", &e, NULL, "s", j->unit);
+		sd_bus_error_free(&e);
+		loaded = r >= 0;
+	}
+	sdj_fmt_limits(was, sizeof(was), &j->prev);
+	if (loaded) {
+		/* all three: what systemd holds, and the cgroup, are as before */
+		r = sdj_set_limits(bus, j->unit, &j->prev, SDJ_ALL, err);
+		if (r < 0)
+			return r;
+	}
+	removed = dropins_remove(j->unit, j->prev_dropins);
+	if (removed < 0)
+		return lj_error_set(err, removed, "unit %s: cannot remove leakjail's drop-ins: %s", j->unit,
+				    strerror(-removed));
+	if (removed > 0 && loaded)
+		ask_reload(bus);
+	snprintf(done, size, "unit %s %s%s; %d drop-in%s of leakjail's removed%s", j->unit,
+		 loaded ? "restored to " : "is not loaded: it loads as before", loaded ? was : "", removed,
+		 removed == 1 ? "" : "s", removed > 0 && loaded ? ", daemon-reload asked so that systemd forgets them" : "");
+	return 0;
+}
+
+int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
+			struct lj_error *err)
+{
+	unsigned int which = 0;
+
+	if (l->high != j->limits.high)
+		which |= SDJ_HIGH;
+	if (l->max != j->limits.max)
+		which |= SDJ_MAX;
+	if (l->swap != j->limits.swap)
+		which |= SDJ_SWAP;
+	return sdj_set_limits(sdj_bus(jb), j->unit, l, which ? which : SDJ_HIGH, err);
+}
+
+/*
+ * KillUnit(unit, "all", SIGKILL): systemd kills, so leakjail needs no
+ * CAP_KILL over other users' processes (the shipped unit has none), and the
+ * unit's own accounting says why it ended. The unit is the jail: the unit
+ * limited in place (the process was alone in it) or the scope.
+ */
+int sdj_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	pid_t pids[1];
+	int n = cg_procs(jb->cg, j->jail, pids, 1), r;
+
+	r = sd_bus_call_method(sdj_bus(jb), SD_DEST, SD_PATH, SD_MANAGER, "KillUnit", &e, NULL, "ssi", j->unit,
+			       "all", (int32_t)SIGKILL);
+	if (r < 0) {
+		r = sdj_bus_errno(&e, r);
+		snprintf(done, size, "could not kill: KillUnit(%s): %s", j->unit, e.message ? e.message : strerror(-r));
+		sd_bus_error_free(&e);
+		return r;
+	}
+	snprintf(done, size, "killed through systemd: KillUnit(%s, all, SIGKILL)%s", j->unit,
+		 n > 0 ? "" : " (it held no process)");
+	return 0;
+}
