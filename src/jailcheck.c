@@ -189,9 +189,10 @@ static int read_sample(const struct jails *js, const struct jail_state *j, struc
 	snprintf(path, sizeof(path), "/proc/%d/status", j->pid);
 	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
+	/* "RssAnon:\t  139336 kB", "VmSwap:\t   34444 kB" (in bytes from proc_status_kb) */
 	proc_status_kb(buf, "RssAnon", &anon);
 	proc_status_kb(buf, "VmSwap", &swap);
-	s->footprint = (anon + swap) << 10;
+	s->footprint = anon + swap;
 	s->limit = cg_usage(js->cg, j->jail, &u) == 0 ? u.limit : j->limits.high;
 	s->cg_majflt = s->cg_refault = JAILCHECK_UNKNOWN;
 	cg_path(js->cg, j->jail, path, sizeof(path));
@@ -245,7 +246,7 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 	struct jailcheck_policy jp;
 	struct jailcheck_sample s;
 	struct lj_error err = { 0 };
-	char evidence[600], done[600];
+	char evidence[600], done[600], how[600];
 	enum jailcheck_verdict v;
 	enum lj_thrash what;
 	uint64_t step;
@@ -285,12 +286,17 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 		jailcheck_acted(st);
 		break;
 	case THRASH_RELEASE:
-		if (jail_release(js->jb, js->state_dir, j->pid, done, sizeof(done), &err) < 0) {
+		if (jail_release(js->jb, js->state_dir, j->pid, how, sizeof(how), &err) < 0) {
 			snprintf(done, sizeof(done), "could not release it: %.500s", err.msg);
 			st->settled = true;
-			break;
+			record(j, v, what, evidence, done);
+			return false;
 		}
-		snprintf(done + strlen(done), sizeof(done) - strlen(done), " (jail_thrash = release)");
+		/* the cgroupfs backend says nothing of a release: where it went */
+		if (how[0])
+			snprintf(done, sizeof(done), "released: %.500s (jail_thrash = release)", how);
+		else
+			snprintf(done, sizeof(done), "released: back in %.500s (jail_thrash = release)", j->origin);
 		record(j, v, what, evidence, done);
 		if (js->metrics)
 			metrics_jail_corrected(js->metrics, j->policy, what);
