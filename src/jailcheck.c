@@ -254,6 +254,17 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 	if (!st)
 		return false;
 	st->seen = true;
+	/*
+	 * An OOM kill in the jail: the kernel's reaper frees the victim's
+	 * memory before it is gone (seen here: stress-ng's bigheap worker
+	 * from 2.4 to 1.8 GiB while still listed): no give-back. Judge afresh.
+	 */
+	if (j->events.oom_kill != st->oom_kills) {
+		st->oom_kills = j->events.oom_kill;
+		st->have_last = false;
+		st->since_ms = 0;
+		return false;
+	}
 	/* a policy dropped by a reload: its jails are judged no more */
 	if (!p || read_sample(js, j, &s) < 0)
 		return false;

@@ -82,6 +82,7 @@ struct jailcheck_state {
 	uint64_t since_ms;      /* refaulting at or above the threshold since; 0: not */
 	uint64_t since_refaults, since_footprint;
 	unsigned int grows;     /* steps grown by jail_thrash = grow */
+	uint64_t oom_kills;     /* the jail's, as last seen */
 	bool settled;           /* said what it will not do (keep, or grown the most): no more records */
 };
 
