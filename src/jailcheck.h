@@ -31,12 +31,17 @@
  * working set, at most JAILCHECK_MAX_GROWS times; a give-back is released:
  * there is nothing to grow toward), release, or keep (said once).
  *
- * The threshold, from measurements on this kind of host (6.18, v1, swap
- * file on disk, 1 s passes): a JVM (-Xms64m -Xmx1g, G1) jailed in its
- * warm-up refaulted 2,000-9,000 pages/s for as long as it was held; the
- * atop leaker (memhog leak) 0 in its jail; stress-ng's bigheap worker
- * 0-40 after its page-out (its growth lands in the jail and swaps; what it
- * touches is resident). 500/s (2 MiB/s) lies well between.
+ * The threshold, from measurements on this kind of host (6.18, v1, a swap
+ * file, 1 s passes): a JVM (-Xms64m -Xmx1g, G1; tests/progs/WarmUp.java)
+ * jailed in its warm-up took 1,279-4,098 major faults a second once its
+ * jail was full, its memory.stat workingset_refault_anon rising faster
+ * still; the atop leaker (memhog leak 20, tests/integration/contain.sh)
+ * took none in 27 s in its jail; stress-ng's bigheap worker
+ * (tests/integration/bigheap.sh) 7,759 in the one second after its
+ * page-out (it re-touches its heap), then none until its jail OOM-killed
+ * it. 500/s (2 MiB/s) lies well between; holding it for 3 s passes over a
+ * page-out's burst. The hold is short because on v1 a jail whose every
+ * page is hot OOM-kills within seconds (seen here: 2-5 s into the thrash).
  */
 #ifndef LJ_JAILCHECK_H
 #define LJ_JAILCHECK_H

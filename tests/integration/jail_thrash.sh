@@ -42,6 +42,7 @@ daemon=$!
 T_PIDS+=("$daemon")
 wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
 
+t_start=$(date +%s)
 jvm=(java -Xms64m -Xmx1g -XX:+UseG1GC -cp "$jdir" WarmUp 160 "$RAMP_S" "$HOLD_S" "$WORK")
 sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$twin" "${jvm[@]}" >"$T_DIR/twin.out" &
 twin_pid=$!
@@ -59,16 +60,22 @@ if ! wait_for "$log" "misjudged: pid $jp " $((3 * WINDOW + 1)); then
 	kill -0 "$jp" 2>/dev/null || fail "the JVM died in its jail before it was corrected: $(grep -v '^leakjail: started' "$log")"
 	fail "no correction within 3 windows of the jail: $(grep -v '^leakjail: started' "$log")"
 fi
-note "corrected $(($(date +%s) - jailed_at)) s after the jail: $(grep -m1 "misjudged: pid $jp " "$log")"
+corrected_at=$(date +%s)
+note "corrected $((corrected_at - jailed_at)) s after the jail: $(grep -m1 "misjudged: pid $jp " "$log")"
 wait "$jp" || fail "the JVM exited with $?: $(grep -v '^leakjail: started' "$log")"
 wait "$twin_pid" || fail "its twin exited with $?"
 grep "misjudged: pid $jp " "$log" | sed 's/^/# /'
 last=$(grep "misjudged: pid $jp " "$log" | grep -c "grown by\|released")
 [ "$last" -ge 1 ] || fail "found misjudged, but neither grown nor released: $(grep "misjudged: pid $jp " "$log")"
 
-# the loop's pages per second over the last MEASURE_S seconds of both runs
-rate() { awk -v from=$((RAMP_S + HOLD_S - MEASURE_S)) -F'[ =]' '/^t=/ && $2 >= from { s += $6; n++ } END { if (n) printf "%d\n", s / n; else print 0 }' "$1"; }
-r_jail=$(rate "$T_DIR/jvm.out") r_twin=$(rate "$T_DIR/twin.out")
+# the loop's pages per second from FROM to TO seconds into both runs
+rate() { awk -v from="$2" -v to="$3" -F'[ =]' '/^t=/ && $2 >= from && $2 < to { s += $6; n++ } END { if (n) printf "%d\n", s / n; else print 0 }' "$1"; }
+# for the record: how it ran in the 5 s before the first correction
+t_c=$((corrected_at - t_start))
+r_jail=$(rate "$T_DIR/jvm.out" $((t_c - 5)) "$t_c") r_twin=$(rate "$T_DIR/twin.out" $((t_c - 5)) "$t_c")
+note "loop throughput in the 5 s before the correction: jailed JVM $r_jail pages/s, its twin $r_twin pages/s ($((r_jail * 100 / (r_twin > 0 ? r_twin : 1))) %)"
+end=$((RAMP_S + HOLD_S))
+r_jail=$(rate "$T_DIR/jvm.out" $((end - MEASURE_S)) "$end") r_twin=$(rate "$T_DIR/twin.out" $((end - MEASURE_S)) "$end")
 note "loop throughput over the last $MEASURE_S s: jailed JVM $r_jail pages/s, its twin outside any jail $r_twin pages/s ($((r_jail * 100 / (r_twin > 0 ? r_twin : 1))) %)"
 [ "$r_twin" -gt 0 ] || fail "the twin reported nothing"
 [ $((r_jail * 100)) -ge $((r_twin * 90)) ] || fail "the corrected JVM runs at $((r_jail * 100 / r_twin)) % of its twin"
