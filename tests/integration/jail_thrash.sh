@@ -4,7 +4,8 @@
 # of it worked on in a loop (tests/progs/WarmUp.java), is a warm-up longer
 # than the policy's window (growth = 40M, window = 10s): it is jailed, and in
 # its jail it faults its working set back in over and over. The daemon must
-# find that out and correct it (jail_thrash = grow, the default) within three
+# find that out and correct it (jail_thrash = grow, the default; THRASH_ACTION=release
+# tests that answer) within three
 # windows of the jail, and from then on its loop must run within 10 % of the
 # same program run at the same time outside any jail (a twin in a cgroup of
 # the test's own, outside the daemon's scope: both see the same load).
@@ -30,11 +31,13 @@ scope = /${host##*/}
 jail_parent = $T_ID-jails
 state_dir = $T_DIR/state
 kernel_watch = no
-log = stderr"
+log = stderr
+metrics_file = $T_DIR/textfile/leakjail.prom"
 write_conf "$T_DIR/policies/warm.conf" "[policy warm]
 growth = 40M
 window = ${WINDOW}s
-action = jail"
+action = jail
+jail_thrash = ${THRASH_ACTION:-grow}"
 T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
 log="$T_DIR/daemon.log"
 "$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
@@ -65,8 +68,14 @@ note "corrected $((corrected_at - jailed_at)) s after the jail: $(grep -m1 "misj
 wait "$jp" || fail "the JVM exited with $?: $(grep -v '^leakjail: started' "$log")"
 wait "$twin_pid" || fail "its twin exited with $?"
 grep "misjudged: pid $jp " "$log" | sed 's/^/# /'
-last=$(grep "misjudged: pid $jp " "$log" | grep -c "grown by\|released")
-[ "$last" -ge 1 ] || fail "found misjudged, but neither grown nor released: $(grep "misjudged: pid $jp " "$log")"
+action=${THRASH_ACTION:-grow}
+[ "$action" = grow ] && done_re="grown by" || done_re="released: back in"
+n=$(grep "misjudged: pid $jp " "$log" | grep -c "$done_re")
+[ "$n" -ge 1 ] || fail "found misjudged, but no $action: $(grep "misjudged: pid $jp " "$log")"
+# and counted, by policy
+[ "$action" = grow ] && series=leakjail_jails_misjudged_grown_total || series=leakjail_jails_misjudged_released_total
+wait_for "$T_DIR/textfile/leakjail.prom" "^$series{policy=\"warm\"} $n\$" 5 ||
+	fail "$series is not $n: $(grep misjudged "$T_DIR/textfile/leakjail.prom")"
 
 # the loop's pages per second from FROM to TO seconds into both runs
 rate() { awk -v from="$2" -v to="$3" -F'[ =]' '/^t=/ && $2 >= from && $2 < to { s += $6; n++ } END { if (n) printf "%d\n", s / n; else print 0 }' "$1"; }
