@@ -20,6 +20,7 @@ make_swap 1024
 jdir="$T_DIR/java"
 mkdir -p "$jdir"
 javac -d "$jdir" "$(dirname "$0")/../progs/WarmUp.java" || fail "javac failed"
+mkdir -p "$T_DIR/textfile"
 mk_cgroup host
 host=$CG
 mk_cgroup twin
