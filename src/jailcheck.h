@@ -22,8 +22,16 @@
  * - thrash: refaults at or above JAILCHECK_REFAULTS per second at every pass
  *   for JAILCHECK_HOLD_MS, while its footprint grew less than the policy's
  *   leak pace (growth per window) over that time. A process that refaults
- *   and still grows that fast is a leaker that touches what it leaks
- *   (stress-ng --bigheap re-touches every page it has): it keeps its jail.
+ *   and still grows that fast is a leaker that touches what it leaks: it
+ *   keeps its jail.
+ *   What refaults cannot tell: a leaker that re-touches everything it
+ *   holds (stress-ng --bigheap touches every page of its heap that is not
+ *   resident), in a jail that holds its growth back (v2 memory.high
+ *   throttles it), thrashes exactly like a warm-up (seen in the v2 VM:
+ *   1,820 refaults/s, no growth). grow gives it a step at a time, half the
+ *   way to what it holds, at most JAILCHECK_MAX_GROWS times: still jailed,
+ *   never released by grow. Leaked memory that is cold, as in the atop
+ *   case, never refaults.
  * - give-back: its footprint fell from its highest in the jail by half the
  *   policy's growth. A leak does not give back.
  *

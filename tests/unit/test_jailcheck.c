@@ -7,8 +7,11 @@
  *   a swap file): thrash;
  * - the atop leaker (memhog leak 20) in its jail, as it behaves: no
  *   refaults, 20 MiB/s more: keeps it;
- * - stress-ng --bigheap's worker, which re-touches its heap: it refaults
- *   and grows faster than its policy's pace: keeps it;
+ * - a leaker that touches what it leaks and grows on in its jail (stress-ng
+ *   --bigheap where its growth lands in the jail and swaps): it refaults
+ *   and grows faster than its policy's pace: keeps it; where the jail
+ *   throttles its growth (v2) it thrashes like a warm-up: what refaults
+ *   cannot tell;
  * - a process that gives back half its growth: give-back;
  * - the burst of refaults right after a page-out: no verdict.
  */
@@ -104,9 +107,10 @@ static void test_atop_leaker_keeps_its_jail(void)
 /*
  * stress-ng --bigheap 1 --bigheap-growth 4K in its jail (growth = 60M,
  * window = 3s: 20 MiB/s): it touches every page of its heap that is not
- * resident, so it refaults, and it goes on growing at ~40 MiB/s.
+ * resident, so it refaults, and where its jail lets it grow it goes on at
+ * ~40 MiB/s.
  */
-static void test_bigheap_keeps_its_jail(void)
+static void test_refaulting_leaker_keeps_its_jail(void)
 {
 	struct jailcheck_state st = { 0 };
 	struct rec r[30];
@@ -118,6 +122,25 @@ static void test_bigheap_keeps_its_jail(void)
 		r[i] = (struct rec){ i, 3000 * (uint64_t)i, 2000000 + 40960 * (uint64_t)i };
 	CHECK_EQ_U(first_verdict(&st, r, ARRAY_SIZE(r), 2ULL << 30, &quick, &v, ev, sizeof(ev)), -1);
 	CHECK(st.rate >= JAILCHECK_REFAULTS);
+}
+
+/*
+ * The same worker where memory.high throttles it (v2 VM): 1,820 refaults/s
+ * and no growth. That is a warm-up's signature too: judged thrash (and
+ * grown a step by jail_thrash = grow), the limit of what refaults tell.
+ */
+static void test_throttled_leaker_looks_like_a_warm_up(void)
+{
+	struct jailcheck_state st = { 0 };
+	struct rec r[10];
+	enum jailcheck_verdict v;
+	char ev[600];
+	const struct jailcheck_policy quick = { .growth = 60 * MIB, .window_ms = 3000 };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(r); i++)
+		r[i] = (struct rec){ i, 1820 * (uint64_t)i, 234496 };
+	CHECK_EQ_U(first_verdict(&st, r, ARRAY_SIZE(r), 29680ULL << 10, &quick, &v, ev, sizeof(ev)), 3);
+	CHECK_EQ_U(v, JAILCHECK_THRASH);
 }
 
 /* A batch that frees what it built: down by more than half the policy's growth from its peak in the jail. */
@@ -193,7 +216,8 @@ int main(void)
 {
 	RUN_TEST(test_jvm_thrashes);
 	RUN_TEST(test_atop_leaker_keeps_its_jail);
-	RUN_TEST(test_bigheap_keeps_its_jail);
+	RUN_TEST(test_refaulting_leaker_keeps_its_jail);
+	RUN_TEST(test_throttled_leaker_looks_like_a_warm_up);
 	RUN_TEST(test_give_back);
 	RUN_TEST(test_small_dips_and_bursts);
 	RUN_TEST(test_grow_step);
