@@ -145,6 +145,7 @@ enum value_type {
 	V_BOOL,
 	V_ACTION,
 	V_STALLED,
+	V_THRASH,
 	V_RSS,
 	V_LOG,
 	V_SAMPLER,
@@ -212,6 +213,7 @@ static const struct key_def keys[] = {
 	P("jail_pageout", V_BOOL, jail_pageout, "yes or no"),
 	P("jail_descendants", V_BOOL, jail_descendants, "yes or no"),
 	P("jail_stalled", V_STALLED, jail_stalled, "log, grow or kill"),
+	P("jail_thrash", V_THRASH, jail_thrash, "grow, release or keep"),
 };
 #undef P
 #undef D
@@ -259,6 +261,7 @@ static void policy_defaults(struct policy *p)
 	p->jail_max = (struct size_spec){ .is_factor = true, .factor = 1.1 };
 	p->jail_swap = UINT64_MAX;
 	p->jail_pageout = true;
+	p->jail_thrash = THRASH_GROW;
 }
 
 static void policy_free(struct policy *p)
@@ -476,6 +479,16 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 			*(enum lj_stalled *)field = STALLED_GROW;
 		else if (strcmp(v, "kill") == 0)
 			*(enum lj_stalled *)field = STALLED_KILL;
+		else
+			return false;
+		return true;
+	case V_THRASH:
+		if (strcmp(v, "grow") == 0)
+			*(enum lj_thrash *)field = THRASH_GROW;
+		else if (strcmp(v, "release") == 0)
+			*(enum lj_thrash *)field = THRASH_RELEASE;
+		else if (strcmp(v, "keep") == 0)
+			*(enum lj_thrash *)field = THRASH_KEEP;
 		else
 			return false;
 		return true;

@@ -47,6 +47,8 @@ bool glob_list_match(const struct glob_list *g, const char *s);
 enum lj_action { ACTION_LOG, ACTION_JAIL };
 /* What to do with a jail whose process cannot make progress (src/stall.h). */
 enum lj_stalled { STALLED_LOG, STALLED_GROW, STALLED_KILL };
+/* What to do with a jail whose process was not leaking what it holds (src/jailcheck.h). */
+enum lj_thrash { THRASH_GROW, THRASH_RELEASE, THRASH_KEEP };
 enum rss_kind { RSS_TOTAL, RSS_ANON };
 enum log_target { LOG_TARGET_BOTH, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
 /* where the sampler finds processes (sample.h): auto is bpf where it loads, else proc */
@@ -86,6 +88,7 @@ struct policy {
 	bool jail_pageout;
 	bool jail_descendants;
 	enum lj_stalled jail_stalled;
+	enum lj_thrash jail_thrash;
 };
 
 /* Who makes jails: systemd where it is PID 1 on cgroup v2 (auto), or cgroupfs. */

@@ -356,6 +356,7 @@ static void setup_jails(struct daemon *d)
 		return;
 	}
 	n = jails_load(&d->jails, &d->jb, d->cfg.daemon.state_dir);
+	d->jails.metrics = &d->metrics; /* misjudged jails, corrected (src/jailcheck.h) */
 	if (n < 0)
 		lj_log(LOG_ERR, "cannot read jails in %s: %s", d->cfg.daemon.state_dir, strerror(-n));
 	if (read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0)

@@ -133,6 +133,8 @@ int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done,
 int jail_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
 		    struct lj_error *err)
 {
+	if (strcmp(j->backend, jail_container_ops.name) == 0)
+		return jail_container_ops.set_limits(jb, j, l, err);
 	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->set_limits)
 		return -EOPNOTSUPP;
 	return jb->ops->set_limits(jb, j, l, err);
@@ -141,6 +143,8 @@ int jail_set_limits(struct jail_backend *jb, const struct jail_state *j, const s
 int jail_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
 {
 	done[0] = '\0';
+	if (strcmp(j->backend, jail_container_ops.name) == 0)
+		return jail_container_ops.kill(jb, j, done, size);
 	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->kill)
 		return -EOPNOTSUPP;
 	return jb->ops->kill(jb, j, done, size);

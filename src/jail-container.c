@@ -20,6 +20,8 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <sys/pidfd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -251,10 +253,40 @@ static int container_retire(struct jail_backend *jb, const struct jail_state *j,
 	return restore(jb->cg, j, done, size, err);
 }
 
+/* grow (jail_stalled, jail_thrash): the limit only, never above the container's own */
+static int container_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
+				struct lj_error *err)
+{
+	const struct cgroup_backend *b = jb->cg;
+	uint64_t own = b->version == CG_V2 ? MIN(j->prev.high, j->prev.max) : j->prev.high;
+
+	if (!same_container(b, j))
+		return lj_error_set(err, -ESRCH, "container %s was restarted or is gone", j->container);
+	return cg_set_high(b, j->jail, page_up(MIN(l->high, own)), err);
+}
+
+/* kill (jail_stalled): the jailed process only; its container's others are not the leak */
+static int container_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
+{
+	cleanup_close int pidfd = -1;
+
+	(void)jb;
+	if (!jail_alive(j) || (pidfd = pidfd_open(j->pid, 0)) < 0 || !jail_alive(j)) {
+		snprintf(done, size, "pid %d had exited", j->pid);
+		return 0;
+	}
+	if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0)
+		return -errno;
+	snprintf(done, size, "killed pid %d; the other processes of container %s live on", j->pid, j->container);
+	return 0;
+}
+
 const struct jail_backend_ops jail_container_ops = {
 	.name = "container",
 	.enter = container_enter,
 	.release = container_release,
 	.retire = container_retire,
 	.follow = container_follow,
+	.set_limits = container_set_limits,
+	.kill = container_kill,
 };

@@ -60,6 +60,7 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 	js->list = NULL;
 	js->stall = NULL;
 	js->n = 0;
+	js->check = (struct jailcheck_table){ 0 };
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
@@ -140,8 +141,8 @@ static void read_sample(struct jails *js, const struct jail_state *j, const stru
 	s->swap_free = sc->sys.mem.swap_free;
 }
 
-/* grow: a quarter more room (16 MiB at least), v2 max and v1 memsw moved along; recorded. */
-static int grow(struct jails *js, struct jail_state *j, char *done, size_t size)
+/* grow: a quarter more room (16 MiB at least, or at_least), v2 max and v1 memsw moved along; recorded. */
+static int grow(struct jails *js, struct jail_state *j, uint64_t at_least, char *done, size_t size)
 {
 	struct lj_error err = { 0 };
 	struct jail_state rec;
@@ -154,7 +155,7 @@ static int grow(struct jails *js, struct jail_state *j, char *done, size_t size)
 	if (jail_state_load(js->state_dir, j->pid, &rec) == 0 && rec.starttime == j->starttime)
 		j->limits = rec.limits;
 	l = j->limits;
-	step = MAX(l.high / 4, 16 * MIB);
+	step = MAX(MAX(l.high / 4, 16 * MIB), at_least);
 	step = (step + 4095) / 4096 * 4096;
 	l.high += step;
 	if (l.max != CG_UNLIMITED)
@@ -176,6 +177,11 @@ static int grow(struct jails *js, struct jail_state *j, char *done, size_t size)
 	else
 		snprintf(done, size, "grown by %llu MiB: limit=%s", (unsigned long long)(step >> 20), high);
 	return 0;
+}
+
+int jails_grow(struct jails *js, struct jail_state *j, uint64_t at_least, char *done, size_t size)
+{
+	return grow(js, j, at_least, done, size);
 }
 
 /* kill: every process in the jail (the jailed one and what it started), if it is still the one jailed. */
@@ -218,7 +224,7 @@ static void check_stall(struct jails *js, struct jail_state *j, struct stall_sta
 		return;
 	switch (what) {
 	case STALLED_GROW:
-		if (grow(js, j, done, sizeof(done)) == 0)
+		if (grow(js, j, 0, done, sizeof(done)) == 0)
 			st->grows++;
 		break;
 	case STALLED_KILL:
@@ -322,6 +328,8 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 
 			if (jail_follow(js->jb, j, done, sizeof(done)) > 0)
 				lj_log(LOG_WARNING, "jail %s of pid %d (%s): %s", j->jail, j->pid, j->comm, done);
+			if (jailcheck_pass(js, j, sc))
+				continue; /* released: it was not leaking (src/jailcheck.h) */
 			e = sc ? track_find(&sc->procs, j->pid) : NULL;
 			if (e && e->starttime == j->starttime)
 				e->jailed = true;
@@ -330,12 +338,14 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 		js->list[keep++] = *j;
 	}
 	js->n = keep;
+	jailcheck_sweep(&js->check);
 }
 
 void jails_free(struct jails *js)
 {
 	free(js->list);
 	free(js->stall);
+	jailcheck_free(&js->check);
 	js->list = NULL;
 	js->stall = NULL;
 	js->n = 0;

@@ -9,8 +9,11 @@
 
 #include "cgroup.h"
 #include "jail.h"
+#include "jailcheck.h"
 #include "scan.h"
 #include "stall.h"
+
+struct metrics;
 
 struct jails {
 	struct jail_backend *jb;
@@ -20,6 +23,8 @@ struct jails {
 	struct stall_state *stall; /* one for each of list */
 	size_t n;
 	bool swap_warned;
+	struct jailcheck_table check; /* did it leak at all? (src/jailcheck.h) */
+	struct metrics *metrics;      /* where corrections are counted; NULL: nowhere */
 };
 
 /* Load the records; jails whose process has gone are removed. Returns the count or -errno. */
@@ -30,6 +35,11 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
  */
 void jails_maintain(struct jails *js, struct scanner *sc);
 int jails_add(struct jails *js, const struct jail_state *j);
+/*
+ * Grow a jail's limit by `at_least` bytes, or by a quarter (16 MiB at least)
+ * when that is more; recorded, and said in done. 0 or -errno.
+ */
+int jails_grow(struct jails *js, struct jail_state *j, uint64_t at_least, char *done, size_t size);
 void jails_free(struct jails *js);
 
 #endif

@@ -53,6 +53,20 @@ void metrics_jail_failed(struct metrics *m, const char *policy)
 		p->jail_failed++;
 }
 
+void metrics_jail_corrected(struct metrics *m, const char *policy, enum lj_thrash what)
+{
+	struct metrics_policy *p = policy_counters(m, policy);
+
+	if (!p)
+		return;
+	if (what == THRASH_GROW)
+		p->corrected_grow++;
+	else if (what == THRASH_RELEASE)
+		p->corrected_release++;
+	else
+		p->corrected_keep++;
+}
+
 static struct metrics_jail *find_jail(struct metrics *m, pid_t pid, uint64_t starttime)
 {
 	for (size_t i = 0; i < m->n_jails; i++)
@@ -258,6 +272,15 @@ int metrics_render(FILE *f, const struct metrics *m, const struct metrics_view *
 		      offsetof(struct metrics_policy, releases));
 	policy_series(f, m, "leakjail_jail_oom_kills_total", "OOM kills inside the jails of a policy.",
 		      offsetof(struct metrics_policy, oom_kills));
+	policy_series(f, m, "leakjail_jails_misjudged_grown_total",
+		      "Jails found misjudged (thrash in the jail, or a give-back) and grown (jail_thrash = grow).",
+		      offsetof(struct metrics_policy, corrected_grow));
+	policy_series(f, m, "leakjail_jails_misjudged_released_total",
+		      "Jails found misjudged and released (jail_thrash = release, or a give-back).",
+		      offsetof(struct metrics_policy, corrected_release));
+	policy_series(f, m, "leakjail_jails_misjudged_kept_total",
+		      "Jails found misjudged and left as they are (jail_thrash = keep, or grown the most they may be).",
+		      offsetof(struct metrics_policy, corrected_keep));
 
 	if (v->split) {
 		struct mem_part parts[MEM_PARTS_MAX];

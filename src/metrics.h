@@ -37,6 +37,7 @@
 struct metrics_policy {
 	char name[72];
 	uint64_t leaks, jailed, jail_failed, releases, oom_kills;
+	uint64_t corrected_grow, corrected_release, corrected_keep; /* misjudged jails (jailcheck.h) */
 };
 
 /* What the counters remember of a jail between passes. */
@@ -92,6 +93,8 @@ struct metrics_view {
 void metrics_leak(struct metrics *m, const char *policy);
 void metrics_jail_made(struct metrics *m, const char *policy);
 void metrics_jail_failed(struct metrics *m, const char *policy);
+/* A jail found misjudged (thrash, give-back), and what its policy's jail_thrash did. */
+void metrics_jail_corrected(struct metrics *m, const char *policy, enum lj_thrash what);
 
 /*
  * Around the daemon's jails_maintain(), which retires the jail of a process
