@@ -832,7 +832,11 @@ unsigned int policy_quarters_needed(const struct policy *p)
 
 uint64_t policy_least_window_ms(const struct policy *p, uint64_t interval_ms)
 {
-	return policy_quarters_needed(p) * interval_ms;
+	/*
+	 * Every quarter (steadiness 100 %): a sample in each. Fewer: the floor
+	 * that keeps rising from sample to sample (detect.c) reports at two.
+	 */
+	return (policy_quarters_needed(p) == 4 ? 4 : 2) * interval_ms;
 }
 
 /* Checks that span keys or files: they run once everything is read. */
@@ -847,11 +851,13 @@ static void validate(struct config *cfg, struct diag_list *diags)
 			char w[32], iv[32], l[32];
 
 			diag_add(diags, p->file, p->window_line ? p->window_line : p->line,
-				 "policy '%s': window = %s can never report at interval = %s: the floor must rise "
-				 "in %u of 4 quarters, one sample each at least: the least window is %s",
+				 "policy '%s': window = %s can never report at interval = %s: %s: the least window is %s",
 				 p->name, duration_str(p->window_ms, w, sizeof(w)),
 				 duration_str(cfg->daemon.interval_ms, iv, sizeof(iv)),
-				 policy_quarters_needed(p), duration_str(least, l, sizeof(l)));
+				 policy_quarters_needed(p) == 4
+					 ? "the floor must rise in 4 of 4 quarters, one sample each at least"
+					 : "the floor must rise from one sample to the next within it",
+				 duration_str(least, l, sizeof(l)));
 		}
 		/* a history counts its times in 31 bits of ms and reaches back two windows (history.h) */
 		if (p->window_ms > LJ_WINDOW_MAX_MS)
