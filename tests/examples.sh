@@ -94,7 +94,12 @@ wait "$leaker" 2>/dev/null || true
 run=$!
 T_PIDS+=("$run")
 wait_for "$T_DIR/run.log" "jailed in place pid" 60 || fail "run did not jail in place: $(cat "$T_DIR/run.log")"
-line "jailed in place pid" "$T_DIR/run.log" >"$EX/run-jailed"
+# the second record once what it leaked went to swap
+wait_for "$T_DIR/run.log" "jail in place of pid .* settled" 90 || fail "run's jail did not settle: $(cat "$T_DIR/run.log")"
+{
+	line "jailed in place pid" "$T_DIR/run.log"
+	line "jail in place of pid .* settled" "$T_DIR/run.log"
+} >"$EX/run-jailed"
 kill -TERM "$run"
 wait "$run" 2>/dev/null || true
 

@@ -31,8 +31,8 @@ got=$(comp "" | grep -v '^-' | sort)
 
 # help COMMAND offers the commands; -P is run's --policy
 [ "$(comp help sta)" = status ] || fail "'help sta' completes to: $(comp help sta)"
-got=$(comp run --policies policies/policies.d -P "")
-[ "$got" = default ] || fail "run -P offered: $(echo $got)"
+got=$(comp run --policies policies/policies.d -P "" | sort | tr '\n' ' ')
+[ "$got" = "default default-slow " ] || fail "run -P offered: $got"
 
 # options, as each command's --help gives them
 has "$(comp status --)" --watch --json --interval --top --config || fail "status options: $(comp status -- | xargs)"
