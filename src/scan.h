@@ -5,7 +5,9 @@
  *   flags) and, once per (pid, start time), exe, cmdline, cgroup and status.
  * - With the bpf source (sample.h), every process's figures come in one read:
  *   files are read only for a new process's identity and when its cgroup id
- *   changes (and every 32 passes, as below).
+ *   changes (and every 32 passes, as below), and for a process whose main
+ *   thread exited (its record has no figures). If the source fails, the
+ *   scanner samples through /proc from then on, and says so.
  * - A known process costs one read of /proc/PID/statm (RSS, anonymous RSS,
  *   VSZ, and the size of its code: a change is an exec, and stat is read at
  *   once); kernel threads cost nothing after the first pass. Every 32 passes
