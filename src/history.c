@@ -106,6 +106,8 @@ static uint32_t cheapest_pair(const struct history *h, uint32_t noise_kib, uint6
 
 		if (flat_together(h, &h->b[i], &h->b[i + 1], noise_kib))
 			c = 0;
+		else if (i + 1 + HISTORY_FRESH >= h->len && h->len > 2 * HISTORY_FRESH)
+			continue; /* the newest samples stay as they came: a fast leak is judged on them */
 		else
 			c = 1 + width * 4096 / window_at(h, h->t_last - end);
 		if (c < *cost) {

@@ -16,7 +16,8 @@
  * neighbours whose merge costs least are merged: flat neighbours first (no
  * loss), then the pair that is narrowest for the windows that look at its
  * age, so that the stretches a window's quarters cut stay a small part of a
- * quarter, and older stretches grow coarser. Nothing older than two of the
+ * quarter, and older stretches grow coarser; the newest HISTORY_FRESH stay
+ * as they came. Nothing older than two of the
  * longest windows is kept. At most HISTORY_BUCKETS_MAX stretches: under 1 KiB
  * per process, a 20 s window or a 24 h one alike.
  */
@@ -51,6 +52,7 @@ struct hbucket {
 #define HK_ANON 2u
 
 #define HISTORY_MIN 4           /* stretches first allocated */
+#define HISTORY_FRESH 4         /* the newest stretches, never merged unless flat: the newest samples as they came */
 #define HISTORY_WINDOWS 4       /* distinct windows a history is kept fine for; more share the nearest */
 #define HISTORY_BUCKETS_MAX 48  /* 960 bytes */
 #define HISTORY_BUCKETS_LOW 16  /* over the memory budget: coarser, still judged */

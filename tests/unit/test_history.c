@@ -175,6 +175,33 @@ static void test_three_windows(void)
 	CHECK(r.max_bytes <= 1024);
 }
 
+/* A full history keeps its newest samples as they came (a fast leak is judged on them). */
+static void test_newest_kept(void)
+{
+	struct history h;
+	struct hpoint pt[HISTORY_POINTS_MAX];
+	uint32_t n;
+	bool exact = true;
+
+	memset(&h, 0, sizeof(h));
+	history_resize(&h, HISTORY_BUCKETS_MAX);
+	history_configure(&h, 120000, 120000, HK_TOTAL);
+	for (uint64_t i = 0; i < 500; i++) {
+		struct sample s = { .t_ms = i * STEP_MS, .rss = 300 * MIB + i * MIB + wobble(i) };
+
+		history_push(&h, &s, 64 * KIB);
+	}
+	n = history_points(&h, false, pt);
+	CHECK(h.len == HISTORY_BUCKETS_MAX && n >= HISTORY_FRESH);
+	for (uint32_t k = 0; k < HISTORY_FRESH && k < n; k++) {
+		uint64_t i = 499 - k;
+
+		exact = exact && pt[n - 1 - k].t_ms == i * STEP_MS && pt[n - 1 - k].fp == 300 * MIB + i * MIB + wobble(i);
+	}
+	CHECK(exact);
+	history_free(&h);
+}
+
 /* More distinct windows than a history keeps fine for: the shortest ones and the longest stay. */
 static void test_windows_kept(void)
 {
@@ -338,6 +365,7 @@ int main(void)
 	RUN_TEST(test_slow_leak_long_window);
 	RUN_TEST(test_three_windows);
 	RUN_TEST(test_windows_kept);
+	RUN_TEST(test_newest_kept);
 	RUN_TEST(test_long_window_innocents);
 	RUN_TEST(test_day_window);
 	RUN_TEST(test_default_slow);
