@@ -28,10 +28,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "container.h"
 #include "jail-systemd.h"
 #include "proc.h"
 
@@ -283,6 +285,50 @@ static int unit_of_pid(sd_bus *bus, pid_t pid, struct unit_info *u, struct lj_er
 	return 0;
 }
 
+/*
+ * A container's scope, limited in place through systemd. The target is what
+ * the container's other processes hold plus the leaker's jail size: the
+ * others keep theirs. MemoryMax and MemorySwapMax stay the runtime's.
+ */
+static int container_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+			   struct unit_info *u, struct jail_state *st, struct container *c, struct jail_outcome *out,
+			   struct lj_error *err)
+{
+	char label[sizeof(st->container)], how[sizeof(out->how)], path[1400], buf[256];
+	struct proc_statm sm;
+	struct cg_usage use;
+	struct stat sb;
+	uint64_t rss = 0, others;
+	pid_t procs[256];
+	int n, r;
+
+	if (strcmp(u->cgroup, c->cgroup) != 0)
+		return lj_error_set(err, -EPERM, "pid %d is in container %s, whose cgroup %s is not its unit %s's; not jailed",
+				    req->pid, c->id, c->cgroup, u->name);
+	container_read_name_cached(c);
+	container_describe(c, label, sizeof(label));
+	snprintf(path, sizeof(path), "/proc/%d/statm", req->pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 && proc_parse_statm(buf, &sm))
+		rss = sm.resident * (uint64_t)sysconf(_SC_PAGESIZE);
+	if (cg_usage(jb->cg, u->cgroup + 1, &use) < 0)
+		return lj_error_set(err, -ESRCH, "cannot read the memory of %s", u->cgroup);
+	others = use.memory > rss ? use.memory - rss : 0;
+	st->limits.high = others + req->limits.high;
+	st->limits.max = CG_UNLIMITED;
+	st->limits.swap = CG_UNLIMITED;
+	snprintf(st->container, sizeof(st->container), "%s", label);
+	cg_path(jb->cg, u->cgroup + 1, path, sizeof(path));
+	st->cg_ino = stat(path, &sb) == 0 ? (uint64_t)sb.st_ino : 0;
+	n = cg_procs(jb->cg, u->cgroup + 1, procs, (int)ARRAY_SIZE(procs));
+	r = sdj_in_place(jb, state_dir, req, u, st, out, err);
+	if (r < 0)
+		return r;
+	snprintf(how, sizeof(how), "in its container %s: %.500s%s", label, out->how,
+		 n > 1 ? "; the container holds other processes: they share the limit" : "");
+	snprintf(out->how, sizeof(out->how), "%s", how);
+	return 0;
+}
+
 static int systemd_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 			 struct jail_outcome *out, struct lj_error *err)
 {
@@ -294,6 +340,7 @@ static int systemd_enter(struct jail_backend *jb, const char *state_dir, const s
 	pid_t procs[2], all[256];
 	uint32_t kids[256];
 	bool delegate = false;
+	struct container c;
 	int n, r;
 
 	memset(out, 0, sizeof(*out));
@@ -320,6 +367,17 @@ static int systemd_enter(struct jail_backend *jb, const char *state_dir, const s
 	if (startswith(u.name, "leakjail-") && strcmp(u.iface, "org.freedesktop.systemd1.Scope") == 0) {
 		/* a child born in a scope jail, or moved there with its parent: the jail's, not a new leak */
 		r = lj_error_set(err, -EALREADY, "pid %d is already in the jail %s", req->pid, u.name);
+		goto out;
+	}
+	/*
+	 * A container whose cgroup is a scope of systemd's (Podman, Docker, the
+	 * kubelet with the systemd driver; machined's machines): its subtree is
+	 * the runtime's, but the scope's memory properties are systemd's, and
+	 * set through systemd like any unit's. The container is limited in
+	 * place (container.h): never moved out of it.
+	 */
+	if (container_of_cgroup(cgroup, &c) && c.scope) {
+		r = container_scope(jb, state_dir, req, &u, &st, &c, out, err);
 		goto out;
 	}
 	/* Delegate=yes, or a cgroup below its unit's: the subtree is its owner's, not systemd's or ours */

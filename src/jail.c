@@ -570,9 +570,11 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 			j->unit, j->origin_unit, j->origin_id, j->prev.high, j->prev.max, j->prev.swap,
 			j->prev_dropins);
 	if (j->container[0])
-		fprintf(f, "container=%s\ncg_ino=%" PRIu64 "\nprev_high=%" PRIu64 "\nprev_max=%" PRIu64
-			"\nprev_swap=%" PRIu64 "\n",
-			j->container, j->cg_ino, j->prev.high, j->prev.max, j->prev.swap);
+		fprintf(f, "container=%s\ncg_ino=%" PRIu64 "\n", j->container, j->cg_ino);
+	/* a unit's are above; a container limited by cgroupfs has no unit */
+	if (j->container[0] && !j->unit[0])
+		fprintf(f, "prev_high=%" PRIu64 "\nprev_max=%" PRIu64 "\nprev_swap=%" PRIu64 "\n", j->prev.high,
+			j->prev.max, j->prev.swap);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
 		unlink(tmp);
 		return -EIO;

@@ -25,8 +25,10 @@ readonly SUITE=bookworm
 # systemd as PID 1 with dbus (the system bus); dbus-user-session gives user
 # managers their bus at $XDG_RUNTIME_DIR/bus; libpam-systemd registers
 # sessions; passwd makes the unprivileged test user; the rest are the
-# libraries leakjail links (the host builds it on the same Debian release).
-readonly ROOT_PACKAGES=systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd,libcgroup2,libinih1,libbpf1,procps
+# libraries leakjail links (the host builds it on the same Debian release);
+# podman and runc for the container test (its systemd cgroup manager makes a
+# scope of each container).
+readonly ROOT_PACKAGES=systemd-sysv,dbus,dbus-user-session,libpam-systemd,passwd,libcgroup2,libinih1,libbpf1,procps,podman,runc
 readonly ROOT_SIZE=1G
 # uid of the unprivileged user whose manager runs at boot (linger)
 readonly GUEST_USER=lju GUEST_UID=1000
@@ -139,7 +141,7 @@ ensure_root_image() {
 		sha256sum | cut -c1-16)
 	dir=$CACHE/systemd-root
 	ROOT_IMG=$dir/root-$key.img
-	[[ -e $ROOT_IMG ]] && return 0
+	[[ -e $ROOT_IMG ]] && { touch -- "$ROOT_IMG"; return 0; }
 	if ! mkdir -p -- "$dir" 2>/dev/null || ! { exec {lockfd}>>"$dir/.lock"; } 2>/dev/null; then
 		skip "cannot write the image cache $dir (set LEAKJAIL_VM_CACHE)"
 	fi
@@ -166,7 +168,8 @@ ensure_root_image() {
 			skip "mmdebstrap could not build the root file system from $MIRROR"
 		fi
 		mke2fs -q -t ext4 -d "$tmp/root" "$tmp/root.img" "$ROOT_SIZE" >/dev/null || die "mke2fs of the root image failed"
-		rm -f -- "$dir"/root-*.img
+		# images of other recipes: kept a week after their last use (another checkout may boot one)
+		find "$dir" -maxdepth 1 -name 'root-*.img' -mtime +7 -delete 2>/dev/null || true
 		mv -- "$tmp/root.img" "$ROOT_IMG"
 		rm -rf -- "$tmp"
 		FETCH_TMP=
