@@ -249,9 +249,24 @@ int container_read_name(struct container *c, const char *root)
 		char key[sizeof(c->id) + 16];
 		const char *at;
 
-		if (read_text(root, "/var/lib/containers/storage/overlay-containers/containers.json", &text) < 0)
+		/* "<driver>-containers": overlay on most hosts, vfs where the kernel has no overlay */
+		static const char *const lists[] = {
+			"/var/lib/containers/storage/overlay-containers/containers.json",
+			"/var/lib/containers/storage/vfs-containers/containers.json",
+			"/var/lib/containers/storage/btrfs-containers/containers.json",
+			"/var/lib/containers/storage/zfs-containers/containers.json",
+		};
+		size_t k;
+
+		for (k = 0; k < ARRAY_SIZE(lists); k++) {
+			free(text);
+			text = NULL;
+			snprintf(key, sizeof(key), "\"id\":\"%s\"", c->id);
+			if (read_text(root, lists[k], &text) == 0 && strstr(text, key))
+				break;
+		}
+		if (k == ARRAY_SIZE(lists))
 			return -ENOENT;
-		snprintf(key, sizeof(key), "\"id\":\"%s\"", c->id);
 		at = strstr(text, key);
 		if (!at)
 			return -ENOENT;

@@ -19,6 +19,7 @@
 
 #define ID "0be5a925c96580e72397579d120d19d6340a1163b796e4ea825a8be1de168465"
 #define ID2 "a4867cdd75a12b27a34cf2d1ca98f83ffadb7b468e86a3f6c640d3fd8ffeced4"
+#define ID3 "c0ffee25c96580e72397579d120d19d6340a1163b796e4ea825a8be1de168465"
 #define POD "6f1d9b0e-3c1a-4c57-9a5e-2f0d7c1e8b42"
 #define POD_ "6f1d9b0e_3c1a_4c57_9a5e_2f0d7c1e8b42"
 
@@ -158,6 +159,9 @@ static void test_names(void)
 	    "[{\"id\":\"" ID2 "\",\"names\":[\"other\"],\"image\":\"\"},"
 	    "{\"id\":\"" ID "\",\"names\":[\"ljctr-probe\"],\"image\":\"\",\"layer\":\"2ca0\","
 	    "\"metadata\":\"{\\\"name\\\":\\\"ljctr-probe\\\"}\"}]");
+	/* where the kernel has no overlay: the vfs driver's list */
+	put(root, "/var/lib/containers/storage/vfs-containers/containers.json",
+	    "[{\"id\":\"" ID3 "\",\"names\":[\"on-vfs\"],\"image\":\"\"}]");
 	put(root, "/run/containerd/io.containerd.runtime.v2.task/k8s.io/" ID2 "/config.json",
 	    "{\"ociVersion\":\"1.1.0\",\"annotations\":{\"io.kubernetes.cri.container-name\":\"api\","
 	    "\"io.kubernetes.cri.sandbox-name\":\"api-5c8f\"}}");
@@ -172,6 +176,8 @@ static void test_names(void)
 	      strcmp(c.name, "ljctr-probe") == 0);
 	CHECK(container_of_cgroup("/libpod_parent/libpod-" ID2, &c) && container_read_name(&c, root) == 0 &&
 	      strcmp(c.name, "other") == 0);
+	CHECK(container_of_cgroup("/machine.slice/libpod-" ID3 ".scope", &c) && container_read_name(&c, root) == 0 &&
+	      strcmp(c.name, "on-vfs") == 0);
 	/* a pod's container, cgroupfs driver: the bundle tells which runtime runs it */
 	CHECK(container_of_cgroup("/kubepods/pod" POD "/" ID2, &c) && container_read_name(&c, root) == 0 &&
 	      c.runtime == CONTAINER_CONTAINERD && strcmp(c.name, "api-5c8f/api") == 0);

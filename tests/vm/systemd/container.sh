@@ -11,6 +11,11 @@ command -v podman >/dev/null && command -v runc >/dev/null || skip "podman and r
 R=/lj/ctr-rootfs
 [ -x "$R/bin/leak" ] || skip "no container root in $R (tests/vm/sd-suite.sh builds it)"
 
+# the VM's kernel has the overlay module on disk, not loaded: the plain vfs driver (--rootfs needs no
+# image); the VM's root is a snapshot, thrown away at power-off
+mkdir -p /etc/containers
+printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
+	>/etc/containers/storage.conf
 CTRS=()
 ctr_cleanup() {
 	local c
@@ -55,7 +60,8 @@ high_before=$(systemctl show -P MemoryHigh "$LSCOPE")
 dropins_before=$(systemctl show -P DropInPaths "$LSCOPE")
 log=$T_DIR/daemon.log
 start_daemon "$log"
-jailed_in "$log" "$LEAKER"
+wait_for 120 grep -q "jailed pid $LEAKER " "$log" ||
+	fail "pid $LEAKER was not jailed: $(cat "$log"); explain: $("$LEAKJAIL" explain --config "$T_DIR/leakjail.conf" "$LEAKER" 2>&1)"
 note "$(grep -o "jailed pid $LEAKER .*" "$log" | sed 's/policy=t: .*; backend/... backend/')"
 grep "jailed pid $LEAKER " "$log" | grep -q "in its container podman [0-9a-f]\{12\} ($T_ID-leaker)" ||
 	fail "the record does not name the container: $(grep "jailed pid $LEAKER" "$log")"
