@@ -171,28 +171,41 @@ static uint64_t stat_value(const char *buf, const char *key)
 	return JAILCHECK_UNKNOWN;
 }
 
-/* The process's faults and footprint, its jail's counters. -ESRCH when it is not the one jailed. */
+#define PF_EXITING_FLAG 0x00000004u
+
+bool jailcheck_parse_proc(const char *stat, const char *status, uint64_t starttime, struct jailcheck_sample *s)
+{
+	struct proc_stat ps;
+	uint64_t anon, swap;
+
+	if (!proc_parse_stat(stat, &ps) || ps.starttime != starttime)
+		return false;
+	/* dying: its memory goes as it exits, which is no give-back */
+	if (ps.state == 'Z' || ps.state == 'X' || (ps.flags & PF_EXITING_FLAG))
+		return false;
+	/* "RssAnon:\t  139336 kB", "VmSwap:\t   34444 kB" (bytes from proc_status_kb); none once its mm is gone */
+	if (!proc_status_kb(status, "RssAnon", &anon) || !proc_status_kb(status, "VmSwap", &swap))
+		return false;
+	s->majflt = ps.majflt;
+	s->footprint = anon + swap;
+	return true;
+}
+
+/* The process's faults and footprint, its jail's counters. -ESRCH when it is not the one jailed, or dying. */
 static int read_sample(const struct jails *js, const struct jail_state *j, struct jailcheck_sample *s)
 {
-	char path[1400], buf[4096];
-	struct proc_stat ps;
-	uint64_t anon = 0, swap = 0;
+	char path[1400], buf[4096], status[4096];
 	struct cg_usage u;
 
 	memset(s, 0, sizeof(*s));
 	s->t_ms = now_ms();
 	snprintf(path, sizeof(path), "/proc/%d/stat", j->pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &ps) ||
-	    ps.starttime != j->starttime)
-		return -ESRCH;
-	s->majflt = ps.majflt;
-	snprintf(path, sizeof(path), "/proc/%d/status", j->pid);
 	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
-	/* "RssAnon:\t  139336 kB", "VmSwap:\t   34444 kB" (in bytes from proc_status_kb) */
-	proc_status_kb(buf, "RssAnon", &anon);
-	proc_status_kb(buf, "VmSwap", &swap);
-	s->footprint = anon + swap;
+	snprintf(path, sizeof(path), "/proc/%d/status", j->pid);
+	if (read_file_at(AT_FDCWD, path, status, sizeof(status)) < 0 ||
+	    !jailcheck_parse_proc(buf, status, j->starttime, s))
+		return -ESRCH;
 	s->limit = cg_usage(js->cg, j->jail, &u) == 0 ? u.limit : j->limits.high;
 	s->cg_majflt = s->cg_refault = JAILCHECK_UNKNOWN;
 	cg_path(js->cg, j->jail, path, sizeof(path));

@@ -119,6 +119,14 @@ uint64_t jailcheck_grow_step(const struct jailcheck_sample *s, uint64_t availabl
 
 const char *jailcheck_verdict_name(enum jailcheck_verdict v);
 
+/*
+ * The process's part of a sample, from the text of /proc/PID/stat and
+ * /proc/PID/status: false when it is another process (start time), or a
+ * dying one (a zombie, PF_EXITING, no RssAnon/VmSwap lines): its memory
+ * goes as it exits, which is no give-back.
+ */
+bool jailcheck_parse_proc(const char *stat, const char *status, uint64_t starttime, struct jailcheck_sample *s);
+
 /* The states of the daemon's jails, kept by (pid, start time). */
 struct jailcheck_table {
 	struct jailcheck_state *v;

@@ -212,6 +212,26 @@ static void test_sources(void)
 	CHECK_EQ_U(st.refaults, 2000);
 }
 
+/* What a process that is being killed shows: no verdict is drawn from it. */
+static void test_dying_is_no_sample(void)
+{
+	/* fields from the state on; majflt (12th) 77, starttime (22nd) 5000 */
+	const char *alive = "4242 (memhog) S 1 4242 4242 0 -1 4194560 100 0 77 0 1 2 0 0 20 0 1 0 5000 0 0";
+	const char *exiting = "4242 (memhog) R 1 4242 4242 0 -1 4194564 100 0 77 0 1 2 0 0 20 0 1 0 5000 0 0";
+	const char *zombie = "4242 (memhog) Z 1 4242 4242 0 -1 4194560 100 0 77 0 1 2 0 0 20 0 1 0 5000 0 0";
+	const char *status = "Name:\tmemhog\nVmRSS:\t  62000 kB\nRssAnon:\t   61440 kB\nVmSwap:\t    1024 kB\n";
+	const char *gone = "Name:\tmemhog\nState:\tZ (zombie)\n";
+	struct jailcheck_sample s = { 0 };
+
+	CHECK(jailcheck_parse_proc(alive, status, 5000, &s));
+	CHECK_EQ_U(s.majflt, 77);
+	CHECK_EQ_U(s.footprint, 62464ULL << 10);
+	CHECK(!jailcheck_parse_proc(alive, status, 5001, &s)); /* another process */
+	CHECK(!jailcheck_parse_proc(exiting, status, 5000, &s));
+	CHECK(!jailcheck_parse_proc(zombie, status, 5000, &s));
+	CHECK(!jailcheck_parse_proc(alive, gone, 5000, &s));
+}
+
 int main(void)
 {
 	RUN_TEST(test_jvm_thrashes);
@@ -222,5 +242,6 @@ int main(void)
 	RUN_TEST(test_small_dips_and_bursts);
 	RUN_TEST(test_grow_step);
 	RUN_TEST(test_sources);
+	RUN_TEST(test_dying_is_no_sample);
 	TAP_DONE();
 }
