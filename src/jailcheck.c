@@ -46,6 +46,7 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 		st->have_last = true;
 		st->last = *s;
 		st->peak = s->footprint;
+		st->first_ms = s->t_ms;
 		return JAILCHECK_NONE;
 	}
 	if (s->t_ms <= st->last.t_ms)
@@ -67,7 +68,7 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 		return JAILCHECK_GIVE_BACK;
 	}
 
-	if (st->rate < JAILCHECK_REFAULTS) {
+	if (st->rate < JAILCHECK_REFAULTS || s->t_ms - st->first_ms < JAILCHECK_SETTLE_MS) {
 		st->since_ms = 0;
 		return JAILCHECK_NONE;
 	}

@@ -20,7 +20,9 @@
  *
  * Verdicts:
  * - thrash: refaults at or above JAILCHECK_REFAULTS per second at every pass
- *   for JAILCHECK_HOLD_MS, while its footprint grew less than the policy's
+ *   for JAILCHECK_HOLD_MS, from JAILCHECK_SETTLE_MS after the jail was first
+ *   seen (the page-out's burst: what was paged out and is touched comes
+ *   back at once, then it is quiet), while its footprint grew less than the policy's
  *   leak pace (growth per window) over that time. A process that refaults
  *   and still grows that fast is a leaker that touches what it leaks: it
  *   keeps its jail.
@@ -47,9 +49,10 @@
  * took none in 27 s in its jail; stress-ng's bigheap worker
  * (tests/integration/bigheap.sh) 7,759 in the one second after its
  * page-out (it re-touches its heap), then none until its jail OOM-killed
- * it. 500/s (2 MiB/s) lies well between; holding it for 3 s passes over a
- * page-out's burst. The hold is short because on v1 a jail whose every
- * page is hot OOM-kills within seconds (seen here: 2-5 s into the thrash).
+ * it. 500/s (2 MiB/s) lies well between. The hold is short because on v1
+ * a jail whose every page is hot OOM-kills within seconds (seen here: 2-5
+ * s into the thrash; the JVM's began 14-20 s after its jail, once the jail
+ * was full); the settling time keeps the page-out's burst out.
  */
 #ifndef LJ_JAILCHECK_H
 #define LJ_JAILCHECK_H
@@ -60,7 +63,8 @@
 #include <sys/types.h>
 
 #define JAILCHECK_REFAULTS 500.0 /* pages per second */
-#define JAILCHECK_HOLD_MS 3000
+#define JAILCHECK_HOLD_MS 2000
+#define JAILCHECK_SETTLE_MS 5000
 #define JAILCHECK_MAX_GROWS 8
 #define JAILCHECK_UNKNOWN UINT64_MAX
 
@@ -92,6 +96,7 @@ struct jailcheck_state {
 	uint64_t refaults;      /* pages refaulted since first seen (the largest source, pass by pass) */
 	double rate;            /* refaults per second in the last pass */
 	uint64_t peak;          /* the highest footprint seen in the jail */
+	uint64_t first_ms;      /* first seen (or judged afresh) */
 	uint64_t since_ms;      /* refaulting at or above the threshold since; 0: not */
 	uint64_t since_refaults, since_footprint;
 	unsigned int grows;     /* steps grown by jail_thrash = grow */
