@@ -111,7 +111,13 @@ uint64_t jailcheck_grow_step(const struct jailcheck_sample *s, uint64_t availabl
 
 	if (s->limit == UINT64_MAX || s->footprint <= s->limit)
 		return 0;
-	step = (s->footprint - s->limit) / 2;
+	/*
+	 * The whole way: on v1 a jail too small for a hot working set
+	 * OOM-kills within seconds, before a second, timid step (seen here:
+	 * grown half the way, 55 to 102 MiB, and killed before the next pass
+	 * could find it thrashing still).
+	 */
+	step = s->footprint - s->limit;
 	if (available && step > available / 2)
 		step = available / 2;
 	return step;

@@ -30,9 +30,9 @@
  *   holds (stress-ng --bigheap touches every page of its heap that is not
  *   resident), in a jail that holds its growth back (v2 memory.high
  *   throttles it), thrashes exactly like a warm-up (seen in the v2 VM:
- *   1,820 refaults/s, no growth). grow gives it a step at a time, half the
- *   way to what it holds, at most JAILCHECK_MAX_GROWS times: still jailed,
- *   never released by grow. Leaked memory that is cold, as in the atop
+ *   1,820 refaults/s, no growth). grow gives it a step at a time, up to
+ *   what it holds, at most JAILCHECK_MAX_GROWS times: still jailed, never
+ *   released by grow. Leaked memory that is cold, as in the atop
  *   case, never refaults.
  * - give-back: its footprint fell from its highest in the jail by half the
  *   policy's growth. A leak does not give back.
@@ -115,10 +115,10 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 void jailcheck_acted(struct jailcheck_state *st);
 
 /*
- * How much to grow a thrashing jail: half the way from its limit to the
- * footprint (the most its working set can be), at most half of what the
- * host has available; 0 when the footprint is within the limit (the
- * caller's smallest step applies).
+ * How much to grow a thrashing jail: from its limit to the footprint (the
+ * most its working set can be), at most half of what the host has
+ * available; 0 when the footprint is within the limit (the caller's
+ * smallest step applies: a quarter).
  */
 uint64_t jailcheck_grow_step(const struct jailcheck_sample *s, uint64_t available);
 

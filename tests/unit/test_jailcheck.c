@@ -179,8 +179,8 @@ static void test_grow_step(void)
 {
 	struct jailcheck_sample s = { .footprint = 300 * MIB, .limit = 100 * MIB };
 
-	/* half the way to the footprint */
-	CHECK_EQ_U(jailcheck_grow_step(&s, 8 * GIB), 100 * MIB);
+	/* the whole way to the footprint */
+	CHECK_EQ_U(jailcheck_grow_step(&s, 8 * GIB), 200 * MIB);
 	/* never more than half of what the host has */
 	CHECK_EQ_U(jailcheck_grow_step(&s, 64 * MIB), 32 * MIB);
 	/* within the limit already: the caller's smallest step */
