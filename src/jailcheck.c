@@ -132,10 +132,8 @@ static struct jailcheck_state *state_of(struct jailcheck_table *t, pid_t pid, ui
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i].pid == pid && t->v[i].starttime == starttime)
 			return &t->v[i];
-	v = realloc(t->v, (t->n + 1) * sizeof(*v));
-	if (!v)
+	if (t->n >= JAILCHECK_MAX_JAILS)
 		return NULL;
-	t->v = v;
 	v = &t->v[t->n++];
 	memset(v, 0, sizeof(*v));
 	v->pid = pid;
@@ -158,8 +156,6 @@ void jailcheck_sweep(struct jailcheck_table *t)
 
 void jailcheck_free(struct jailcheck_table *t)
 {
-	free(t->v);
-	t->v = NULL;
 	t->n = 0;
 }
 

@@ -132,9 +132,16 @@ const char *jailcheck_verdict_name(enum jailcheck_verdict v);
  */
 bool jailcheck_parse_proc(const char *stat, const char *status, uint64_t starttime, struct jailcheck_sample *s);
 
-/* The states of the daemon's jails, kept by (pid, start time). */
+/*
+ * The states of the daemon's jails, kept by (pid, start time). A fixed
+ * table, not the heap: an allocation that lives from one pass to the next,
+ * made after the process table has grown, keeps glibc from giving the freed
+ * table back (src/metrics.h). Jails past the first JAILCHECK_MAX_JAILS are
+ * not judged.
+ */
+#define JAILCHECK_MAX_JAILS 64
 struct jailcheck_table {
-	struct jailcheck_state *v;
+	struct jailcheck_state v[JAILCHECK_MAX_JAILS];
 	size_t n;
 };
 
