@@ -46,6 +46,7 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 		st->have_last = true;
 		st->last = *s;
 		st->peak = s->footprint;
+		st->first_ms = s->t_ms;
 		return JAILCHECK_NONE;
 	}
 	if (s->t_ms <= st->last.t_ms)
@@ -67,7 +68,7 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 		return JAILCHECK_GIVE_BACK;
 	}
 
-	if (st->rate < JAILCHECK_REFAULTS) {
+	if (st->rate < JAILCHECK_REFAULTS || s->t_ms - st->first_ms < JAILCHECK_SETTLE_MS) {
 		st->since_ms = 0;
 		return JAILCHECK_NONE;
 	}
@@ -110,7 +111,13 @@ uint64_t jailcheck_grow_step(const struct jailcheck_sample *s, uint64_t availabl
 
 	if (s->limit == UINT64_MAX || s->footprint <= s->limit)
 		return 0;
-	step = (s->footprint - s->limit) / 2;
+	/*
+	 * The whole way: on v1 a jail too small for a hot working set
+	 * OOM-kills within seconds, before a second, timid step (seen here:
+	 * grown half the way, 55 to 102 MiB, and killed before the next pass
+	 * could find it thrashing still).
+	 */
+	step = s->footprint - s->limit;
 	if (available && step > available / 2)
 		step = available / 2;
 	return step;
@@ -125,10 +132,8 @@ static struct jailcheck_state *state_of(struct jailcheck_table *t, pid_t pid, ui
 	for (size_t i = 0; i < t->n; i++)
 		if (t->v[i].pid == pid && t->v[i].starttime == starttime)
 			return &t->v[i];
-	v = realloc(t->v, (t->n + 1) * sizeof(*v));
-	if (!v)
+	if (t->n >= JAILCHECK_MAX_JAILS)
 		return NULL;
-	t->v = v;
 	v = &t->v[t->n++];
 	memset(v, 0, sizeof(*v));
 	v->pid = pid;
@@ -151,8 +156,6 @@ void jailcheck_sweep(struct jailcheck_table *t)
 
 void jailcheck_free(struct jailcheck_table *t)
 {
-	free(t->v);
-	t->v = NULL;
 	t->n = 0;
 }
 
@@ -171,28 +174,41 @@ static uint64_t stat_value(const char *buf, const char *key)
 	return JAILCHECK_UNKNOWN;
 }
 
-/* The process's faults and footprint, its jail's counters. -ESRCH when it is not the one jailed. */
+#define PF_EXITING_FLAG 0x00000004u
+
+bool jailcheck_parse_proc(const char *stat, const char *status, uint64_t starttime, struct jailcheck_sample *s)
+{
+	struct proc_stat ps;
+	uint64_t anon, swap;
+
+	if (!proc_parse_stat(stat, &ps) || ps.starttime != starttime)
+		return false;
+	/* dying: its memory goes as it exits, which is no give-back */
+	if (ps.state == 'Z' || ps.state == 'X' || (ps.flags & PF_EXITING_FLAG))
+		return false;
+	/* "RssAnon:\t  139336 kB", "VmSwap:\t   34444 kB" (bytes from proc_status_kb); none once its mm is gone */
+	if (!proc_status_kb(status, "RssAnon", &anon) || !proc_status_kb(status, "VmSwap", &swap))
+		return false;
+	s->majflt = ps.majflt;
+	s->footprint = anon + swap;
+	return true;
+}
+
+/* The process's faults and footprint, its jail's counters. -ESRCH when it is not the one jailed, or dying. */
 static int read_sample(const struct jails *js, const struct jail_state *j, struct jailcheck_sample *s)
 {
-	char path[1400], buf[4096];
-	struct proc_stat ps;
-	uint64_t anon = 0, swap = 0;
+	char path[1400], buf[4096], status[4096];
 	struct cg_usage u;
 
 	memset(s, 0, sizeof(*s));
 	s->t_ms = now_ms();
 	snprintf(path, sizeof(path), "/proc/%d/stat", j->pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &ps) ||
-	    ps.starttime != j->starttime)
-		return -ESRCH;
-	s->majflt = ps.majflt;
-	snprintf(path, sizeof(path), "/proc/%d/status", j->pid);
 	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
 		return -ESRCH;
-	/* "RssAnon:\t  139336 kB", "VmSwap:\t   34444 kB" (in bytes from proc_status_kb) */
-	proc_status_kb(buf, "RssAnon", &anon);
-	proc_status_kb(buf, "VmSwap", &swap);
-	s->footprint = anon + swap;
+	snprintf(path, sizeof(path), "/proc/%d/status", j->pid);
+	if (read_file_at(AT_FDCWD, path, status, sizeof(status)) < 0 ||
+	    !jailcheck_parse_proc(buf, status, j->starttime, s))
+		return -ESRCH;
 	s->limit = cg_usage(js->cg, j->jail, &u) == 0 ? u.limit : j->limits.high;
 	s->cg_majflt = s->cg_refault = JAILCHECK_UNKNOWN;
 	cg_path(js->cg, j->jail, path, sizeof(path));

@@ -20,7 +20,9 @@
  *
  * Verdicts:
  * - thrash: refaults at or above JAILCHECK_REFAULTS per second at every pass
- *   for JAILCHECK_HOLD_MS, while its footprint grew less than the policy's
+ *   for JAILCHECK_HOLD_MS, from JAILCHECK_SETTLE_MS after the jail was first
+ *   seen (the page-out's burst: what was paged out and is touched comes
+ *   back at once, then it is quiet), while its footprint grew less than the policy's
  *   leak pace (growth per window) over that time. A process that refaults
  *   and still grows that fast is a leaker that touches what it leaks: it
  *   keeps its jail.
@@ -28,9 +30,9 @@
  *   holds (stress-ng --bigheap touches every page of its heap that is not
  *   resident), in a jail that holds its growth back (v2 memory.high
  *   throttles it), thrashes exactly like a warm-up (seen in the v2 VM:
- *   1,820 refaults/s, no growth). grow gives it a step at a time, half the
- *   way to what it holds, at most JAILCHECK_MAX_GROWS times: still jailed,
- *   never released by grow. Leaked memory that is cold, as in the atop
+ *   1,820 refaults/s, no growth). grow gives it a step at a time, up to
+ *   what it holds, at most JAILCHECK_MAX_GROWS times: still jailed, never
+ *   released by grow. Leaked memory that is cold, as in the atop
  *   case, never refaults.
  * - give-back: its footprint fell from its highest in the jail by half the
  *   policy's growth. A leak does not give back.
@@ -47,9 +49,10 @@
  * took none in 27 s in its jail; stress-ng's bigheap worker
  * (tests/integration/bigheap.sh) 7,759 in the one second after its
  * page-out (it re-touches its heap), then none until its jail OOM-killed
- * it. 500/s (2 MiB/s) lies well between; holding it for 3 s passes over a
- * page-out's burst. The hold is short because on v1 a jail whose every
- * page is hot OOM-kills within seconds (seen here: 2-5 s into the thrash).
+ * it. 500/s (2 MiB/s) lies well between. The hold is short because on v1
+ * a jail whose every page is hot OOM-kills within seconds (seen here: 2-5
+ * s into the thrash; the JVM's began 14-20 s after its jail, once the jail
+ * was full); the settling time keeps the page-out's burst out.
  */
 #ifndef LJ_JAILCHECK_H
 #define LJ_JAILCHECK_H
@@ -60,7 +63,8 @@
 #include <sys/types.h>
 
 #define JAILCHECK_REFAULTS 500.0 /* pages per second */
-#define JAILCHECK_HOLD_MS 3000
+#define JAILCHECK_HOLD_MS 2000
+#define JAILCHECK_SETTLE_MS 5000
 #define JAILCHECK_MAX_GROWS 8
 #define JAILCHECK_UNKNOWN UINT64_MAX
 
@@ -92,6 +96,7 @@ struct jailcheck_state {
 	uint64_t refaults;      /* pages refaulted since first seen (the largest source, pass by pass) */
 	double rate;            /* refaults per second in the last pass */
 	uint64_t peak;          /* the highest footprint seen in the jail */
+	uint64_t first_ms;      /* first seen (or judged afresh) */
 	uint64_t since_ms;      /* refaulting at or above the threshold since; 0: not */
 	uint64_t since_refaults, since_footprint;
 	unsigned int grows;     /* steps grown by jail_thrash = grow */
@@ -110,18 +115,33 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 void jailcheck_acted(struct jailcheck_state *st);
 
 /*
- * How much to grow a thrashing jail: half the way from its limit to the
- * footprint (the most its working set can be), at most half of what the
- * host has available; 0 when the footprint is within the limit (the
- * caller's smallest step applies).
+ * How much to grow a thrashing jail: from its limit to the footprint (the
+ * most its working set can be), at most half of what the host has
+ * available; 0 when the footprint is within the limit (the caller's
+ * smallest step applies: a quarter).
  */
 uint64_t jailcheck_grow_step(const struct jailcheck_sample *s, uint64_t available);
 
 const char *jailcheck_verdict_name(enum jailcheck_verdict v);
 
-/* The states of the daemon's jails, kept by (pid, start time). */
+/*
+ * The process's part of a sample, from the text of /proc/PID/stat and
+ * /proc/PID/status: false when it is another process (start time), or a
+ * dying one (a zombie, PF_EXITING, no RssAnon/VmSwap lines): its memory
+ * goes as it exits, which is no give-back.
+ */
+bool jailcheck_parse_proc(const char *stat, const char *status, uint64_t starttime, struct jailcheck_sample *s);
+
+/*
+ * The states of the daemon's jails, kept by (pid, start time). A fixed
+ * table, not the heap: an allocation that lives from one pass to the next,
+ * made after the process table has grown, keeps glibc from giving the freed
+ * table back (src/metrics.h). Jails past the first JAILCHECK_MAX_JAILS are
+ * not judged.
+ */
+#define JAILCHECK_MAX_JAILS 64
 struct jailcheck_table {
-	struct jailcheck_state *v;
+	struct jailcheck_state v[JAILCHECK_MAX_JAILS];
 	size_t n;
 };
 

@@ -60,7 +60,7 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 	js->list = NULL;
 	js->stall = NULL;
 	js->n = 0;
-	js->check = (struct jailcheck_table){ 0 };
+	js->check.n = 0;
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {

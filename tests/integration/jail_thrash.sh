@@ -27,7 +27,7 @@ mk_cgroup twin
 twin=$CG
 
 write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 1s
+interval = 500ms
 scope = /${host##*/}
 jail_parent = $T_ID-jails
 state_dir = $T_DIR/state
