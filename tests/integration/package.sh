@@ -80,8 +80,10 @@ in_root 'leakjail daemon --dry-run --foreground >/tmp/daemon.log 2>&1 & p=$!
 	sleep 1.5; sed -i "s/^interval = 500ms\$/interval = 700ms/" /etc/leakjail/leakjail.conf
 	kill -HUP $p; sleep 1; kill -TERM $p; wait $p; echo "daemon-exit=$?" >>/tmp/daemon.log'
 log=$(cat "$R/tmp/daemon.log")
-grep -q 'started: 1 policies, interval 500 ms' <<<"$log" || fail "the daemon did not start with the edited conffile: $log"
-grep -q 'reloaded: 1 policies, interval 700 ms' <<<"$log" || fail "no reload: $log"
+# as many policies as the package ships
+npol=$(cat policies/policies.d/*.conf | grep -c '^\[policy ')
+grep -q "started: $npol policies, interval 500 ms" <<<"$log" || fail "the daemon did not start with the edited conffile: $log"
+grep -q "reloaded: $npol policies, interval 700 ms" <<<"$log" || fail "no reload: $log"
 grep -q 'daemon-exit=0' <<<"$log" || fail "the daemon did not stop cleanly: $log"
 grep -q '^leakjail_passes_total [1-9]' "$R/var/lib/prometheus/node-exporter/leakjail.prom" ||
 	fail "no metrics written in the chroot: $log"
