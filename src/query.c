@@ -111,6 +111,15 @@ static const char *kept_out(const struct query_ctx *q, const struct proc_entry *
 
 	if (!e->identity)
 		return "its identity is not read yet (seen for the first time this pass)";
+	for (size_t i = 0; q->jails && i < q->jails->n; i++) {
+		const struct jail_state *j = &q->jails->list[i];
+
+		if (j->pid == e->pid && j->starttime == e->starttime) {
+			snprintf(buf, size, "jailed by policy %s (not judged again while jailed; `leakjail release %d` undoes it): %.900s",
+				 j->policy, e->pid, j->reason);
+			return buf;
+		}
+	}
 	if (scanner_untouchable(q->sc, e))
 		return e->kthread ? "a kernel thread: never judged" : e->pid == 1 ? "PID 1: never judged"
 										  : "leakjail itself: never judged";
@@ -266,7 +275,10 @@ static void explain_policy_text(FILE *out, const struct query_ctx *q, const stru
 	switch (v) {
 	case VERDICT_LEAK:
 		fprintf(out, "policy %s: a leak%s\n", p->name,
-			jailed(q, e) ? ", jailed" : p->action == ACTION_LOG ? " (action = log: logged)" : "");
+			jailed(q, e)		  ? ", jailed"
+			: p->action == ACTION_LOG ? " (action = log: logged)"
+			: q->dry_run		  ? " (dry run: it would be jailed)"
+						  : "");
 		break;
 	case VERDICT_CALM:
 		fprintf(out, "policy %s: grows like a leak, but its pressure condition does not hold: not acted on\n",

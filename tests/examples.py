@@ -26,6 +26,8 @@ def shape(line):
     s = re.sub(r"[+-]?\d+(\.\d+)?( ?(B|KiB|MiB|GiB|TiB|K|M|G)\b)?", "N", s)
     # how far the page-out got by the record depends on the machine: both endings are documented
     s = re.sub(r"; (paged out|paging out:) .*$", "; PAGE-OUT", s)
+    # what the settling reclaim achieved, likewise
+    s = re.sub(r"(settled: cgroup \S+) .*$", r"\1 RECLAIM", s)
     return re.sub(r"\s+", " ", s).strip()
 
 

@@ -8,7 +8,7 @@
 # <!-- /example --> (pandoc leaves the markers out of the manuals). The run
 # (root: a cgroup, a swap file and processes of its own, removed at exit)
 # plays: `check` of the shipped files; a dry-run daemon that would jail a
-# leaker; a daemon that jails one, with `status` and `explain`; `run` that
+# leaker, and `explain`; a daemon that jails one, and `status`; `run` that
 # jails its command in place. `make examples` rewrites the docs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,18 +60,19 @@ daemon() {
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 line() { grep -m1 -- "$1" "$2" || fail "no '$1' in $2: $(cat "$2")"; }
 
-# 2. a dry run: started, and a leak it would jail (without swap: the warning too)
+# 2. a dry run: started, a leak it would jail, and why
 daemon "$T_DIR/dry.log" "$T_DIR/policies" --dry-run
 spawn "$cg" "$MEMHOG" leak 20 400
 leaker=$SPAWNED
 wait_for "$T_DIR/dry.log" "would jail pid $leaker " 20 || fail "no leak found: $(cat "$T_DIR/dry.log")"
+LC_ALL=C.UTF-8 "$LEAKJAIL" explain --config "$conf" "$leaker" >"$EX/explain" 2>&1 || true
 stop "$DAEMON"
 line "started:" "$T_DIR/dry.log" >"$EX/started"
 line "would jail pid $leaker " "$T_DIR/dry.log" >"$EX/would-jail"
 kill -KILL "$leaker"
 wait "$leaker" 2>/dev/null || true
 
-# 3. a daemon that jails, with swap; status and explain while it runs
+# 3. a daemon that jails, with swap; status while it runs
 make_swap 1024
 daemon "$T_DIR/jail.log" "$T_DIR/atop"
 spawn "$cg" "$MEMHOG" hold 40
@@ -82,7 +83,6 @@ line "jailed pid $leaker " "$T_DIR/jail.log" >"$EX/jailed"
 sleep 2
 # the growers of the whole host are whatever else runs: the example stops at their heading
 "$LEAKJAIL" status --config "$conf" --interval 200ms --top 2 2>&1 | sed '/^top growers over/q' >"$EX/status"
-"$LEAKJAIL" explain --config "$conf" "$leaker" >"$EX/explain" 2>&1 || true
 stop "$DAEMON"
 "$LEAKJAIL" release --config "$conf" "$leaker" >/dev/null 2>&1 || true
 kill -KILL "$leaker"
