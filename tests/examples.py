@@ -20,6 +20,8 @@ CLOSE = "<!-- /example -->"
 
 def shape(line):
     s = re.sub(r"/tmp/leakjail-test-\d+\.\w+", "/tmp/DIR", line)
+    # where the tree was built: the test programs' paths
+    s = re.sub(r"/\S*/progs/", "PROGS/", s)
     s = re.sub(r"leakjail-test-\d+", "leakjail-test-N", s)
     s = re.sub(r"[▁▂▃▄▅▆▇█]+", "~", s)
     s = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", "T", s)
