@@ -57,6 +57,9 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 		MAX(rise(s->cg_majflt, st->last.cg_majflt), rise(s->cg_refault, st->last.cg_refault)));
 	st->refaults += n;
 	st->rate = (double)n * 1000.0 / (double)dt;
+	/* waiting under an OOM with swap to spare: as hot as a jail gets (jailcheck.h) */
+	if (s->under_oom && s->swap_room >= JAILCHECK_OOM_ROOM)
+		st->rate = MAX(st->rate, JAILCHECK_REFAULTS);
 	st->last = *s;
 	st->peak = MAX(st->peak, s->footprint);
 
@@ -97,6 +100,10 @@ enum jailcheck_verdict jailcheck_judge(struct jailcheck_state *st, const struct 
 		 fmt_size(a, sizeof(a), (st->refaults - st->since_refaults) * 4096), JAILCHECK_REFAULTS,
 		 fmt_size(b, sizeof(b), s->footprint), fmt_size(c, sizeof(c), grew), fmt_size(d, sizeof(d), pace),
 		 s->limit == UINT64_MAX ? "none" : fmt_size(e, sizeof(e), s->limit));
+	if (s->under_oom && strlen(evidence) + 120 < size)
+		snprintf(evidence + strlen(evidence), size - strlen(evidence),
+			 "; waits under an OOM that kills nothing with %s of swap free: nothing it holds is cold",
+			 fmt_size(a, sizeof(a), s->swap_room));
 	return JAILCHECK_THRASH;
 }
 
@@ -284,6 +291,8 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 	/* a policy dropped by a reload: its jails are judged no more */
 	if (!p || read_sample(js, j, &s) < 0)
 		return false;
+	s.under_oom = cg_under_oom(js->cg, j->jail);
+	s.swap_room = sc->sys.mem.swap_free;
 	jp = (struct jailcheck_policy){ .growth = p->growth, .window_ms = p->window_ms };
 	v = jailcheck_judge(st, &s, &jp, evidence, sizeof(evidence));
 	if (v == JAILCHECK_NONE || st->settled)

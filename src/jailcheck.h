@@ -76,7 +76,18 @@ struct jailcheck_sample {
 	uint64_t cg_refault; /* memory.stat workingset_refault_anon; JAILCHECK_UNKNOWN: none */
 	uint64_t footprint;  /* bytes: RssAnon + VmSwap */
 	uint64_t limit;      /* the jail's limit in force */
+	/*
+	 * v1: its tasks wait under an OOM that kills nothing (a jail's
+	 * oom_kill_disable), while swap had room for swap_room bytes. A waiting
+	 * process refaults nothing, yet it is the hottest case: reclaim found
+	 * nothing cold enough to swap out. A leaker's leaked pages are cold:
+	 * with swap room they go, and no OOM comes.
+	 */
+	bool under_oom;
+	uint64_t swap_room;
 };
+/* swap room enough that an OOM in the jail means hot pages, not a full swap */
+#define JAILCHECK_OOM_ROOM (64ULL << 20)
 
 /* What of the policy the judgement uses. */
 struct jailcheck_policy {

@@ -145,6 +145,33 @@ static void test_throttled_leaker_looks_like_a_warm_up(void)
 }
 
 /* A batch that frees what it built: down by more than half the policy's growth from its peak in the jail. */
+/*
+ * v1: a jail waits instead of OOM-killing. A JVM whose whole heap is hot
+ * waits under the OOM with swap to spare and refaults nothing while it
+ * waits: judged thrash. Without swap room it is a leaker at the end of its
+ * rope: the stall watch's, not a mistake.
+ */
+static void test_waiting_under_oom(void)
+{
+	struct jailcheck_state st = { 0 }, dry = { 0 };
+	char ev[600];
+	enum jailcheck_verdict v = JAILCHECK_NONE, w = JAILCHECK_NONE;
+
+	for (unsigned int i = 0; i < 12 && v == JAILCHECK_NONE; i++) {
+		struct jailcheck_sample s = { .t_ms = 1000000 + 1000 * (uint64_t)i, .majflt = 50, .cg_majflt = JAILCHECK_UNKNOWN,
+					      .cg_refault = JAILCHECK_UNKNOWN, .footprint = 150 * MIB, .limit = 55 * MIB,
+					      .under_oom = i >= 2, .swap_room = 900 * MIB };
+		struct jailcheck_sample t = s;
+
+		t.swap_room = 4 * MIB;
+		v = jailcheck_judge(&st, &s, &warm, ev, sizeof(ev));
+		w = w == JAILCHECK_NONE ? jailcheck_judge(&dry, &t, &warm, ev + 300, sizeof(ev) - 300) : w;
+	}
+	CHECK(v == JAILCHECK_THRASH);
+	CHECK(strstr(ev, "waits under an OOM that kills nothing") != NULL);
+	CHECK(w == JAILCHECK_NONE);
+}
+
 static void test_give_back(void)
 {
 	struct jailcheck_state st = { 0 };
@@ -239,6 +266,7 @@ int main(void)
 	RUN_TEST(test_atop_leaker_keeps_its_jail);
 	RUN_TEST(test_refaulting_leaker_keeps_its_jail);
 	RUN_TEST(test_throttled_leaker_looks_like_a_warm_up);
+	RUN_TEST(test_waiting_under_oom);
 	RUN_TEST(test_give_back);
 	RUN_TEST(test_small_dips_and_bursts);
 	RUN_TEST(test_grow_step);

@@ -20,7 +20,7 @@ export EVAL_POLICY=tests/eval/policy-vm.conf
 # in a 520 MiB host, stops at 900 MiB
 export FAST_HOST_MIB=520 FAST_HOLD_MIB=40 FAST_LEAK_RATE=60 FAST_LEAK_MAX=900 FAST_GROWTH=30M
 # contain_faster: the same host, a window (30 s) longer than the room lasts at 12-20 MiB/s (18-30 s)
-export FASTER_HOST_MIB=520 FASTER_GROWTH=30M FASTER_WINDOW=30
+export FASTER_HOST_MIB=520 FASTER_GROWTH=30M FASTER_WINDOW=30 FASTER_INTERVAL=1
 # bigheap: the four hold 40 MiB in a 640 MiB host (480 MiB of room for the worker)
 export BIG_HOST_MIB=640 BIG_HOLD_MIB=40 BIG_GROWTH=30M
 # bash's process substitution needs /dev/fd
