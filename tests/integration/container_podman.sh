@@ -14,9 +14,15 @@ command -v cc >/dev/null || skip "no C compiler for the static programs in the c
 
 CTRS=()
 ctr_cleanup() {
-	local c
+	local c d
 	for c in "${CTRS[@]}"; do podman rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
 	t_cleanup
+	# podman makes the --cgroup-parent in every hierarchy (v1 controllers, the unified
+	# mount), not only the memory one this test made: remove each, innermost first
+	for d in /sys/fs/cgroup/*/"$T_ID-ctr"; do
+		[ -d "$d" ] || continue
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+	done
 }
 trap ctr_cleanup EXIT
 
