@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,42 +20,6 @@ struct seen {
 	const char *exempt_by;              /* the exemption key that keeps it out, or NULL */
 	bool jailed;                        /* in jail_parent: the daemon leaves it alone */
 };
-
-/* "/a" holds "/a" and "/a/b", not "/ab" (as scan.c judges the scope) */
-static bool under(const char *path, const char *scope)
-{
-	size_t n = strlen(scope);
-
-	if (strcmp(scope, "/") == 0)
-		return true;
-	return strncmp(path, scope, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
-static bool user_glob(const struct glob_list *g, unsigned int uid)
-{
-	char num[16];
-	struct passwd *pw;
-
-	snprintf(num, sizeof(num), "%u", uid);
-	if (glob_list_match(g, num))
-		return true;
-	pw = getpwuid(uid);
-	return pw && glob_list_match(g, pw->pw_name);
-}
-
-/* The same exemptions, in the same order, as the daemon's (scan.c compute_policies()). */
-static const char *exemption(const struct daemon_config *d, const struct proc_entry *e)
-{
-	if (glob_list_match(&d->exempt_comm, e->comm))
-		return "exempt_comm";
-	if (glob_list_match(&d->exempt_cgroup, e->cgroup ? e->cgroup : ""))
-		return "exempt_cgroup";
-	if (glob_list_match(&d->exempt_exe, e->exe ? e->exe : ""))
-		return "exempt_exe";
-	if (d->exempt_user.n && user_glob(&d->exempt_user, e->uid))
-		return "exempt_user";
-	return NULL;
-}
 
 /* Read what a policy looks at; false for a kernel thread, PID 1, ourselves, or one that went. */
 static bool read_process(int procfd, const char *name, const struct config *cfg, struct seen *s)
@@ -96,15 +59,15 @@ static bool read_process(int procfd, const char *name, const struct config *cfg,
 		proc_cmdline_to_string(buf, (size_t)n);
 		s->e.cmdline = strdup(buf);
 	}
-	if (!s->e.cgroup || !under(s->e.cgroup, cfg->daemon.scope))
+	if (!s->e.cgroup || !cgroup_under(s->e.cgroup, cfg->daemon.scope))
 		return false;
 	{
 		char jp[300];
 
 		snprintf(jp, sizeof(jp), "/%s", cfg->daemon.jail_parent);
-		s->jailed = under(s->e.cgroup, jp);
+		s->jailed = cgroup_under(s->e.cgroup, jp);
 	}
-	s->exempt_by = exemption(&cfg->daemon, &s->e);
+	s->exempt_by = config_exemption(&cfg->daemon, &s->e);
 	return true;
 }
 

@@ -78,7 +78,7 @@ bool scanner_untouchable(const struct scanner *s, const struct proc_entry *e)
 }
 
 /* "/a" holds "/a" and "/a/b", not "/ab". */
-static bool cgroup_under(const char *path, const char *scope)
+bool cgroup_under(const char *path, const char *scope)
 {
 	size_t n = strlen(scope);
 
@@ -155,20 +155,22 @@ bool policy_selects(const struct policy *p, const struct proc_entry *e)
 	return policy_why_not(p, e) == NULL;
 }
 
-const char *scanner_exemption(const struct scanner *s, const struct proc_entry *e)
+const char *config_exemption(const struct daemon_config *d, const struct proc_entry *e)
 {
-	const struct config *cfg = s->cfg;
-	const char *cg = e->cgroup ? e->cgroup : "";
-
-	if (glob_list_match(&cfg->daemon.exempt_comm, e->comm))
+	if (glob_list_match(&d->exempt_comm, e->comm))
 		return "exempt_comm";
-	if (glob_list_match(&cfg->daemon.exempt_cgroup, cg))
+	if (glob_list_match(&d->exempt_cgroup, e->cgroup ? e->cgroup : ""))
 		return "exempt_cgroup";
-	if (glob_list_match(&cfg->daemon.exempt_exe, e->exe ? e->exe : ""))
+	if (glob_list_match(&d->exempt_exe, e->exe ? e->exe : ""))
 		return "exempt_exe";
-	if (cfg->daemon.exempt_user.n && user_matches(&cfg->daemon.exempt_user, e->uid))
+	if (d->exempt_user.n && user_matches(&d->exempt_user, e->uid))
 		return "exempt_user";
 	return NULL;
+}
+
+const char *scanner_exemption(const struct scanner *s, const struct proc_entry *e)
+{
+	return config_exemption(&s->cfg->daemon, e);
 }
 
 /*

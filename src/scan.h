@@ -84,5 +84,9 @@ bool policy_selects(const struct policy *p, const struct proc_entry *e);
 const char *policy_why_not(const struct policy *p, const struct proc_entry *e);
 /* The exemption that keeps every policy away from it ("exempt_exe"), or NULL. */
 const char *scanner_exemption(const struct scanner *s, const struct proc_entry *e);
+/* The same against a [daemon] section (check --matches has no scanner). */
+const char *config_exemption(const struct daemon_config *d, const struct proc_entry *e);
+/* Is the cgroup at path inside scope? "/a" holds "/a" and "/a/b", not "/ab". */
+bool cgroup_under(const char *path, const char *scope);
 
 #endif
