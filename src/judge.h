@@ -25,6 +25,8 @@ struct judge_env {
 
 /* The fast path judges on at least this many steps between samples, each a rise of the floor. */
 #define JUDGE_FAST_STEPS 2
+/* ... and on a ramp that has lasted at least 1/JUDGE_FAST_SHARE of the time it leaves. */
+#define JUDGE_FAST_SHARE 3.0
 
 /*
  * detect(), then the forecast, the policy's `forecast` condition and the
@@ -37,7 +39,9 @@ struct judge_env {
  * - the fast path: memory would run out sooner than a window, so the last
  *   part of the window that fits (half the time left, at least
  *   JUDGE_FAST_STEPS intervals) is judged instead: the floor rose at every
- *   step and by the policy's growth scaled to that part. Such a leak is
+ *   step and by the policy's growth scaled to that part, for at least a
+ *   third of the time left (a warm-up that ends within a second or two is
+ *   not a leak because the room is short). Such a leak is
  *   acted on at once, whatever the pressure conditions (ev->pressure
  *   "forecast"). A process that gave back half the growth or more within
  *   its history (a sawtooth, a batch job) is left to detect(), which judges

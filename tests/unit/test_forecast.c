@@ -213,6 +213,28 @@ static void test_fast_path(void)
 	/* the same warm-up where memory would run out within the window: judged at once (the host's sake) */
 	cg.limit = 1200 * MIB;
 	CHECK(run(&p, s, 40, 1000, &sys, &cg, &ev) == 11);
+	/*
+	 * a warm-up that ends within a second, where the room is short but not
+	 * gone (the shapes' warmup in a 1 GiB guest: 48 MiB in 1 s with 300 MiB
+	 * available, growth 6M, window 15 s): seen rising for two samples, it
+	 * would run out in 12.5 s, but it has not lasted a third of that
+	 */
+	{
+		struct system_state tight = { .have_rates = true };
+		struct policy w;
+
+		tight.mem.mem_available = 300 * MIB;
+		policy_init(&w, 6 * MIB, 15000);
+		for (i = 0; i < 40; i++)
+			s[i] = i < 10 ? 6.0 : i == 10 ? 30.0 : 54.0;
+		CHECK(run(&w, s, 40, 1000, &tight, NULL, &ev) == -1);
+		/* the same rate for longer is a leak, judged before a window */
+		for (i = 0; i < 40; i++)
+			s[i] = i < 10 ? 6.0 : 6.0 + 24.0 * (i - 9);
+		at = run(&w, s, 40, 1000, &tight, NULL, &ev);
+		CHECK(at > 11 && at < 24);
+		CHECK(ev.fc.fast);
+	}
 	/* a rise slower than the policy's growth per window, however little room: never the fast path */
 	policy_init(&p, 60 * MIB, 5000);
 	cg.asked = 0;
