@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "config-hints.h"
 #include "detect.h"
 #include "matches.h"
 
@@ -55,20 +56,14 @@ static void warn_missing_cgroups(const struct config *cfg)
 
 	if (cg_backend_init(&cg, &err) < 0)
 		return;
-	if (strcmp(d->scope, "/") != 0 && !cg_exists(&cg, d->scope + 1)) {
-		cg_path(&cg, d->scope + 1, path, sizeof(path));
+	if (config_cgroup_missing(cfg, &cg, "scope", path, sizeof(path)))
 		warn_at(cfg->config_path, d->scope_line,
 			"warning: scope %s does not exist (no %s): the daemon would watch nothing",
 			d->scope, path);
-	}
-	/* the default is made at the first jail on every fresh machine: nothing to warn of */
-	if (d->jail_parent_line && strcmp(d->jail_parent, "leakjail") != 0 &&
-	    !cg_exists(&cg, d->jail_parent)) {
-		cg_path(&cg, d->jail_parent, path, sizeof(path));
+	if (config_cgroup_missing(cfg, &cg, "jail_parent", path, sizeof(path)))
 		warn_at(cfg->config_path, d->jail_parent_line,
 			"warning: jail_parent %s does not exist (no %s): the daemon will create it",
 			d->jail_parent, path);
-	}
 }
 
 static const struct cli_opt check_opts[] = {

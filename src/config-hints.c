@@ -127,3 +127,20 @@ size_t edit_distance(const char *a, const char *b)
 	}
 	return d[la][lb];
 }
+
+bool config_cgroup_missing(const struct config *cfg, const struct cgroup_backend *cg, const char *key,
+			   char *path, size_t size)
+{
+	const struct daemon_config *d = &cfg->daemon;
+
+	if (strcmp(key, "scope") == 0) {
+		if (strcmp(d->scope, "/") == 0 || cg_exists(cg, d->scope + 1))
+			return false;
+		cg_path(cg, d->scope + 1, path, size);
+		return true;
+	}
+	if (!d->jail_parent_line || strcmp(d->jail_parent, "leakjail") == 0 || cg_exists(cg, d->jail_parent))
+		return false;
+	cg_path(cg, d->jail_parent, path, size);
+	return true;
+}

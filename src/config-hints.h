@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cgroup.h"
+#include "config.h"
+
 /* Each control byte of s as \xNN. Takes a malloc'ed string, returns one (NULL: out of memory). */
 char *escape_controls(char *s);
 
@@ -20,5 +23,14 @@ bool bare_number(const char *v, double *out);
 
 /* Optimal string alignment distance; SIZE_MAX past 32 characters. */
 size_t edit_distance(const char *a, const char *b);
+
+/*
+ * Does the key ("scope" or "jail_parent") name a cgroup that does not exist
+ * here? Then true, with its path in path. scope / always exists; the
+ * default jail_parent, not set in the file, is made at the first jail on
+ * every fresh machine: nothing to say of it.
+ */
+bool config_cgroup_missing(const struct config *cfg, const struct cgroup_backend *cg, const char *key,
+			   char *path, size_t size);
 
 #endif

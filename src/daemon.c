@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "config.h"
+#include "config-hints.h"
 #include "control.h"
 #include "jail.h"
 #include "jails.h"
@@ -82,6 +83,26 @@ static void scope_pressure(struct daemon *d)
 			 d->cfg.daemon.scope);
 }
 
+/*
+ * A scope or jail_parent that names a cgroup that does not exist is valid
+ * (the files may be meant for another host, or the cgroup made later), but
+ * a scope that is not there watches nothing, silently: said at start and at
+ * each reload, one line each, as `leakjail check` says it.
+ */
+static void warn_missing_cgroups(const struct daemon *d)
+{
+	char path[512];
+
+	if (!d->have_cg)
+		return;
+	if (config_cgroup_missing(&d->cfg, &d->cg, "scope", path, sizeof(path)))
+		lj_log(LOG_WARNING, "scope %s does not exist (no %s): nothing is watched until it does",
+		       d->cfg.daemon.scope, path);
+	if (config_cgroup_missing(&d->cfg, &d->cg, "jail_parent", path, sizeof(path)))
+		lj_log(LOG_WARNING, "jail_parent %s does not exist (no %s): it is made at the first jail",
+		       d->cfg.daemon.jail_parent, path);
+}
+
 static void reload(struct daemon *d)
 {
 	struct diag_list diags = { 0 };
@@ -107,6 +128,7 @@ static void reload(struct daemon *d)
 	apply_log_target(d);
 	lj_log_record(LOG_INFO, LJ_MSGID_RELOAD, NULL, 0, "reloaded: %zu policies, interval %llu ms",
 		      d->cfg.n_policies, (unsigned long long)d->cfg.daemon.interval_ms);
+	warn_missing_cgroups(d);
 	/*
 	 * The jails of this run stay recorded where they were found, new ones
 	 * too (jail_process): say so, or a changed state_dir is ignored
@@ -348,6 +370,7 @@ static void setup_jails(struct daemon *d)
 	d->have_cg = true;
 	/* the scope's pressure is read whatever makes jails (or none does) */
 	scope_pressure(d);
+	warn_missing_cgroups(d);
 	if (d->watch.dry_run)
 		return;
 	if (jail_backend_open(&d->jb, &d->cg, d->cfg.daemon.backend, &err) < 0) {

@@ -2,7 +2,8 @@
 # The dry-run daemon, scoped to a cgroup of this test's own with a leaker
 # (20 MiB/s), a sawtooth (a collector) and a plateau (a warming cache):
 # it reports the leaker within the window plus two intervals, never the
-# other two, touches nothing, and exits cleanly on SIGTERM.
+# other two, touches nothing, and exits cleanly on SIGTERM. A scope or
+# jail_parent that names no cgroup is said at start and at a reload.
 . "$(dirname "$0")/../lib.sh"
 require_root
 
@@ -28,6 +29,9 @@ daemon=$!
 T_PIDS+=("$daemon")
 wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
 note "$(grep -o 'sampler [^,]*' "$log")"
+# its jail_parent is made at the first jail: said, not fatal
+grep -q "warning: jail_parent $T_ID-jails does not exist (no $(memory_root)/$T_ID-jails)" "$log" ||
+	fail "a missing jail_parent is not said at start: $(cat "$log")"
 [ -z "${LJ_SAMPLER:-}" ] || grep -q "started:.* sampler $LJ_SAMPLER[ ,]" "$log" || fail "not the sampler asked for: $(cat "$log")"
 
 spawn "$cg" "$MEMHOG" sawtooth 150 8
@@ -61,3 +65,30 @@ grep -q ":memory:$scope\$\|^0::$scope\$" "/proc/$leaker/cgroup" || fail "leaker 
 kill -TERM "$daemon"
 wait "$daemon" || fail "daemon exited with $? on SIGTERM"
 grep -q "exiting" "$log" || fail "no exit message"
+
+# a scope that names no cgroup watches nothing: said at start, and at a reload that names one
+write_conf "$T_DIR/missing.conf" "[daemon]
+interval = ${interval}s
+scope = /$T_ID-nosuch
+log = stderr"
+"$LEAKJAIL" daemon --dry-run --foreground --passes 1 --config "$T_DIR/missing.conf" \
+	--policies "$T_DIR/policies" 2>"$T_DIR/missing.log" || fail "a missing scope is fatal: $(cat "$T_DIR/missing.log")"
+grep -q "warning: scope /$T_ID-nosuch does not exist (no $(memory_root)/$T_ID-nosuch)" "$T_DIR/missing.log" ||
+	fail "a missing scope is not said at start: $(cat "$T_DIR/missing.log")"
+note "$(grep "does not exist" "$T_DIR/missing.log")"
+write_conf "$T_DIR/reload.conf" "[daemon]
+interval = ${interval}s
+scope = $scope
+log = stderr"
+"$LEAKJAIL" daemon --dry-run --foreground --config "$T_DIR/reload.conf" --policies "$T_DIR/policies" \
+	2>"$T_DIR/reload.log" &
+daemon=$!
+T_PIDS+=("$daemon")
+wait_for "$T_DIR/reload.log" "started:" 5 || fail "daemon did not start: $(cat "$T_DIR/reload.log")"
+grep -q "does not exist" "$T_DIR/reload.log" && fail "an existing scope said missing: $(cat "$T_DIR/reload.log")"
+cp "$T_DIR/missing.conf" "$T_DIR/reload.conf"
+kill -HUP "$daemon"
+wait_for "$T_DIR/reload.log" "scope /$T_ID-nosuch does not exist" 5 ||
+	fail "a missing scope is not said at a reload: $(cat "$T_DIR/reload.log")"
+kill -TERM "$daemon"
+wait "$daemon" || fail "daemon exited with $? on SIGTERM"
