@@ -292,8 +292,8 @@ int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct 
 			return lj_error_set(err, -EOPNOTSUPP,
 					    "%s: no memory.memsw files (swap accounting is off): swap cannot be capped",
 					    rel);
-		if (has_memsw && l->high != CG_UNLIMITED && l->high > cur_memsw) {
-			/* raising: memsw first */
+		/* raising (to no limit too, above a memsw that has one): memsw first */
+		if (has_memsw && l->high > cur_memsw) {
 			r = write_value(b, rel, f->swap, swap, err);
 			return r ? r : write_value(b, rel, f->high, high, err);
 		}

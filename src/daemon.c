@@ -28,6 +28,7 @@
 #include "pageout.h"
 #include "query.h"
 #include "runcg.h"
+#include "runjail.h"
 #include "scan.h"
 #include "syswatch.h"
 #include "util.h"
@@ -197,8 +198,10 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 			metrics_jails_after(&d->metrics, d->jails.list, d->jails.n);
 		}
 		/* now and then: the cgroups of runs killed outright */
-		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0)
+		if (d->have_cg && !d->watch.dry_run && d->passes % 64 == 0) {
 			run_cgroups_sweep(&d->cg, d->cfg.daemon.jail_parent, false);
+			run_jails_sweep(d->jails.state_dir);
+		}
 		watch_evaluate(&d->watch);
 		memcpy(d->metrics.forecasts, d->watch.soon, d->watch.n_soon * sizeof(d->watch.soon[0]));
 		d->metrics.n_forecasts = d->watch.n_soon;

@@ -9,6 +9,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "jail.h"
+#include "runjail.h"
 
 bool jail_backend_is_systemd(enum jail_backend_kind kind, const struct cgroup_backend *cg)
 {
@@ -79,6 +80,8 @@ static const struct jail_backend_ops *maker_of(struct jail_backend *jb, const st
 		return &jail_cgroupfs_ops;
 	if (strcmp(j->backend, "container") == 0)
 		return &jail_container_ops;
+	if (strcmp(j->backend, "run") == 0)
+		return &jail_run_ops;
 	lj_error_set(err, -EOPNOTSUPP, "pid %d was jailed by the %s backend (unit %s), which is not in use here (%s)",
 		     j->pid, j->backend, j->unit, jb->ops->name);
 	return NULL;
@@ -93,16 +96,23 @@ int jail_release(struct jail_backend *jb, const char *state_dir, pid_t pid, char
 
 	done[0] = '\0';
 	r = jail_state_load(state_dir, pid, &j);
+	/* a run's jail is recorded under its command's pid: the run's own pid finds it too */
+	if (r == -ENOENT)
+		r = run_jail_find(state_dir, pid, &j);
 	if (r < 0)
 		return lj_error_set(err, r, "pid %d is not jailed (no record in %s/jails)", pid, state_dir);
 	ops = maker_of(jb, &j, err);
 	if (!ops)
 		return err->code;
+	/* a run watches its record: the record's removal is what asks it to lift its limit */
+	if (ops == &jail_run_ops && (r = jail_state_remove(state_dir, j.pid)) < 0)
+		return lj_error_set(err, r, "cannot remove the record %s/jails/%d: %s", state_dir, j.pid,
+				    strerror(-r));
 	/* also for a process that has exited: what it started may still be in the jail */
 	r = ops->release(jb, &j, done, size, err);
 	if (r < 0)
 		return r;
-	return jail_state_remove(state_dir, pid);
+	return jail_state_remove(state_dir, j.pid);
 }
 
 int jail_retire(struct jail_backend *jb, const char *state_dir, const struct jail_state *j, char *done,

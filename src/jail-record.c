@@ -53,7 +53,7 @@ static int state_dir_make(const char *dir)
 int jail_state_save(const char *state_dir, const struct jail_state *j)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX + 32], path[PATH_MAX + 32];
-	char comm[sizeof(j->comm)], reason[sizeof(j->reason)];
+	char comm[sizeof(j->comm)], reason[sizeof(j->reason)], command[sizeof(j->command)];
 	cleanup_file FILE *f = NULL;
 	int fd, r;
 
@@ -64,6 +64,7 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 		return -EINVAL;
 	one_line(comm, sizeof(comm), j->comm);
 	one_line(reason, sizeof(reason), j->reason);
+	one_line(command, sizeof(command), j->command);
 	snprintf(dir, sizeof(dir), "%s/jails", state_dir);
 	if ((r = state_dir_make(state_dir)) < 0 || (r = state_dir_make(dir)) < 0)
 		return r;
@@ -98,6 +99,12 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 		fprintf(f, "container=%s\ncg_ino=%" PRIu64 "\n", j->container, j->cg_ino);
 	/* a unit's are above; a container limited by cgroupfs has no unit */
 	if (j->container[0] && !j->unit[0])
+		fprintf(f, "prev_high=%" PRIu64 "\nprev_max=%" PRIu64 "\nprev_swap=%" PRIu64 "\n", j->prev.high,
+			j->prev.max, j->prev.swap);
+	if (j->run_pid)
+		fprintf(f, "run_pid=%d\nrun_start=%" PRIu64 "\ncommand=%s\n", j->run_pid, j->run_start, command);
+	/* a run's scope has its unit's above */
+	if (j->run_pid && !j->unit[0])
 		fprintf(f, "prev_high=%" PRIu64 "\nprev_max=%" PRIu64 "\nprev_swap=%" PRIu64 "\n", j->prev.high,
 			j->prev.max, j->prev.swap);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
@@ -146,7 +153,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
 		"swap", "events_high", "events_max", "events_oom_kill", "reason",
 		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
-		"container", "cg_ino",
+		"container", "cg_ino", "run_pid", "run_start", "command",
 		/* last: a record without it is older (see below) */
 		"prev_dropins",
 	};
@@ -216,7 +223,8 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		else if (strcmp(k, "reason") == 0)
 			copy_field(j->reason, sizeof(j->reason), v);
 		else if (strcmp(k, "backend") == 0) {
-			if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0 && strcmp(v, "container") != 0)
+			if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0 && strcmp(v, "container") != 0 &&
+			    strcmp(v, "run") != 0)
 				return -EINVAL;
 			copy_field(j->backend, sizeof(j->backend), v);
 		} else if (strcmp(k, "unit") == 0 || strcmp(k, "origin_unit") == 0) {
@@ -235,6 +243,19 @@ int jail_state_parse(const char *text, struct jail_state *j)
 			copy_field(j->container, sizeof(j->container), v);
 		else if (strcmp(k, "cg_ino") == 0)
 			j->cg_ino = strtoull(v, NULL, 10);
+		else if (strcmp(k, "run_pid") == 0) {
+			char *end;
+			long pid;
+
+			errno = 0;
+			pid = strtol(v, &end, 10);
+			if (errno || end == v || *end || pid <= 1 || pid > INT_MAX)
+				return -EINVAL;
+			j->run_pid = (pid_t)pid;
+		} else if (strcmp(k, "run_start") == 0)
+			j->run_start = strtoull(v, NULL, 10);
+		else if (strcmp(k, "command") == 0)
+			copy_field(j->command, sizeof(j->command), v);
 		else if (strcmp(k, "prev_dropins") == 0)
 			j->prev_dropins = (unsigned int)strtoul(v, NULL, 10) & 7u;
 	}
@@ -246,6 +267,11 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		return -EINVAL;
 	/* a container's jail is its container's cgroup, limited in place: it names both */
 	if (strcmp(j->backend, "container") == 0 && (!j->container[0] || !j->cg_ino))
+		return -EINVAL;
+	/* a run's jail names the run, and is its own cgroup limited in place: nothing ever moves */
+	if ((strcmp(j->backend, "run") == 0) != (j->run_pid != 0))
+		return -EINVAL;
+	if (j->run_pid && strcmp(j->origin + (j->origin[0] == '/'), j->jail) != 0)
 		return -EINVAL;
 	/* written before prev_dropins: every drop-in counts as there before, rewritten, never removed */
 	if (!(seen & (1u << (ARRAY_SIZE(keys) - 1))))

@@ -45,6 +45,14 @@ struct jail_state {
 	 * 4): the others are leakjail's, removed at the restore.
 	 */
 	unsigned int prev_dropins;
+	/*
+	 * backend "run" (src/runjail.h): `leakjail run` limited its own cgroup
+	 * in place (jail == origin); pid is its command's. The run's pid and
+	 * start time, and its command line; prev: the limits before (none).
+	 */
+	pid_t run_pid;
+	uint64_t run_start;
+	char command[256];
 };
 
 struct jail_request {
@@ -122,6 +130,8 @@ extern const struct jail_backend_ops jail_systemd_ops;
  * memory cgroup a container's (one this backend does not leave to systemd)?
  */
 extern const struct jail_backend_ops jail_container_ops;
+/* A jail of `leakjail run`: its own cgroup, limited in place; the run lifts it (src/runjail.h). */
+extern const struct jail_backend_ops jail_run_ops;
 bool jail_container_applies(const struct jail_backend *jb, pid_t pid);
 
 /*

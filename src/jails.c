@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "runjail.h"
 
 #define JAIL_FIELDS 6
 
@@ -51,8 +52,12 @@ static bool retire(struct jails *js, const struct jail_state *j, bool *said)
 int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 {
 	struct jail_state *list;
-	int n = jail_load_all(state_dir, &list);
+	int n;
 	const struct cgroup_backend *cg = jb->cg;
+
+	/* records of runs killed outright go; a live run's jail is its own to watch and lift (src/runjail.h) */
+	run_jails_sweep(state_dir);
+	n = jail_load_all(state_dir, &list);
 
 	js->jb = jb;
 	js->cg = cg;
@@ -66,6 +71,8 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 	for (int i = 0; i < n; i++) {
 		bool said = false;
 
+		if (list[i].run_pid)
+			continue;
 		if (!jail_alive(&list[i]) && retire(js, &list[i], &said))
 			continue;
 		if (!cg_exists(cg, list[i].jail)) {

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
@@ -35,6 +36,7 @@
 #include "reclaim.h"
 #include "proc.h"
 #include "runcg.h"
+#include "runjail.h"
 #include "stall.h"
 #include "run-systemd.h"
 #include "scan.h"
@@ -63,6 +65,11 @@ struct run {
 	enum lj_stalled stalled;  /* the jailing policy's jail_stalled */
 	bool stall_said;          /* this wait was told (log says it once) */
 	unsigned int grows;
+	char **argv;            /* the command, for its record */
+	struct jail_state rec;  /* the jail as recorded in state_dir, for status and release */
+	bool recorded;
+	bool released;          /* by `leakjail release`: limit lifted, judged no more */
+	sd_event_source *record_watch;
 };
 
 /* How long the command's tree has to end after a stop, before it is killed. */
@@ -105,6 +112,127 @@ static void kill_tree(struct run *rn)
 	signal_tree(rn, SIGKILL);
 }
 
+/* "memhog leak 20 400": the command line, cut to fit */
+static void command_line(char **argv, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (; *argv && n + 1 < size; argv++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? " " : "", *argv);
+}
+
+/* The record is saved again with the limits in force now, unless it was released meanwhile. */
+static void record_update(struct run *rn)
+{
+	char path[PATH_MAX];
+
+	if (!rn->recorded || rn->released)
+		return;
+	snprintf(path, sizeof(path), "%s/jails/%d", rn->cfg.daemon.state_dir, rn->rec.pid);
+	if (access(path, F_OK) < 0)
+		return; /* released: the watch says so in a moment */
+	rn->rec.limits = rn->reclaim.set;
+	jail_state_save(rn->cfg.daemon.state_dir, &rn->rec);
+}
+
+/*
+ * Released: the record was removed (`leakjail release`, src/runjail.h).
+ * The reclaim stops, the limits go back to what they were before the jail,
+ * and the command is judged no more for the rest of this run, as the
+ * daemon does not judge again a process released while it runs.
+ */
+static void on_released(struct run *rn)
+{
+	struct lj_error err = { 0 };
+	char path[700], limit[24];
+	int r;
+
+	if (rn->released)
+		return;
+	rn->released = true;
+	reclaim_cancel(&rn->reclaim);
+	r = rn->sd ? run_scope_set_limits(&rn->scope, &rn->rec.prev, &err)
+		   : cg_set_limits(&rn->cg, rn->rel, &rn->rec.prev, &err);
+	/* a save of ours that crossed the removal */
+	jail_state_remove(rn->cfg.daemon.state_dir, rn->rec.pid);
+	cg_path(&rn->cg, rn->rel, path, sizeof(path));
+	jail_fmt_limit(limit, sizeof(limit), rn->rec.prev.high);
+	if (r < 0)
+		lj_log(LOG_ERR, "released: could not lift the limit of %s: %s", path, err.msg);
+	else
+		lj_log(LOG_NOTICE, "released: cgroup %s back to limit=%s; pid %d (%s) is judged no more in this run",
+		       path, limit, rn->rec.pid, rn->rec.comm);
+}
+
+static int on_record_event(sd_event_source *s, const struct inotify_event *ev, void *userdata)
+{
+	struct run *rn = userdata;
+	char name[16], path[PATH_MAX];
+
+	(void)s;
+	snprintf(name, sizeof(name), "%d", rn->rec.pid);
+	snprintf(path, sizeof(path), "%s/jails/%s", rn->cfg.daemon.state_dir, name);
+	/* its own removal, or the directory's; an overflowed queue: look */
+	if (((ev->mask & IN_DELETE) && ev->len && strcmp(ev->name, name) == 0) ||
+	    (ev->mask & (IN_DELETE_SELF | IN_IGNORED)) ||
+	    ((ev->mask & IN_Q_OVERFLOW) && access(path, F_OK) < 0))
+		on_released(rn);
+	return 0;
+}
+
+/*
+ * Recorded with the daemon's jails, so that `status` shows it and
+ * `release` undoes it: under the command's pid, naming this run. Without
+ * the right to write state_dir (not root) the jail is only not recorded.
+ */
+static void record_jail(struct run *rn, const struct proc_entry *e, const struct policy *p)
+{
+	struct jail_state *j = &rn->rec;
+	char dir[PATH_MAX], buf[1024], path[48];
+	struct proc_stat st;
+	int r;
+
+	memset(j, 0, sizeof(*j));
+	j->pid = rn->child;
+	snprintf(path, sizeof(path), "/proc/%d/stat", rn->child);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || !proc_parse_stat(buf, &st) ||
+	    proc_starttime(getpid(), &j->run_start) < 0)
+		return;
+	j->starttime = st.starttime;
+	snprintf(j->comm, sizeof(j->comm), "%s", st.comm);
+	snprintf(j->policy, sizeof(j->policy), "%s", p->name);
+	snprintf(j->jail, sizeof(j->jail), "%s", rn->rel);
+	snprintf(j->origin, sizeof(j->origin), "/%s", rn->rel);
+	snprintf(j->backend, sizeof(j->backend), "run");
+	if (rn->sd) {
+		snprintf(j->unit, sizeof(j->unit), "%s", rn->scope.unit);
+		snprintf(j->origin_unit, sizeof(j->origin_unit), "%s", rn->scope.unit);
+	}
+	j->run_pid = getpid();
+	command_line(rn->argv, j->command, sizeof(j->command));
+	j->since = now_wall();
+	j->limits = rn->reclaim.set;
+	/* --limit and a policy exclude each other: before the jail there was no limit */
+	j->prev = (struct cg_limits){ CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
+	if (e->pid == rn->child)
+		snprintf(j->reason, sizeof(j->reason), "%s", rn->jail_evidence);
+	else
+		snprintf(j->reason, sizeof(j->reason), "pid %d (%s) leaked: %.420s", e->pid, e->comm, rn->jail_evidence);
+	r = jail_state_save(rn->cfg.daemon.state_dir, j);
+	if (r < 0) {
+		lj_log(LOG_NOTICE, "the jail is not recorded in %s (%s): status does not show it, release cannot undo it",
+		       rn->cfg.daemon.state_dir, strerror(-r));
+		return;
+	}
+	rn->recorded = true;
+	snprintf(dir, sizeof(dir), "%s/jails", rn->cfg.daemon.state_dir);
+	r = sd_event_add_inotify(rn->event, &rn->record_watch, dir, IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR,
+				 on_record_event, rn);
+	if (r < 0)
+		lj_log(LOG_WARNING, "cannot watch %s (%s): a release is not noticed by this run", dir, strerror(-r));
+}
+
 /* Under systemd the limits are the scope's properties: written through its manager. */
 static int scope_set_limits(void *data, const struct cg_limits *l, struct lj_error *err)
 {
@@ -130,6 +258,7 @@ static void on_settled(struct reclaim *rc, void *userdata)
 	reclaim_format(rc, text, sizeof(text));
 	if (!rn->jail_said)
 		return; /* settled within jail_in_place(): its record says it */
+	record_update(rn);
 	cg_path(&rn->cg, rn->rel, path, sizeof(path));
 	lj_log(rc->end == RECLAIM_REACHED ? LOG_INFO : LOG_WARNING, "jail in place of pid %d (%s) settled: cgroup %s %s",
 	       rn->jail_pid, rn->jail_comm, path, text);
@@ -205,6 +334,7 @@ static int jail_in_place(struct watch *w, const struct policy *p, struct proc_en
 	}
 	jail_record(rn, text);
 	rn->jail_said = true;
+	record_jail(rn, e, p);
 	return 0;
 }
 
@@ -275,6 +405,7 @@ static void check_waiting(struct run *rn)
 		if (cg_set_limits(&rn->cg, rn->rel, &l, &err) == 0) {
 			rn->reclaim.set = l;
 			rn->grows++;
+			record_update(rn);
 			jail_fmt_limit(high, sizeof(high), l.high);
 			snprintf(done, sizeof(done), "grown by %llu MiB: limit=%s", (unsigned long long)(step >> 20), high);
 		} else {
@@ -300,6 +431,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	uint64_t interval = rn->cfg.daemon.interval_ms * 1000, now;
 
 	(void)usec;
+	if (rn->released)
+		return sd_event_source_set_enabled(s, SD_EVENT_OFF); /* judged no more (on_released()) */
 	if (rn->jailed)
 		check_waiting(rn);
 	else if (scanner_pass(&rn->sc) == 0)
@@ -524,6 +657,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_error(&run_help, RUN_FAILED, "no command to run");
+	rn.argv = argv + optind;
 	log_init(LOG_TARGET_STDERR, prio);
 	/* with --limit nothing is watched (a fixed limit needs no verdict): no policies needed */
 	if (limit && policy)
@@ -566,6 +700,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!rn.sd)
 		run_cgroups_sweep(&rn.cg, rn.cfg.daemon.jail_parent, true);
+	/* and the records of jails of runs killed outright */
+	run_jails_sweep(rn.cfg.daemon.state_dir);
 	r = rn.sd ? run_scope_open(&rn.scope, &err) : cg_create(&rn.cg, rn.rel, &err);
 	if (r == 0 && limit && !rn.sd) {
 		struct cg_limits l = { limit, limit + limit / 4, CG_UNLIMITED };
@@ -618,6 +754,10 @@ int cmd_run(int argc, char **argv)
 		waitpid(rn.child, NULL, 0);
 	}
 	reclaim_cancel(&rn.reclaim);
+	/* the jail ends with the run: its record goes first, status shows no jail of a run that is over */
+	rn.record_watch = sd_event_source_disable_unref(rn.record_watch);
+	if (rn.recorded)
+		jail_state_remove(rn.cfg.daemon.state_dir, rn.rec.pid);
 	clean_cgroup(&rn);
 	sd_event_source_unref(rn.grace);
 	if (rn.watching)

@@ -23,6 +23,7 @@
 #include "headroom.h"
 #include "jail.h"
 #include "json.h"
+#include "runjail.h"
 #include "scan.h"
 #include "units.h"
 #include "util.h"
@@ -94,6 +95,10 @@ static void print_jails_text(FILE *f, const struct jail_view *v, size_t n, const
 		fprintf(f, "%8s  jail %s/%s (backend %s%s%s%s%s); why: %s\n", "", cg->mount, v[i].st.jail,
 			v[i].st.backend, v[i].st.unit[0] ? ", unit " : "", v[i].st.unit,
 			v[i].st.container[0] ? ", in place: " : "", v[i].st.container, v[i].st.reason);
+		/* a run's jail is its own cgroup, limited in place: release lifts the limit */
+		if (v[i].st.run_pid)
+			fprintf(f, "%8s  in place: leakjail run pid %d, command: %s\n", "", v[i].st.run_pid,
+				v[i].st.command);
 	}
 	fprintf(f, "\n");
 }
@@ -121,6 +126,14 @@ static void print_jails_json(FILE *f, const struct jail_view *v, size_t n, const
 		json_string(f, v[i].st.origin_unit);
 		fprintf(f, ",\"container\":");
 		json_string(f, v[i].st.container);
+		/* null, or the `leakjail run` whose own cgroup this is */
+		if (v[i].st.run_pid) {
+			fprintf(f, ",\"run\":{\"pid\":%d,\"command\":", v[i].st.run_pid);
+			json_string(f, v[i].st.command);
+			fprintf(f, "}");
+		} else {
+			fprintf(f, ",\"run\":null");
+		}
 		fprintf(f, ",\"since\":%lld,\"limit\":%llu,\"usage\":%llu,\"swap\":%llu,\"alive\":%s,\"reason\":",
 		       (long long)v[i].st.since,
 		       (unsigned long long)(v[i].st.limits.high == CG_UNLIMITED ? 0 : v[i].st.limits.high),
@@ -197,7 +210,7 @@ struct status {
 };
 
 /* Version of the JSON of `status --json` and `diagnose --json`: docs/json-schema.md */
-#define STATUS_SCHEMA_VERSION 2
+#define STATUS_SCHEMA_VERSION 3
 
 /*
  * Two passes an interval apart: the floor over two samples rose by what the
@@ -226,14 +239,21 @@ static void frame(struct status *st, FILE *f)
 	int r;
 
 	if (st->have_cg) {
+		size_t k = 0;
+
+		/* the record of a run killed outright is no jail: removed where this command may */
+		run_jails_sweep(st->state_dir);
 		r = jail_load_all(st->state_dir, &jails);
 		n_jails = r > 0 ? (size_t)r : 0;
 		views = calloc(n_jails ? n_jails : 1, sizeof(*views));
 		for (size_t i = 0; views && i < n_jails; i++) {
-			views[i].st = jails[i];
-			views[i].alive = jail_alive(&jails[i]);
-			cg_usage(&st->cg, jails[i].jail, &views[i].use);
+			if (jails[i].run_pid && !run_jail_live(&jails[i]))
+				continue;
+			views[k].st = jails[i];
+			views[k].alive = jail_alive(&jails[i]);
+			cg_usage(&st->cg, jails[i].jail, &views[k++].use);
 		}
+		n_jails = k;
 		free(jails);
 	}
 	g = calloc(st->sc.procs.n ? st->sc.procs.n : 1, sizeof(*g));

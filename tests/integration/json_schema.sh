@@ -30,10 +30,10 @@ wait $w || fail "status --watch --json exited $? on SIGTERM"
 python3 $check docs/status.schema.json "$T_DIR/watch.json" || fail "status --watch --json does not match the schema"
 
 # the checker is not a rubber stamp
-sed 's/"schema_version":2/"schema_version":3/; s/"growers":\[/"growers":[{"pid":"x"},/' "$T_DIR/status.json" >"$T_DIR/bad.json"
+sed 's/"schema_version":3/"schema_version":4/; s/"growers":\[/"growers":[{"pid":"x"},/' "$T_DIR/status.json" >"$T_DIR/bad.json"
 if python3 $check docs/status.schema.json "$T_DIR/bad.json" 2>"$T_DIR/err"; then
 	fail "a wrong document passed the schema check"
 fi
 grep -q 'schema_version' "$T_DIR/err" && grep -q 'growers\[0\].pid' "$T_DIR/err" ||
 	fail "the checker missed a wrong member: $(cat "$T_DIR/err")"
-note "status (version 2) and diagnose (version 1) JSON match their schemas; $(wc -l <"$T_DIR/watch.json") watch refreshes checked"
+note "status (version 3) and diagnose (version 1) JSON match their schemas; $(wc -l <"$T_DIR/watch.json") watch refreshes checked"
