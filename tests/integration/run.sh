@@ -11,6 +11,7 @@ T_CGROUPS+=("$parent")
 write_conf "$T_DIR/leakjail.conf" "[daemon]
 interval = 500ms
 jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
 log = stderr"
 write_conf "$T_DIR/policies/run.conf" "[policy quick]
 growth = 40M

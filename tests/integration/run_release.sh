@@ -3,7 +3,8 @@
 # `status` (text and --json) shows it with its run and command, `release`
 # (here with the run's own pid) lifts the limit of the run's cgroup, the run
 # notices (its reclaim stops, it judges the command no more) and the command
-# leaks on unjailed. The record goes when a jailed run ends, and the record
+# leaks on unjailed; release --all takes it too. The record goes when a
+# jailed run ends, and the record
 # of a run killed outright is not shown as a jail and is removed by status.
 # Before: status showed no jail of a run, release said "not jailed".
 . "$(dirname "$0")/../lib.sh"
@@ -103,7 +104,22 @@ wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$l
 wait "$run" || fail "exit status $?: $(cat "$log")"
 [ -z "$(ls "$state/jails")" ] || fail "record left after the run ended: $(ls "$state/jails")"
 
-# 3. a run killed outright leaves its record: not shown as a jail, removed by the next status
+# 3. release --all takes a run's jail too, named by its command's pid
+log="$T_DIR/run4.log"
+"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 400 --seconds 40 2>"$log" &
+run=$!
+T_PIDS+=("$run")
+wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
+cg="$parent/run-memhog-$run"
+child=$(head -1 "$cg/cgroup.procs")
+"$LEAKJAIL" release --all --config "$conf" >"$T_DIR/all.out" 2>&1 || fail "release --all failed: $(cat "$T_DIR/all.out")"
+grep -q "^released pid $child\$" "$T_DIR/all.out" || fail "release --all said: $(cat "$T_DIR/all.out")"
+[ "$(limit_of "$cg")" = none ] || fail "release --all left the limit at $(limit_of "$cg")"
+wait_for "$log" "released: cgroup $cg back to limit=max" 5 || fail "the run did not notice the release: $(cat "$log")"
+kill -TERM "$run"
+wait "$run" || true
+
+# 4. a run killed outright leaves its record: not shown as a jail, removed by the next status
 log="$T_DIR/run3.log"
 "$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 400 --seconds 40 2>"$log" &
 run=$!

@@ -14,6 +14,7 @@ T_CGROUPS+=("$parent")
 write_conf "$T_DIR/leakjail.conf" "[daemon]
 interval = 500ms
 jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
 log = stderr"
 # the holder's first fill is not judged: it may look like a leak on a slow (emulated) CPU
 write_conf "$T_DIR/policies/run.conf" "[policy quick]

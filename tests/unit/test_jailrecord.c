@@ -4,7 +4,9 @@
  * unit, origin unit, invocation and previous limits through a save and a
  * load; a record from before backends reads as cgroupfs; a record that
  * names an unknown backend, a systemd one without its units, or a unit
- * name with a '/' is refused (it must not steer a release).
+ * name with a '/' is refused (it must not steer a release). A jail of
+ * `leakjail run` keeps its run, command and limits before; one that names
+ * no run, or a jail other than its own cgroup, is refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,45 @@ static void test_refused(void)
 	CHECK(jail_state_parse(text, &j) == 0);
 }
 
+static void test_run_record(void)
+{
+	static const char *run_head = "pid=4300\nstarttime=7\ncomm=memhog\npolicy=quick\n"
+				      "origin=/leakjail/run-memhog-4299\njail=leakjail/run-memhog-4299\n";
+	struct jail_state w = { .pid = 4300, .starttime = 7, .run_pid = 4299, .run_start = 6 }, j;
+	char text[1024];
+
+	snprintf(w.comm, sizeof(w.comm), "memhog");
+	snprintf(w.policy, sizeof(w.policy), "quick");
+	snprintf(w.jail, sizeof(w.jail), "leakjail/run-memhog-4299");
+	snprintf(w.origin, sizeof(w.origin), "/leakjail/run-memhog-4299");
+	snprintf(w.backend, sizeof(w.backend), "run");
+	/* a command line is free text: a newline in it must not add a key */
+	snprintf(w.command, sizeof(w.command), "memhog leak 20\npid=77");
+	w.limits = (struct cg_limits){ 48 << 20, CG_UNLIMITED, CG_UNLIMITED };
+	w.prev = (struct cg_limits){ CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
+	CHECK(jail_state_save(dir, &w) == 0);
+	CHECK(jail_state_load(dir, 4300, &j) == 0);
+	CHECK(strcmp(j.backend, "run") == 0);
+	CHECK(j.pid == 4300 && j.run_pid == 4299);
+	CHECK_EQ_U(j.run_start, 6);
+	CHECK(strcmp(j.command, "memhog leak 20?pid=77") == 0);
+	CHECK_EQ_U(j.prev.high, CG_UNLIMITED);
+	CHECK_EQ_U(j.limits.high, 48 << 20);
+	CHECK(jail_state_remove(dir, 4300) == 0);
+
+	snprintf(text, sizeof(text), "%sbackend=run\n", run_head); /* no run */
+	CHECK(jail_state_parse(text, &j) == -EINVAL);
+	snprintf(text, sizeof(text), "%srun_pid=4299\n", run_head); /* a run, another backend */
+	CHECK(jail_state_parse(text, &j) == -EINVAL);
+	snprintf(text, sizeof(text), "%sbackend=run\nrun_pid=1\n", run_head);
+	CHECK(jail_state_parse(text, &j) == -EINVAL);
+	/* a run's jail is its own cgroup: one that would lead elsewhere is refused */
+	snprintf(text, sizeof(text), "%sbackend=run\nrun_pid=4299\n", old_record);
+	CHECK(jail_state_parse(text, &j) == -EINVAL);
+	snprintf(text, sizeof(text), "%sbackend=run\nrun_pid=4299\n", run_head);
+	CHECK(jail_state_parse(text, &j) == 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -94,6 +135,7 @@ int main(void)
 	RUN_TEST(test_round_trip);
 	RUN_TEST(test_old_record);
 	RUN_TEST(test_refused);
+	RUN_TEST(test_run_record);
 	{
 		char jails[96];
 
