@@ -72,10 +72,12 @@ assert j["run"]["pid"] == run and "memhog leak 20 400" in j["run"]["command"], j
 assert 0 < j["limit"] < 1 << 30, j
 EOF
 
+t0=$(date +%s%N)
 "$LEAKJAIL" release --config "$conf" "$run" >"$T_DIR/release.out" 2>"$T_DIR/release.err" ||
 	fail "release of the run failed: $(cat "$T_DIR/release.out" "$T_DIR/release.err")"
+t1=$(date +%s%N)
 after=$(limit_of "$cg")
-note "release: $(cat "$T_DIR/release.out") / $(cat "$T_DIR/release.err"); limit now $after"
+note "release in $(((t1 - t0) / 1000000)) ms: $(cat "$T_DIR/release.out") / $(cat "$T_DIR/release.err"); limit now $after"
 grep -qx "released pid $run" "$T_DIR/release.out" || fail "release said: $(cat "$T_DIR/release.out")"
 [ "$after" = none ] || fail "release left the limit at $after"
 [ ! -e "$state/jails/$child" ] || fail "record left after release"
