@@ -4,8 +4,8 @@
 # (here with the run's own pid) lifts the limit of the run's cgroup, the run
 # notices (its reclaim stops, it judges the command no more) and the command
 # leaks on unjailed; release --all takes it too. The record goes when a
-# jailed run ends, and the record
-# of a run killed outright is not shown as a jail and is removed by status.
+# jailed run ends; the record of a run killed outright is not shown as a
+# jail and is removed by the next status, run or daemon.
 # Before: status showed no jail of a run, release said "not jailed".
 . "$(dirname "$0")/../lib.sh"
 require_root
@@ -41,7 +41,7 @@ usage_of() {
 
 # 1. jailed, shown, released
 log="$T_DIR/run1.log"
-"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 400 --seconds 40 2>"$log" &
+"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 40 2>"$log" &
 run=$!
 T_PIDS+=("$run")
 wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
@@ -55,7 +55,7 @@ note "jailed: $cg limit $((jailed >> 20)) MiB"
 "$LEAKJAIL" status --config "$conf" --interval 200ms >"$T_DIR/status.txt" || fail "status failed"
 grep -q "^ *$child  memhog  *quick " "$T_DIR/status.txt" || fail "status does not show the run's jail: $(cat "$T_DIR/status.txt")"
 grep -q "jail $cg (backend run)" "$T_DIR/status.txt" || fail "status does not name the run's cgroup: $(cat "$T_DIR/status.txt")"
-grep -q "in place: leakjail run pid $run, command: $MEMHOG leak 20 400 --seconds 40\$" "$T_DIR/status.txt" ||
+grep -q "in place: leakjail run pid $run, command: $MEMHOG leak 20 200 --seconds 40\$" "$T_DIR/status.txt" ||
 	fail "status does not name the run and its command: $(cat "$T_DIR/status.txt")"
 note "$(grep -m1 -A2 "^ *$child " "$T_DIR/status.txt")"
 "$LEAKJAIL" status --json --config "$conf" --interval 200ms >"$T_DIR/status.json" || fail "status --json failed"
@@ -68,7 +68,7 @@ mine = [j for j in doc["jails"] if j["pid"] == child]
 assert len(mine) == 1, "no jail of pid %d" % child
 j = mine[0]
 assert j["backend"] == "run" and j["jail"] == cg and j["alive"], j
-assert j["run"]["pid"] == run and "memhog leak 20 400" in j["run"]["command"], j
+assert j["run"]["pid"] == run and "memhog leak 20 200" in j["run"]["command"], j
 assert 0 < j["limit"] < 1 << 30, j
 EOF
 
@@ -98,7 +98,7 @@ wait "$run" || true
 
 # 2. a jailed run that ends: its record goes with it
 log="$T_DIR/run2.log"
-"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 400 --seconds 8 2>"$log" &
+"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 8 2>"$log" &
 run=$!
 T_PIDS+=("$run")
 wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
@@ -108,7 +108,7 @@ wait "$run" || fail "exit status $?: $(cat "$log")"
 
 # 3. release --all takes a run's jail too, named by its command's pid
 log="$T_DIR/run4.log"
-"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 400 --seconds 40 2>"$log" &
+"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 40 2>"$log" &
 run=$!
 T_PIDS+=("$run")
 wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
@@ -121,15 +121,39 @@ wait_for "$log" "released: cgroup $cg back to limit=max" 5 || fail "the run did 
 kill -TERM "$run"
 wait "$run" || true
 
-# 4. a run killed outright leaves its record: not shown as a jail, removed by the next status
-log="$T_DIR/run3.log"
-"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 400 --seconds 40 2>"$log" &
-run=$!
-T_PIDS+=("$run")
-wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
-kill -KILL "$run"
-wait "$run" 2>/dev/null || true
-[ -n "$(ls "$state/jails")" ] || fail "no record left by the killed run (nothing to test)"
+# 4. a run killed outright leaves its record: not shown as a jail, and removed
+# by the next status, run or (acting) daemon
+killed_run() {
+	local log="$T_DIR/killed.log" run
+	"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 40 2>"$log" &
+	run=$!
+	T_PIDS+=("$run")
+	wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
+	kill -KILL "$run"
+	wait "$run" 2>/dev/null || true
+	[ -n "$(ls "$state/jails")" ] || fail "no record left by the killed run (nothing to test)"
+}
+killed_run
 "$LEAKJAIL" status --config "$conf" --interval 200ms >"$T_DIR/status3.txt" 2>&1 || fail "status failed"
 grep -q "no jailed processes" "$T_DIR/status3.txt" || fail "a dead run's jail is shown: $(cat "$T_DIR/status3.txt")"
 [ -z "$(ls "$state/jails")" ] || fail "status left the dead run's record: $(ls "$state/jails")"
+killed_run
+"$LEAKJAIL" run --config "$conf" --limit 64M -- true 2>"$T_DIR/next.log" || fail "the next run failed: $(cat "$T_DIR/next.log")"
+[ -z "$(ls "$state/jails")" ] || fail "the next run left the dead run's record: $(ls "$state/jails")"
+killed_run
+mk_cgroup empty
+write_conf "$T_DIR/none/none.conf" "[policy none]
+match_comm = leakjail-test-nothing
+action = log"
+write_conf "$T_DIR/daemon.conf" "[daemon]
+interval = 200ms
+scope = /${CG##*/}
+jail_parent = $T_ID-jails
+state_dir = $state
+kernel_watch = no
+log = stderr"
+"$LEAKJAIL" daemon --foreground --passes 1 --config "$T_DIR/daemon.conf" --policies "$T_DIR/none" 2>"$T_DIR/daemon.log" ||
+	fail "the daemon failed: $(cat "$T_DIR/daemon.log")"
+grep -q "removed the record of the jail of run pid" "$T_DIR/daemon.log" || fail "the daemon did not say it: $(cat "$T_DIR/daemon.log")"
+grep -q "found jail" "$T_DIR/daemon.log" && fail "the daemon took a run's jail for its own: $(cat "$T_DIR/daemon.log")"
+[ -z "$(ls "$state/jails")" ] || fail "the daemon left the dead run's record: $(ls "$state/jails")"
