@@ -13,7 +13,7 @@
 #include "jail.h"
 
 static const struct cli_opt release_opts[] = {
-	{ "-a, --all", "release every jail the daemon recorded (<state_dir>/jails)" },
+	{ "-a, --all", "release every jail recorded in <state_dir>/jails (the daemon's and leakjail run's)" },
 	{ "-c, --config FILE", "the daemon's settings: state_dir, jail_parent, backend (default " LJ_DEFAULT_CONFIG ")" },
 	{ "-h, --help", "show this help" },
 	{ NULL, NULL },
@@ -24,7 +24,8 @@ static const struct cli_help release_help = {
 	.synopsis = "[OPTIONS] PID...\n[OPTIONS] --all",
 	.about = "Undo a jail: the process goes back to the cgroup it came from (or its unit's\n"
 		 "limits are put back), the jail and its record are removed, and so is the jail\n"
-		 "parent once it is empty. Exit status 1 when any PID could not be released.",
+		 "parent once it is empty. A jail in place of leakjail run (PID: the command's or\n"
+		 "the run's) is lifted by the run. Exit status 1 when any PID could not be released.",
 	.opts = release_opts,
 };
 
