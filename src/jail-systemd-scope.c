@@ -313,6 +313,7 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 				    strerror(-r));
 	}
 	/* recorded before the move: a crash after it must not lose the way back */
+	jail_state_note_move(st, req);
 	r = jail_state_save(state_dir, st);
 	if (r < 0) {
 		sd_bus_message_unref(m);

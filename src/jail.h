@@ -57,6 +57,7 @@ struct jail_request {
 	bool pageout;
 	bool descendants;
 	const char *reason;      /* the evidence, for the record */
+	const char *moved_note;  /* added to the reason by a jail that moves the process (not one in place) */
 };
 
 struct jail_outcome {
@@ -189,6 +190,8 @@ bool jail_alive(const struct jail_state *j);
 /* Load every record; returns the count (array malloc()ed in *out) or -errno. */
 int jail_load_all(const char *state_dir, struct jail_state **out);
 int jail_state_save(const char *state_dir, const struct jail_state *j);
+/* The request's moved_note added to the record's reason: the process was moved into its jail. */
+void jail_state_note_move(struct jail_state *st, const struct jail_request *req);
 int jail_state_remove(const char *state_dir, pid_t pid);
 
 /*
