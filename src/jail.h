@@ -45,6 +45,8 @@ struct jail_state {
 	 * 4): the others are leakjail's, removed at the restore.
 	 */
 	unsigned int prev_dropins;
+	/* steps the jail was grown by jail_thrash and jail_stalled: their caps hold across a restart */
+	unsigned int thrash_grows, stall_grows;
 };
 
 struct jail_request {

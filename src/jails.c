@@ -218,14 +218,18 @@ static void check_stall(struct jails *js, struct jail_state *j, struct stall_sta
 	r = stall_check(st, &s, evidence, sizeof(evidence));
 	if (r == STALL_NONE)
 		return;
+	st->grows = MAX(st->grows, j->stall_grows); /* a restarted daemon goes on counting */
 	if (what == STALLED_GROW && st->grows >= STALL_MAX_GROWS)
 		what = STALLED_LOG;
 	if (what == STALLED_LOG && st->reported)
 		return;
 	switch (what) {
 	case STALLED_GROW:
+		j->stall_grows = st->grows + 1; /* recorded with the new limits */
 		if (grow(js, j, 0, done, sizeof(done)) == 0)
 			st->grows++;
+		else
+			j->stall_grows = st->grows;
 		break;
 	case STALLED_KILL:
 		kill_jail(js, j, done, sizeof(done));
