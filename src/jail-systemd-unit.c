@@ -392,11 +392,7 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 	char was[160], now[160], a[24], b[24], c[24];
 	int r;
 
-	r = sdj_get_u64(bus, u->path, u->iface, "MemoryHigh", &st->prev.high);
-	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemoryMax", &st->prev.max);
-	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemorySwapMax", &st->prev.swap);
+	r = sdj_get_limits(bus, u->path, u->iface, &st->prev);
 	if (r < 0)
 		return lj_error_set(err, r, "cannot read the memory limits of %s: %s", u->name, strerror(-r));
 	snprintf(st->unit, sizeof(st->unit), "%s", u->name);
