@@ -290,8 +290,17 @@ static void check_events(struct jails *js, struct jail_state *j, struct stall_st
 	if (ev.max > j->events.max && j->events.max == 0)
 		lj_log(LOG_INFO, "jail %s (pid %d, %s) reached its hard limit", j->jail, j->pid, j->comm);
 	if (ev.oom_kill != j->events.oom_kill) {
+		struct jail_state rec;
+
 		j->events = ev;
-		jail_state_save(js->state_dir, j); /* a restarted daemon does not report it again */
+		/*
+		 * Its limits as recorded now (an in-place reclaim moves them while
+		 * it runs); a record released meanwhile is not written again.
+		 */
+		if (jail_state_load(js->state_dir, j->pid, &rec) == 0 && rec.starttime == j->starttime) {
+			j->limits = rec.limits;
+			jail_state_save(js->state_dir, j); /* a restarted daemon does not report it again */
+		}
 	}
 	j->events = ev;
 	if (sc && jail_alive(j))
