@@ -32,8 +32,5 @@ export BIG_HOST_MIB=640 BIG_HOLD_MIB=40 BIG_GROWTH=30M
 # (node exporter, curl, python3, dpkg, man, script, a FUSE device, make; a JVM: jail_thrash runs
 # two, which neither the initramfs nor 512 MiB holds)
 export LJ_NOT_HERE="diagnose metrics package manpages completion status_watch json_schema stuck_cmdline install doc_examples docs_current explain container_podman jail_thrash"
-# jail_undo and shapes: open defects in this VM, run on the host until fixed (the closing note of
-# this change says what they do here: jail_undo exits at once; the fast path calls a 1 s warm-up a
-# leak on a 1 GiB guest, where it would run out of memory in 10 s)
-export LJ_NOT_HERE_WHY="does not depend on the cgroup version, needs tools the VM has not, or fails here for a known reason: run on the host"
+export LJ_NOT_HERE_WHY="does not depend on the cgroup version, or needs tools the VM has not: run on the host"
 exec bash tests/run.sh --integration "$O"
