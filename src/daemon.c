@@ -254,7 +254,7 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		.pageout = p->jail_pageout,
 		.descendants = p->jail_descendants,
 	};
-	char evs[700], high[24], max[24], swap[24], outcome[600], path[1400], retry[64];
+	char evs[700], high[24], max[24], swap[24], outcome[600], path[1400], retry[64], stays[96];
 	char f[WATCH_FIELDS_MAX][WATCH_FIELD_SIZE];
 	const char *fields[WATCH_FIELDS_MAX];
 	struct lj_error err = { 0 };
@@ -266,15 +266,14 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	/*
 	 * Pages do not move with a process: what it holds at the move stays
 	 * charged to its origin cgroup, and only new pages are charged to the
-	 * jail. The record says so, and `status` shows the record.
+	 * jail. A jail that moves it says so in its record, which `status`
+	 * shows; one in place (a unit, a container) has nothing left behind.
 	 */
 	evidence_format(ev, evs, sizeof(evs));
-	/* a container's process is limited in place: nothing moves, nothing stays behind */
-	if (!jail_container_applies(&d->jb, e->pid))
-		snprintf(evs + strlen(evs), sizeof(evs) - strlen(evs),
-			 "; %llu MiB resident at the move stays charged to its origin cgroup",
-			 (unsigned long long)(e->last.rss >> 20));
+	snprintf(stays, sizeof(stays), "%llu MiB resident at the move stays charged to its origin cgroup",
+		 (unsigned long long)(e->last.rss >> 20));
 	req.reason = evs;
+	req.moved_note = stays;
 	/* the records stay where the jails of this run were found: a reload does not move them */
 	d->jb.event = d->event; /* work in slices (an in-place reclaim) goes on from the loop */
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
@@ -305,6 +304,8 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		return r;
 	}
 	e->jailed = true;
+	if (out.moved > 0)
+		snprintf(evs + strlen(evs), sizeof(evs) - strlen(evs), "; %s", stays);
 	jail_fmt_limit(high, sizeof(high), req.limits.high);
 	jail_fmt_limit(max, sizeof(max), req.limits.max);
 	/* v1 caps memory + swap together: say what was written */

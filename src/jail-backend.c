@@ -60,6 +60,14 @@ void jail_state_from_request(struct jail_state *st, const struct jail_request *r
 	st->limits = req->limits;
 }
 
+void jail_state_note_move(struct jail_state *st, const struct jail_request *req)
+{
+	size_t n = strlen(st->reason);
+
+	if (req->moved_note && req->moved_note[0])
+		snprintf(st->reason + n, sizeof(st->reason) - n, "; %s", req->moved_note);
+}
+
 int jail_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err)
 {

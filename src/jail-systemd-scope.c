@@ -58,21 +58,31 @@ static const struct {
 	{ "RestrictFileSystems", "(bas)", NULL },
 };
 
+/* The property's value in *reply: 1, or 0 when this systemd does not have it, or -errno. */
+static int get_property(sd_bus *bus, const char *path, const char *iface, const char *name, const char *sig,
+			sd_bus_message **reply)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = sd_bus_get_property(bus, SD_DEST, path, iface, name, &e, reply, sig);
+
+	if (r < 0) {
+		r = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 0 : sdj_bus_errno(&e, r);
+		sd_bus_error_free(&e);
+		return r;
+	}
+	return 1;
+}
+
 /* Is the array property empty? 1 yes, 0 no, -errno. elem NULL: RestrictNetworkInterfaces' (bas). */
 static int property_unset(sd_bus *bus, const char *path, const char *iface, const char *name, const char *sig,
 			  const char *elem)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	int r;
+	int r = get_property(bus, path, iface, name, sig, &reply);
 
-	r = sd_bus_get_property(bus, SD_DEST, path, iface, name, &e, &reply, sig);
-	if (r < 0) {
-		/* an older systemd without it cannot have it set */
-		r = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 1 : sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
+	/* an older systemd without it cannot have it set */
+	if (r <= 0)
+		return r == 0 ? 1 : r;
 	if (elem) {
 		r = sd_bus_message_enter_container(reply, 'a', elem);
 		if (r >= 0)
@@ -96,16 +106,11 @@ static int property_unset(sd_bus *bus, const char *path, const char *iface, cons
 static int copy_property(sd_bus *bus, sd_bus_message *m, const char *path, const char *iface, const char *name,
 			 const char *sig)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *reply = NULL;
-	int r;
+	int r = get_property(bus, path, iface, name, sig, &reply);
 
-	r = sd_bus_get_property(bus, SD_DEST, path, iface, name, &e, &reply, sig);
-	if (r < 0) {
-		r = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 0 : sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
+	if (r <= 0)
 		return r;
-	}
 	r = sd_bus_message_open_container(m, 'r', "sv");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "s", name);
@@ -253,11 +258,7 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 	pids[0] = (uint32_t)req->pid;
 	r = sdj_get_string(bus, u->path, u->iface, "Slice", slice, sizeof(slice));
 	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemoryHigh", &st->prev.high);
-	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemoryMax", &st->prev.max);
-	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemorySwapMax", &st->prev.swap);
+		r = sdj_get_limits(bus, u->path, u->iface, &st->prev);
 	if (r < 0)
 		return lj_error_set(err, r, "cannot read %s: %s", u->name, strerror(-r));
 	st->limits.high = sdj_min(st->limits.high, st->prev.high);
@@ -313,6 +314,7 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 				    strerror(-r));
 	}
 	/* recorded before the move: a crash after it must not lose the way back */
+	jail_state_note_move(st, req);
 	r = jail_state_save(state_dir, st);
 	if (r < 0) {
 		sd_bus_message_unref(m);

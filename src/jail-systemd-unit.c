@@ -176,23 +176,24 @@ static uint64_t slice_ns(void)
 }
 
 /* Is the jail still the one of this job: the same process, recorded, not released meanwhile? */
-static bool job_current(const struct reclaim_job *j)
+/* Is the jail still this job's? rec receives its record as it is now. */
+static bool job_current(const struct reclaim_job *j, struct jail_state *rec)
 {
-	struct jail_state rec;
 	uint64_t st;
 
-	return jail_state_load(j->state_dir, j->st.pid, &rec) == 0 && rec.starttime == j->st.starttime &&
-	       strcmp(rec.unit, j->st.unit) == 0 && proc_starttime(j->st.pid, &st) == 0 && st == j->st.starttime;
+	return jail_state_load(j->state_dir, j->st.pid, rec) == 0 && rec->starttime == j->st.starttime &&
+	       strcmp(rec->unit, j->st.unit) == 0 && proc_starttime(j->st.pid, &st) == 0 && st == j->st.starttime;
 }
 
 /* One slice: 1 more to do, 0 done, -ECANCELED when the jail is no longer this job's. */
 static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_t budget)
 {
 	uint64_t t0 = mono_ns(), usage = 0;
+	struct jail_state rec;
 	struct cg_usage u;
 	int r;
 
-	if (!job_current(j))
+	if (!job_current(j, &rec))
 		return -ECANCELED;
 	j->slices++;
 	for (;;) {
@@ -253,6 +254,7 @@ static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r
 	struct lj_error err = { 0 };
 	struct cg_usage u = { 0 };
 	struct cg_limits l = j->st.limits;
+	struct jail_state rec;
 	unsigned int which = 0;
 	char now[160], f[3][160], a[24];
 	const char *fields[3] = { f[0], f[1], f[2] };
@@ -286,9 +288,11 @@ static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r
 		       j->st.unit, j->st.pid, err.msg);
 		l = j->st.limits;
 	}
-	if (job_current(j)) {
+	if (job_current(j, &rec)) {
+		/* the record as the daemon keeps it (its events, its grows), with the limits now in force */
 		j->st.limits = l;
-		jail_state_save(j->state_dir, &j->st);
+		rec.limits = l;
+		jail_state_save(j->state_dir, &rec);
 	}
 	sdj_fmt_limits(now, sizeof(now), &l);
 	snprintf(a, sizeof(a), "%.1f", (double)(j->start_usage > u.memory ? j->start_usage - u.memory : 0) / (1 << 20));
@@ -392,11 +396,7 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 	char was[160], now[160], a[24], b[24], c[24];
 	int r;
 
-	r = sdj_get_u64(bus, u->path, u->iface, "MemoryHigh", &st->prev.high);
-	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemoryMax", &st->prev.max);
-	if (r >= 0)
-		r = sdj_get_u64(bus, u->path, u->iface, "MemorySwapMax", &st->prev.swap);
+	r = sdj_get_limits(bus, u->path, u->iface, &st->prev);
 	if (r < 0)
 		return lj_error_set(err, r, "cannot read the memory limits of %s: %s", u->name, strerror(-r));
 	snprintf(st->unit, sizeof(st->unit), "%s", u->name);

@@ -147,6 +147,17 @@ int sdj_get_u64(sd_bus *bus, const char *path, const char *iface, const char *na
 	return r;
 }
 
+int sdj_get_limits(sd_bus *bus, const char *path, const char *iface, struct cg_limits *out)
+{
+	int r = sdj_get_u64(bus, path, iface, "MemoryHigh", &out->high);
+
+	if (r >= 0)
+		r = sdj_get_u64(bus, path, iface, "MemoryMax", &out->max);
+	if (r >= 0)
+		r = sdj_get_u64(bus, path, iface, "MemorySwapMax", &out->swap);
+	return r;
+}
+
 static int get_bool(sd_bus *bus, const char *path, const char *iface, const char *name, bool *out)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;

@@ -343,20 +343,14 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 	pidfd = jail_target_open(req, err);
 	if (pidfd < 0)
 		return pidfd;
-	st.pid = req->pid;
-	st.starttime = req->starttime;
-	snprintf(st.backend, sizeof(st.backend), "cgroupfs");
-	snprintf(st.comm, sizeof(st.comm), "%s", req->comm);
-	snprintf(st.policy, sizeof(st.policy), "%s", req->policy);
-	snprintf(st.reason, sizeof(st.reason), "%s", req->reason ? req->reason : "");
+	jail_state_from_request(&st, req, "cgroupfs");
+	jail_state_note_move(&st, req);
 	if (read_memory_cgroup(req->pid, st.origin, sizeof(st.origin)) < 0)
 		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
 	sanitize(req->comm, name, sizeof(name));
 	snprintf(st.jail, sizeof(st.jail), "%s/%s-%d", req->jail_parent, name, req->pid);
 	if (strcmp(st.origin + 1, st.jail) == 0)
 		return lj_error_set(err, -EALREADY, "pid %d is already in its jail", req->pid);
-	st.since = now_wall();
-	st.limits = req->limits;
 
 	r = cg_create(b, st.jail, err);
 	if (r < 0)

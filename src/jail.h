@@ -45,6 +45,8 @@ struct jail_state {
 	 * 4): the others are leakjail's, removed at the restore.
 	 */
 	unsigned int prev_dropins;
+	/* steps the jail was grown by jail_thrash and jail_stalled: their caps hold across a restart */
+	unsigned int thrash_grows, stall_grows;
 	/*
 	 * backend "run" (src/runjail.h): `leakjail run` limited its own cgroup
 	 * in place (jail == origin); pid is its command's. The run's pid and
@@ -65,6 +67,7 @@ struct jail_request {
 	bool pageout;
 	bool descendants;
 	const char *reason;      /* the evidence, for the record */
+	const char *moved_note;  /* added to the reason by a jail that moves the process (not one in place) */
 };
 
 struct jail_outcome {
@@ -199,6 +202,8 @@ bool jail_alive(const struct jail_state *j);
 /* Load every record; returns the count (array malloc()ed in *out) or -errno. */
 int jail_load_all(const char *state_dir, struct jail_state **out);
 int jail_state_save(const char *state_dir, const struct jail_state *j);
+/* The request's moved_note added to the record's reason: the process was moved into its jail. */
+void jail_state_note_move(struct jail_state *st, const struct jail_request *req);
 int jail_state_remove(const char *state_dir, pid_t pid);
 
 /*

@@ -277,6 +277,7 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 	if (!st)
 		return false;
 	st->seen = true;
+	st->grows = MAX(st->grows, j->thrash_grows); /* a restarted daemon goes on counting */
 	/*
 	 * An OOM kill in the jail: the kernel's reaper frees the victim's
 	 * memory before it is gone (seen here: stress-ng's bigheap worker
@@ -311,7 +312,9 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 			break;
 		}
 		step = jailcheck_grow_step(&s, sc->sys.mem.mem_available);
+		j->thrash_grows = st->grows + 1; /* recorded with the new limits */
 		if (jails_grow(js, j, step, done, sizeof(done)) < 0) {
+			j->thrash_grows = st->grows;
 			st->settled = true; /* said once; the stall watch (jail_stalled) goes on */
 			record(j, v, what, evidence, done);
 			return false;

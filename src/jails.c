@@ -225,14 +225,18 @@ static void check_stall(struct jails *js, struct jail_state *j, struct stall_sta
 	r = stall_check(st, &s, evidence, sizeof(evidence));
 	if (r == STALL_NONE)
 		return;
+	st->grows = MAX(st->grows, j->stall_grows); /* a restarted daemon goes on counting */
 	if (what == STALLED_GROW && st->grows >= STALL_MAX_GROWS)
 		what = STALLED_LOG;
 	if (what == STALLED_LOG && st->reported)
 		return;
 	switch (what) {
 	case STALLED_GROW:
+		j->stall_grows = st->grows + 1; /* recorded with the new limits */
 		if (grow(js, j, 0, done, sizeof(done)) == 0)
 			st->grows++;
+		else
+			j->stall_grows = st->grows;
 		break;
 	case STALLED_KILL:
 		kill_jail(js, j, done, sizeof(done));
@@ -293,8 +297,17 @@ static void check_events(struct jails *js, struct jail_state *j, struct stall_st
 	if (ev.max > j->events.max && j->events.max == 0)
 		lj_log(LOG_INFO, "jail %s (pid %d, %s) reached its hard limit", j->jail, j->pid, j->comm);
 	if (ev.oom_kill != j->events.oom_kill) {
+		struct jail_state rec;
+
 		j->events = ev;
-		jail_state_save(js->state_dir, j); /* a restarted daemon does not report it again */
+		/*
+		 * Its limits as recorded now (an in-place reclaim moves them while
+		 * it runs); a record released meanwhile is not written again.
+		 */
+		if (jail_state_load(js->state_dir, j->pid, &rec) == 0 && rec.starttime == j->starttime) {
+			j->limits = rec.limits;
+			jail_state_save(js->state_dir, j); /* a restarted daemon does not report it again */
+		}
 	}
 	j->events = ev;
 	if (sc && jail_alive(j))

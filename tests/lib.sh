@@ -3,6 +3,9 @@
 # started and cgroups it created, named leakjail-test-<pid>-..., and removes
 # them on every exit path.
 set -euo pipefail
+# a command that stops a test through set -e says which (a test that exits 1
+# with nothing on stderr cannot be told apart from any other)
+trap 'echo "FAIL: ${BASH_SOURCE[0]}:$LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
 
 : "${LEAKJAIL:?run through tests/run.sh}" "${MEMHOG:?run through tests/run.sh}"
 T_ID="leakjail-test-$$"
@@ -169,6 +172,22 @@ held() {
 		sleep 0.05
 	done
 	return 1
+}
+
+# child_pids PID: the pids whose parent is PID, space-separated. Shell builtins
+# only, and a process that exits during the scan is passed over: a whole-/proc
+# `awk ... /proc/[0-9]*/stat` fails when one does (busybox's awk exits 1, mawk 2).
+child_pids() {
+	local parent=$1 s line rest p kids=""
+	for s in /proc/[0-9]*/stat; do
+		read -r line 2>/dev/null <"$s" || continue
+		rest=${line##*) }
+		set -- $rest
+		[ "$2" = "$parent" ] || continue
+		p=${s#/proc/}
+		kids="$kids ${p%/stat}"
+	done
+	echo $kids
 }
 
 # rss_kb PID, swap_kb PID, majflt PID

@@ -8,6 +8,8 @@
 # LJ_SAMPLER=bpf|proc: the sampler the daemons of the suites use (default:
 # auto, which is bpf where it loads); the suites in LJ_PROC_TOO run once more
 # with the other one.
+# LJ_TESTS="name ...": run only these integration tests (file names under
+# tests/integration without .sh), for instance to iterate on one in the VM.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -110,6 +112,9 @@ if [ "$what" != unit ]; then
 		label=$name
 		[ "$sampler" != "${LJ_SAMPLER:-}" ] && label="$name[sampler=$sampler]"
 		[ -f "$t" ] || continue
+		if [ -n "${LJ_TESTS:-}" ]; then
+			case " $LJ_TESTS " in *" $name "*) ;; *) continue ;; esac
+		fi
 		# LJ_NOT_HERE: tests that do not apply where this runs (say, in the v2 VM)
 		case " ${LJ_NOT_HERE:-} " in *" $name "*) echo "n/a:  integration/$name (${LJ_NOT_HERE_WHY:-does not apply here})"; continue ;; esac
 		# v2_*: what only cgroup v2 has

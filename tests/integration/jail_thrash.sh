@@ -65,6 +65,11 @@ if ! wait_for "$log" "misjudged: pid $jp " $((3 * WINDOW + 1)); then
 	fail "no correction within 3 windows of the jail: $(grep -v '^leakjail: started' "$log")"
 fi
 corrected_at=$(date +%s)
+# a grow is counted in the jail's record, so that a restarted daemon keeps to the cap on steps
+if [ "${THRASH_ACTION:-grow}" = grow ]; then
+	grep -q "^thrash_grows=[1-9]" "$T_DIR/state/jails/$jp" ||
+		fail "the grow is not in the jail's record: $(cat "$T_DIR/state/jails/$jp")"
+fi
 note "corrected $((corrected_at - jailed_at)) s after the jail: $(grep -m1 "misjudged: pid $jp " "$log")"
 wait "$jp" || fail "the JVM exited with $?: $(grep -v '^leakjail: started' "$log")"
 wait "$twin_pid" || fail "its twin exited with $?"

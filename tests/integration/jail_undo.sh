@@ -39,8 +39,7 @@ leader=$SPAWNED
 hold_calls "$daemon" openat -P "/proc/$leader/cgroup"
 touch "$T_DIR/go"
 for _ in $(seq 50); do
-	kids=$(awk -v p="$leader" '{ sub(/.*\) /, ""); split($0, f, " "); if (f[2] == p) print FILENAME }' /proc/[0-9]*/stat 2>/dev/null |
-		sed 's|/proc/||; s|/stat||' | sort -n | tr '\n' ' ')
+	kids=$(child_pids "$leader")
 	[ "$(echo $kids | wc -w)" -eq 2 ] && break
 	sleep 0.1
 done

@@ -2,6 +2,8 @@
 # Runs inside the VM (busybox sh): the integration suite on cgroup v2.
 O=$1
 export CI=$2
+# the names of the integration tests to run, when not all (LJ_TESTS in tests/run.sh)
+export LJ_TESTS="${3:-}"
 cd /lj || exit 1
 echo "guest: $(uname -r), $(cat /sys/fs/cgroup/cgroup.controllers)"
 grep -q memory /sys/fs/cgroup/cgroup.controllers || { echo "guest: no memory controller on cgroup v2"; exit 1; }
@@ -29,9 +31,6 @@ export BIG_HOST_MIB=640 BIG_HOLD_MIB=40 BIG_GROWTH=30M
 # tests of what does not depend on the cgroup version and needs tools the VM has not
 # (node exporter, curl, python3, dpkg, man, script, a FUSE device, make; a JVM: jail_thrash runs
 # two, which neither the initramfs nor 512 MiB holds)
-export LJ_NOT_HERE="diagnose metrics package manpages completion status_watch json_schema stuck_cmdline install doc_examples docs_current explain container_podman jail_thrash jail_undo shapes"
-# jail_undo and shapes: open defects in this VM, run on the host until fixed (the closing note of
-# this change says what they do here: jail_undo exits at once; the fast path calls a 1 s warm-up a
-# leak on a 1 GiB guest, where it would run out of memory in 10 s)
-export LJ_NOT_HERE_WHY="does not depend on the cgroup version, needs tools the VM has not, or fails here for a known reason: run on the host"
+export LJ_NOT_HERE="diagnose metrics package manpages completion status_watch json_schema stuck_cmdline install doc_examples docs_current explain container_podman jail_thrash"
+export LJ_NOT_HERE_WHY="does not depend on the cgroup version, or needs tools the VM has not: run on the host"
 exec bash tests/run.sh --integration "$O"

@@ -3,6 +3,7 @@
 # The cgroup v2 suite: the integration tests, run inside a VM whose kernel has
 # the memory controller on cgroup v2, with swap and PSI (tests/vm/vm.sh).
 #   tests/vm/suite.sh [BUILD_DIR]
+# LJ_TESTS="name ...": only these integration tests (as in tests/run.sh).
 # The scenarios are scaled to the VM's memory and to an emulated CPU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,4 +22,4 @@ exec tests/vm/vm.sh --mem 1024 --swap 1024 --cpus 2 --timeout 1500 \
 	--file "$PWD/$O/tests/test_sample:/lj/$O/tests/test_sample" \
 	--file "$PWD/tests:/lj/tests" \
 	--file "$PWD/policies:/lj/policies" \
-	-- tests/vm/guest-suite.sh "$O" "${CI:-}"
+	-- tests/vm/guest-suite.sh "$O" "${CI:-}" "${LJ_TESTS:-}"

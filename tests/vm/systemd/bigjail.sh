@@ -1,23 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A large in-place jail keeps the daemon's loop going: the daemon runs as a
 # notify service with WatchdogSec=30s; a one-process service grows fast to
-# several hundred MiB (the daemon starts once it holds 300 MiB) and is
-# jailed in place at 32M; leakjail's own reclaim
+# over 1 GiB (the daemon starts once it holds 1 GiB) and is jailed in place
+# at 32M; leakjail's own reclaim
 # pushes it to swap in slices. The daemon is never stopped by its watchdog,
 # and reports the longest pass and the longest reclaim slice (the figures
 # the loop waited for).
 . "$(dirname "$0")/lib.sh"
 
 swap_kib=$(awk '$1 == "SwapFree:" { print $2 }' /proc/meminfo)
-[ "$swap_kib" -ge $((400 * 1024)) ] || skip "needs 400 MiB of free swap, has $((swap_kib / 1024)) MiB"
+[ "$swap_kib" -ge $((1400 * 1024)) ] || skip "needs 1400 MiB of free swap, has $((swap_kib / 1024)) MiB"
 daemon_conf auto
 echo "metrics_file = $T_DIR/metrics.prom" >>"$T_DIR/leakjail.conf"
 u=$(unit_name big)
-start_service "$u" -- "$MEMHOG" leak 20 480
+start_service "$u" -- "$MEMHOG" leak 20 1400
 pid=$(systemctl show -P MainPID "$u.service")
 # the daemon starts watching once the leaker is large: it is caught there, still growing
-big() { [ "$(kib_of "$pid" VmRSS)" -ge $((300 * 1024)) ]; }
-wait_for 120 big || fail "the leaker did not grow to 300 MiB: VmRSS $(kib_of "$pid" VmRSS) kB"
+big() { [ "$(kib_of "$pid" VmRSS)" -ge $((1024 * 1024)) ]; }
+wait_for 180 big || fail "the leaker did not grow to 1 GiB: VmRSS $(kib_of "$pid" VmRSS) kB"
 d=$(unit_name daemon)
 T_UNITS+=("$d.service")
 systemd-run --quiet --unit="$d" -p Type=notify -p NotifyAccess=main -p WatchdogSec=30s \

@@ -18,6 +18,8 @@ grep -q "backend systemd" "$log" || fail "auto did not pick systemd: $(grep star
 jailed_in "$log" "$pid"
 note "$(grep -o "jailed pid $pid .*" "$log" | sed 's/policy=t: .*; backend/... backend/')"
 grep "jailed pid $pid " "$log" | grep -q "$u.service limited in place" || fail "not limited in place: $(grep "jailed pid $pid" "$log")"
+# nothing moved, so nothing stays charged elsewhere: the record does not say it does
+! grep "jailed pid $pid " "$log" | grep -q "stays charged" || fail "an in-place jail said pages stay behind: $(grep "jailed pid $pid" "$log")"
 
 grep "jailed pid $pid " "$log" | grep -q "reclaiming up to .* in leakjail's own slices" ||
 	fail "no reclaim of its own: $(grep "jailed pid $pid" "$log")"
@@ -39,6 +41,7 @@ wait_for 20 swaps "$pid" 20480 || fail "pid $pid does not swap: VmSwap $(kib_of 
 note "limited in place: rss $(kib_of "$pid" VmRSS) kB, swap $(kib_of "$pid" VmSwap) kB, MemoryHigh=$(systemctl show -P MemoryHigh "$u.service")"
 rec=$T_DIR/state/jails/$pid
 grep -qx "backend=systemd" "$rec" && grep -qx "unit=$u.service" "$rec" || fail "record: $(cat "$rec")"
+! grep -q "stays charged" "$rec" || fail "the record of an in-place jail says pages stay behind: $(grep reason= "$rec")"
 "$LEAKJAIL" status --config "$T_DIR/leakjail.conf" --interval 200ms | grep -q "backend systemd, unit $u.service" ||
 	fail "status does not name the backend and unit"
 

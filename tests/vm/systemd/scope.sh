@@ -25,6 +25,9 @@ jailed_in "$log" "$W"
 scope=leakjail-memhog-$W.scope
 note "$(grep -o "jailed pid $W .*" "$log" | sed 's/policy=t: .*; backend/... backend/')"
 [ "$(proc_cgroup "$W")" = "/system.slice/$scope" ] || fail "worker is in $(proc_cgroup "$W")"
+# moved: what it held stays charged to the service, and the record says so
+grep "jailed pid $W " "$log" | grep -q "resident at the move stays charged to its origin cgroup" ||
+	fail "the record of a moved process does not say its pages stay behind: $(grep "jailed pid $W" "$log")"
 systemctl show -P PartOf "$scope" | grep -qw "$u.service" || fail "scope is not PartOf $u.service"
 systemctl show -P BindsTo "$scope" | grep -qw "$u.service" || fail "scope is not BindsTo $u.service"
 [ "$(systemctl show -P Slice "$scope")" = system.slice ] || fail "scope slice: $(systemctl show -P Slice "$scope")"
