@@ -111,6 +111,15 @@ bool cg_exists(const struct cgroup_backend *b, const char *rel)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+uint64_t cg_ino(const struct cgroup_backend *b, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	cg_path(b, rel, path, sizeof(path));
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 static int write_value(const struct cgroup_backend *b, const char *rel, const char *file,
 		       const char *value, struct lj_error *err)
 {

@@ -56,6 +56,8 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *err);
 
 bool cg_exists(const struct cgroup_backend *b, const char *rel);
+/* The cgroup directory's inode, 0 when there is none: a cgroup made again (a restarted unit's) has another. */
+uint64_t cg_ino(const struct cgroup_backend *b, const char *rel);
 
 /*
  * Set the limits, in the order the kernel demands (v1: memory.limit_in_bytes

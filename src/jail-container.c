@@ -33,15 +33,6 @@
 /* the most one pass's write may make the kernel reclaim in leakjail's context */
 #define STEP_SLICE (32 * MIB)
 
-static uint64_t cgroup_ino(const struct cgroup_backend *b, const char *rel)
-{
-	char path[1400];
-	struct stat st;
-
-	cg_path(b, rel, path, sizeof(path));
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
-}
-
 /* Free swap, in bytes (0 without swap). */
 static uint64_t swap_free(void)
 {
@@ -133,7 +124,7 @@ static int container_enter(struct jail_backend *jb, const char *state_dir, const
 	jail_state_from_request(&st, req, "container");
 	snprintf(st.jail, sizeof(st.jail), "%.1000s", rel);
 	snprintf(st.container, sizeof(st.container), "%s", label);
-	st.cg_ino = cgroup_ino(b, rel);
+	st.cg_ino = cg_ino(b, rel);
 	if (!st.cg_ino || read_limits(b, rel, &st.prev) < 0 || cg_usage(b, rel, &u) < 0)
 		return lj_error_set(err, -ESRCH, "%s: its memory cgroup %s cannot be read", label, c.cgroup);
 	/* what the container held already counts from here: earlier OOM kills are not the jail's */
@@ -193,7 +184,7 @@ static int container_enter(struct jail_backend *jb, const char *state_dir, const
 /* The container's cgroup is still the one jailed (not restarted, not gone). */
 static bool same_container(const struct cgroup_backend *b, const struct jail_state *j)
 {
-	return cgroup_ino(b, j->jail) == j->cg_ino;
+	return cg_ino(b, j->jail) == j->cg_ino;
 }
 
 static int container_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)

@@ -97,6 +97,8 @@ int jail_state_save(const char *state_dir, const struct jail_state *j)
 			j->prev_dropins);
 	if (j->container[0])
 		fprintf(f, "container=%s\ncg_ino=%" PRIu64 "\n", j->container, j->cg_ino);
+	if (j->origin_ino)
+		fprintf(f, "origin_ino=%" PRIu64 "\n", j->origin_ino);
 	if (j->thrash_grows || j->stall_grows)
 		fprintf(f, "thrash_grows=%u\nstall_grows=%u\n", j->thrash_grows, j->stall_grows);
 	/* a unit's are above; a container limited by cgroupfs has no unit */
@@ -155,7 +157,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
 		"swap", "events_high", "events_max", "events_oom_kill", "reason",
 		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
-		"container", "cg_ino", "thrash_grows", "stall_grows", "run_pid", "run_start", "command",
+		"container", "cg_ino", "origin_ino", "thrash_grows", "stall_grows", "run_pid", "run_start", "command",
 		/* last: a record without it is older (see below) */
 		"prev_dropins",
 	};
@@ -245,6 +247,8 @@ int jail_state_parse(const char *text, struct jail_state *j)
 			copy_field(j->container, sizeof(j->container), v);
 		else if (strcmp(k, "cg_ino") == 0)
 			j->cg_ino = strtoull(v, NULL, 10);
+		else if (strcmp(k, "origin_ino") == 0)
+			j->origin_ino = strtoull(v, NULL, 10);
 		else if (strcmp(k, "thrash_grows") == 0 || strcmp(k, "stall_grows") == 0)
 			*(k[0] == 't' ? &j->thrash_grows : &j->stall_grows) = (unsigned int)strtoul(v, NULL, 10);
 		else if (strcmp(k, "run_pid") == 0) {

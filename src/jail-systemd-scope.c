@@ -315,6 +315,7 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 	}
 	/* recorded before the move: a crash after it must not lose the way back */
 	jail_state_note_move(st, req);
+	st->origin_ino = cg_ino(jb->cg, u->cgroup + 1);
 	r = jail_state_save(state_dir, st);
 	if (r < 0) {
 		sd_bus_message_unref(m);

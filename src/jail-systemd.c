@@ -540,6 +540,13 @@ static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, c
 
 	if (strcmp(j->unit, j->origin_unit) == 0 || !cg_exists(jb->cg, j->jail))
 		return 0;
+	/*
+	 * The origin's cgroup as it was at the jail: the same run of its unit
+	 * (a restart, or a stop, removes it and a start makes another), so
+	 * nothing is asked of PID 1 in this pass.
+	 */
+	if (j->origin_ino && cg_ino(jb->cg, j->origin + 1) == j->origin_ino)
+		return 0;
 	/* a scope already on its way out (stopped in an earlier pass) is told once */
 	r = sdj_unit_path(bus, j->unit, &path);
 	if (r == 0)

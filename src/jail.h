@@ -35,6 +35,7 @@ struct jail_state {
 	char unit[256];        /* systemd: the unit limited in place, or the scope it was moved into */
 	char origin_unit[256]; /* systemd: the unit it came from (== unit when limited in place) */
 	char origin_id[40];    /* systemd: that unit's InvocationID at the time: a restart makes another */
+	uint64_t origin_ino;   /* systemd scope: the origin unit's cgroup inode at the time (0: not known) */
 	struct cg_limits prev; /* in place (systemd unit, container): the limits before */
 	/* container (src/jail-container.c): "podman 0be5a925c965 (web)", and its cgroup's inode at the jail */
 	char container[160];

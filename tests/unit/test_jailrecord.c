@@ -37,6 +37,7 @@ static void test_round_trip(void)
 	w.limits = (struct cg_limits){ 32 << 20, 48 << 20, CG_UNLIMITED };
 	w.prev = (struct cg_limits){ CG_UNLIMITED, 1 << 30, 0 };
 	w.prev_dropins = 5; /* 50-MemoryHigh.conf and 50-MemorySwapMax.conf were there before */
+	w.origin_ino = 4711; /* the origin unit's cgroup at the move: its restart makes another */
 	w.thrash_grows = 3; /* the caps on growing hold across a restart */
 	w.stall_grows = 1;
 	CHECK(jail_state_save(dir, &w) == 0);
@@ -51,6 +52,7 @@ static void test_round_trip(void)
 		CHECK_EQ_U(back[0].prev.max, 1 << 30);
 		CHECK_EQ_U(back[0].prev.swap, 0);
 		CHECK_EQ_U(back[0].prev_dropins, 5);
+		CHECK_EQ_U(back[0].origin_ino, 4711);
 		CHECK_EQ_U(back[0].thrash_grows, 3);
 		CHECK_EQ_U(back[0].stall_grows, 1);
 		CHECK_EQ_U(back[0].limits.high, 32 << 20);
