@@ -67,12 +67,12 @@ static void warn_missing_cgroups(const struct config *cfg)
 }
 
 static const struct cli_opt check_opts[] = {
-	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
-	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	CLI_OPT_CONFIG,
+	CLI_OPT_POLICIES,
 	{ "-q, --quiet", "say nothing when all is well; errors and warnings still go to stderr" },
 	{ "-m, --matches", "then, for each policy, the processes it would watch now and those kept out" },
 	{ "-k, --list-keys", "list every key the files may hold, \"SECTION KEY\" a line, and exit" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 

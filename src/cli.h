@@ -18,6 +18,11 @@ struct cli_opt {
 	const char *help;  /* one line */
 };
 
+/* The options that commands share, as lines of their tables (LJ_DEFAULT_*: config.h). */
+#define CLI_OPT_CONFIG { "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" }
+#define CLI_OPT_POLICIES { "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" }
+#define CLI_OPT_HELP { "-h, --help", "show this help" }
+
 struct cli_help {
 	const char *command;        /* "status" */
 	const char *synopsis;       /* after "leakjail status ": "[OPTIONS]"; one form a line */

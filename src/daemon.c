@@ -422,13 +422,13 @@ static void open_control(struct daemon *d)
 }
 
 static const struct cli_opt daemon_opts[] = {
-	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
-	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	CLI_OPT_CONFIG,
+	CLI_OPT_POLICIES,
 	{ "-n, --dry-run", "log what would be jailed, jail nothing (wins over dry_run = no)" },
 	{ "-f, --foreground", "log to stderr and the journal whatever the file's log says" },
 	{ "-v, --verbose", "log each pass and each judgement too (debug)" },
 	{ "    --passes N", "stop after N sampling passes (for tests and benchmarks)" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 

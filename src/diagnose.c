@@ -634,7 +634,7 @@ static const struct cli_opt diagnose_opts[] = {
 	{ "-w, --watch N", "instead: N passes of the kernel watch, an interval apart, then its verdicts" },
 	{ "-i, --interval DURATION", "time between --watch passes (100ms to 10m, default 2s)" },
 	{ "-c, --config FILE", "accepted as every command does; the breakdown needs no setting" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 

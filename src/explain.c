@@ -24,7 +24,7 @@
 static const struct cli_opt explain_opts[] = {
 	{ "-j, --json", "the answer as JSON" },
 	{ "-c, --config FILE", "the daemon's settings: its state_dir holds the control socket (default " LJ_DEFAULT_CONFIG ")" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 

@@ -15,7 +15,7 @@
 static const struct cli_opt release_opts[] = {
 	{ "-a, --all", "release every jail recorded in <state_dir>/jails (the daemon's and leakjail run's)" },
 	{ "-c, --config FILE", "the daemon's settings: state_dir, jail_parent, backend (default " LJ_DEFAULT_CONFIG ")" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 

@@ -490,10 +490,10 @@ static const struct cli_opt run_opts[] = {
 	{ "-P, --policy NAME", "judge the command by this policy only (default: every policy)" },
 	{ "-l, --limit SIZE", "a fixed limit from the start, like 512M; no policy, no verdict" },
 	{ "-n, --dry-run", "log what would be jailed, jail nothing" },
-	{ "-c, --config FILE", "the daemon's settings (default " LJ_DEFAULT_CONFIG ")" },
-	{ "-p, --policies DIR", "the policy files, DIR/*.conf (default " LJ_DEFAULT_POLICIES ")" },
+	CLI_OPT_CONFIG,
+	CLI_OPT_POLICIES,
 	{ "-v, --verbose", "log each sampling pass too (debug)" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 

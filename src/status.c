@@ -395,7 +395,7 @@ static const struct cli_opt status_opts[] = {
 	{ "-i, --interval DURATION", "time between the two samples, or the refreshes (default 1s; 2s with --watch)" },
 	{ "-t, --top N", "how many of the processes growing fastest to show (default 10)" },
 	{ "-c, --config FILE", "the daemon's settings, for its state_dir (default " LJ_DEFAULT_CONFIG ")" },
-	{ "-h, --help", "show this help" },
+	CLI_OPT_HELP,
 	{ NULL, NULL },
 };
 
