@@ -11,8 +11,6 @@
  */
 #include "sample.h"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +22,7 @@
 #include <linux/types.h>
 
 #include "bpf/taskiter.h"
+#include "libbpf-dl.h" /* before the skeletons: their calls go through it */
 #include "log.h"
 #include "taskiter.skel.h"
 #include "taskwalk.skel.h"
@@ -199,6 +198,9 @@ static int bpf_open_source(void **state, int procfd)
 	(void)procfd;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
 		return -ENOENT;
+	r = libbpf_dl_open(NULL, 0);
+	if (r < 0)
+		return r;
 	bs = calloc(1, sizeof(*bs));
 	if (!bs)
 		return -ENOMEM;
@@ -361,6 +363,9 @@ static void explain(int r, char *why, size_t size)
 	const char *what;
 
 	switch (-r) {
+	case ELIBACC:
+		libbpf_dl_open(why, size); /* the loader's own words */
+		return;
 	case ENOENT:
 		what = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
 		break;
