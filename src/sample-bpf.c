@@ -30,7 +30,11 @@
 
 #define CHUNK_RECORDS 512 /* 40 KiB: a read() returns at most what the kernel buffered */
 
-#define WALK_MIN_RECORDS 4096
+/*
+ * The array is mapped whole (and counts in the daemon's memory, 88 bytes a
+ * record): room for twice the tasks there are, and at least this many
+ */
+#define WALK_MIN_RECORDS 1024
 
 bool sample_bpf_iter_only;
 uint32_t sample_bpf_walk_cap;
