@@ -133,8 +133,8 @@ footprint_of() {
 	# before: main at 2bafaa2 (libcgroup and libbpf linked, DWARF in the bpf objects, a
 	# 4,096-record array), measured the same way on this machine on 2026-12-04
 	case $smp in
-	proc) before="4.6 MiB / 3,271 kB" ;;
-	bpf) before="7.3 MiB / 4,561 kB" ;;
+	proc) before="6008 kB / 3112 kB" ;;
+	bpf) before="7432 kB / 4515 kB" ;;
 	esac
 	echo "| ${desc#sampler } | $before | $rss0 kB / $anon0 kB / **$pss0 kB** / $fd0 | $rss1 kB / $anon1 kB / **$pss1 kB** / $fd1 |" >>"$T_DIR/fp.md"
 }
