@@ -96,10 +96,7 @@ $(O)/bpf:
 	mkdir -p $@
 
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libleakjail.a | $(O)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS) $(TEST_LIBS)
-# test_sample names libbpf among its libraries (the daemon loads it with dlopen()), so
-# that the VM suite, which copies into its initramfs what ldd lists, takes libbpf along
-$(O)/tests/test_sample: TEST_LIBS := -Wl,--no-as-needed $(shell pkg-config --libs libbpf 2>/dev/null) -Wl,--as-needed
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 
 # test programs are plain, unsanitized: they stand in for ordinary processes
 $(O)/progs/%: tests/progs/%.c | $(O)/progs
