@@ -13,7 +13,7 @@ DESTDIR ?=
 
 O ?= build
 CC ?= cc
-PKGS := libsystemd inih libbpf
+PKGS := libcgroup libsystemd inih libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libbpf is not linked: sample-bpf.c loads it with dlopen() when it is chosen (libbpf-dl.h)
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libbpf,$(PKGS)) 2>/dev/null)

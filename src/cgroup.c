@@ -2,28 +2,24 @@
 /*
  * Memory cgroups, v1 and v2.
  *
- * Written through cgroupfs directly: finding the controller's mount (the
- * first cgroup v1 mount with the memory option, else a cgroup2 mount whose
- * root offers memory), mkdir and rmdir, values, moves. libcgroup (2.0.2)
- * did the first three until it showed in the daemon's footprint: its
- * static tables are 2.4 MiB, of which cgroup_init() writes about 800 KiB,
- * a third of a daemon that should weigh what earlyoom weighs; and it fell
- * short elsewhere: it turned mkdir(2)'s and rmdir(2)'s errors into codes
- * without the errno (a cgroup that held processes came back "deleted").
- * Values and moves were always written here:
- * - v1 needs memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every
- *   step, and the caller needs the errno (EBUSY: could not reclaim down to
- *   the limit);
- * - a whole process moves through `cgroup.procs` (v1's `tasks` moves one
- *   thread).
+ * libcgroup (2.0.2) finds the controller's mount and creates and removes
+ * cgroups. Values and moves are written to cgroupfs here, in one place,
+ * because libcgroup falls short for them:
+ * - cgroup_modify_cgroup() writes every value of a controller in its own
+ *   order and reports a refused write as ECGOTHER; v1 needs
+ *   memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every step, and
+ *   the caller needs the errno (EBUSY: could not reclaim down to the limit);
+ * - cgroup_attach_task_pid() writes v1's `tasks`, which moves one thread:
+ *   a whole process moves through `cgroup.procs`.
+ * libcgroup's ECG* codes are converted to -errno in lcg_error() only.
  */
 #include "cgroup.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <libcgroup.h>
 #include <linux/magic.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -65,58 +61,29 @@ static const struct cg_files *files(const struct cgroup_backend *b)
 	return b->version == CG_V2 ? &v2_files : &v1_files;
 }
 
-/* v2: the hierarchy at `dir` offers the memory controller to its cgroups */
-static bool v2_has_memory(const char *dir)
+/* The one place where libcgroup's ECG* codes become -errno and a message. */
+static int lcg_error(int ecg, const char *what, const char *path, struct lj_error *err)
 {
-	char path[PATH_MAX];
-	char buf[512];
-	char *tok, *save = NULL;
+	int e = ecg == ECGOTHER ? cgroup_get_last_errno() : 0;
 
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
-		return false;
-	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-		if (strcmp(tok, "memory") == 0)
-			return true;
-	return false;
-}
-
-/*
- * Where the memory controller is mounted, as libcgroup found it: a v1
- * hierarchy that has it wins (hybrid hosts mount cgroup2 beside it, without
- * memory); else the first cgroup2 mount that offers it.
- */
-static int find_memory_mount(char *out, size_t size)
-{
-	FILE *f = setmntent("/proc/self/mounts", "re");
-	struct mntent m;
-	char buf[4096];
-	bool v2 = false;
-
-	if (!f)
-		return -errno;
-	while (getmntent_r(f, &m, buf, sizeof(buf))) {
-		if (strcmp(m.mnt_type, "cgroup") == 0 && hasmntopt(&m, "memory")) {
-			snprintf(out, size, "%s", m.mnt_dir);
-			endmntent(f);
-			return 0;
-		}
-		if (!v2 && strcmp(m.mnt_type, "cgroup2") == 0 && v2_has_memory(m.mnt_dir)) {
-			snprintf(out, size, "%s", m.mnt_dir);
-			v2 = true;
-		}
-	}
-	endmntent(f);
-	return v2 ? 0 : -ENOENT;
+	if (e == 0)
+		e = ecg == ECGROUPNOTEXIST ? ENOENT : EIO;
+	return lj_error_set(err, -e, "%s %s: %s", what, path,
+			    ecg == ECGOTHER ? strerror(e) : cgroup_strerror(ecg));
 }
 
 int cg_backend_init(struct cgroup_backend *b, struct lj_error *err)
 {
-	char mount[sizeof(b->mount)];
+	cleanup_free char *mount = NULL;
 	struct statfs sfs;
+	int r;
 
 	memset(b, 0, sizeof(*b));
-	if (find_memory_mount(mount, sizeof(mount)) < 0)
+	r = cgroup_init();
+	if (r)
+		return lcg_error(r, "cannot initialise libcgroup for", "memory", err);
+	r = cgroup_get_subsys_mount_point("memory", &mount);
+	if (r || !mount)
 		return lj_error_set(err, -ENOENT, "no memory cgroup controller is mounted");
 	if (statfs(mount, &sfs) < 0)
 		return lj_error_set(err, -errno, "statfs %s: %s", mount, strerror(errno));
@@ -200,14 +167,16 @@ static int enable_memory_down_to(const struct cgroup_backend *b, const char *rel
 int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *err)
 {
 	char path[PATH_MAX];
+	struct cgroup *cg;
 	struct stat st;
 	int r, e;
 
 	/*
 	 * A path through a file (a jail_parent that names a control file, like
-	 * "leakjail/memory.max"): mkdir(2) says ENOTDIR, but on v2 only after
-	 * +memory was written into the parents' subtree_control on the way
-	 * down. Refuse it first, touching nothing, with the kernel's word for it.
+	 * "leakjail/memory.max"): mkdir(2) says ENOTDIR, but on v2 libcgroup
+	 * says "requested group parameter does not exist", and only after +memory
+	 * was written into the parents' subtree_control on the way down. Refuse
+	 * it first, touching nothing, with the kernel's word for it.
 	 */
 	cg_path(b, rel, path, sizeof(path));
 	if (stat(path, &st) < 0 ? errno == ENOTDIR : !S_ISDIR(st.st_mode))
@@ -231,41 +200,63 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 		if (r < 0)
 			return r;
 	}
-	/* mkdir -p, mode 0775 as libcgroup made them: a part that exists is no error */
-	for (char *p = path + strlen(b->mount);;) {
-		char *slash = strchr(p + 1, '/');
-
-		if (slash)
-			*slash = '\0';
-		e = mkdir(path, 0775) < 0 && errno != EEXIST ? errno : 0;
-		if (slash)
-			*slash = '/';
-		/*
-		 * EACCES (no right to make it), EAGAIN (v2 cgroup.max.descendants
-		 * or max.depth), ENOSPC (no memory cgroup id left), EBUSY: the
-		 * kernel's word is what tells the user why
-		 */
-		if (e)
-			return lj_error_set(err, -e, "cannot create cgroup %s: %s", path, strerror(e));
-		if (!slash)
-			return 0;
-		p = slash;
+	cg = cgroup_new_cgroup(rel);
+	if (!cg || !cgroup_add_controller(cg, "memory")) {
+		if (cg)
+			cgroup_free(&cg);
+		return lj_error_set(err, -ENOMEM, "cannot create cgroup %s: out of memory", rel);
 	}
+	r = cgroup_create_cgroup(cg, 1);
+	/*
+	 * libcgroup 2.0.2's cg_mkdir_p() turns every mkdir(2) error but EEXIST
+	 * and EPERM into ECGROUPNOTALLOWED ("Cgroup, operation not allowed")
+	 * without setting its last_errno. errno still holds mkdir's answer on
+	 * that path (nothing after it in libcgroup sets errno), and that answer
+	 * is what tells the user why: EAGAIN (v2 cgroup.max.descendants or
+	 * max.depth), ENOSPC (no memory cgroup id left), EBUSY.
+	 */
+	e = errno;
+	cgroup_free(&cg);
+	if (r) {
+		if (r == ECGROUPNOTALLOWED && e != 0 && e != EEXIST)
+			return lj_error_set(err, -e, "cannot create cgroup %s: %s", path, strerror(e));
+		return lcg_error(r, "cannot create cgroup", path, err);
+	}
+	return 0;
 }
 
 int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *err)
 {
+	struct cgroup *cg;
 	char path[PATH_MAX];
+	int r;
 
 	cg_path(b, rel, path, sizeof(path));
 	if (!cg_exists(b, rel))
 		return 0;
-	/* the kernel removes only an empty cgroup, within rmdir(2) */
-	if (rmdir(path) == 0 || errno == ENOENT)
-		return 0;
-	if (errno == EBUSY || errno == ENOTEMPTY)
+	cg = cgroup_new_cgroup(rel);
+	if (!cg || !cgroup_add_controller(cg, "memory")) {
+		if (cg)
+			cgroup_free(&cg);
+		return lj_error_set(err, -ENOMEM, "cannot remove %s: out of memory", path);
+	}
+	/* EMPTY_ONLY: without it libcgroup would move the processes to the parent first */
+	r = cgroup_delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY);
+	cgroup_free(&cg);
+	/*
+	 * libcgroup 2.0.2 turns rmdir's EBUSY into ECGNONEMPTY for the
+	 * controller, then drops it when it sums up the controllers (an
+	 * ECGNONEMPTY is kept only over an earlier one): a cgroup that still
+	 * holds processes comes back "deleted". Believing it, the daemon logged
+	 * "jail ... removed", deleted the record and forgot a jail that still
+	 * held the children of its exited process. The kernel removes the
+	 * directory within rmdir(2): if it is still there, it was not removed.
+	 */
+	if (r == ECGNONEMPTY || (r == 0 && cg_exists(b, rel)))
 		return lj_error_set(err, -EBUSY, "cannot remove %s: it still holds processes", path);
-	return lj_error_set(err, -errno, "cannot remove %s: %s", path, strerror(errno));
+	if (r)
+		return lcg_error(r, "cannot remove", path, err);
+	return 0;
 }
 
 int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct cg_limits *l,

@@ -41,7 +41,7 @@ struct cg_events {
 	uint64_t high, max, oom, oom_kill;
 };
 
-/* Find the memory controller's mount (/proc/self/mounts) and its version (statfs). */
+/* Find the memory controller's mount (libcgroup) and its version (statfs). */
 int cg_backend_init(struct cgroup_backend *b, struct lj_error *err);
 
 const char *cg_version_name(const struct cgroup_backend *b);

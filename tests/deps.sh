@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian packages a build or a test run needs, and only those missing.
-#   tests/deps.sh build   compiler, pkg-config, libsystemd, inih; strace, stress-ng; pandoc,
+#   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace, stress-ng; pandoc,
 #                         the Debian packaging tools, prometheus-node-exporter; clang, libbpf and
 #                         bpftool for the bpf sampler (src/bpf/)
 #   tests/deps.sh vm      + what the cgroup v2 VM suite needs
@@ -9,7 +9,7 @@ set -euo pipefail
 
 # strace: the hardening tests hold race windows open with it (in the VM suite too)
 # stress-ng: a real leaker for tests/integration/bigheap.sh (--bigheap)
-pkgs=(gcc make pkg-config libsystemd-dev libinih-dev strace stress-ng clang libbpf-dev bpftool)
+pkgs=(gcc make pkg-config libcgroup-dev libsystemd-dev libinih-dev strace stress-ng clang libbpf-dev bpftool)
 case "${1:-build}" in
 # pandoc: the manuals; debhelper, lintian, mmdebstrap: make deb and its test;
 # prometheus-node-exporter: the metrics test scrapes a real one (it runs an instance of its own on a
