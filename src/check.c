@@ -150,7 +150,7 @@ int cmd_check(int argc, char **argv)
 			printf("%s:%d: policy %s: %s when growth >= %llu MiB in %llu s, the floor rising in %u of %u quarters\n",
 			       p->file, p->line, p->name, p->action == ACTION_JAIL ? "jail" : "log",
 			       (unsigned long long)(p->growth >> 20), (unsigned long long)(p->window_ms / 1000),
-			       detect_quarters_needed(p), DETECT_QUARTERS);
+			       detect_quarters_needed(p), (unsigned int)DETECT_QUARTERS);
 		}
 	}
 	if (matches) {

@@ -11,8 +11,6 @@
  */
 #include "sample.h"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +22,7 @@
 #include <linux/types.h>
 
 #include "bpf/taskiter.h"
+#include "libbpf-dl.h" /* before the skeletons: their calls go through it */
 #include "log.h"
 #include "taskiter.skel.h"
 #include "taskwalk.skel.h"
@@ -31,7 +30,11 @@
 
 #define CHUNK_RECORDS 512 /* 40 KiB: a read() returns at most what the kernel buffered */
 
-#define WALK_MIN_RECORDS 4096
+/*
+ * The array is mapped whole (and counts in the daemon's memory, 88 bytes a
+ * record): room for twice the tasks there are, and at least this many
+ */
+#define WALK_MIN_RECORDS 1024
 
 bool sample_bpf_iter_only;
 uint32_t sample_bpf_walk_cap;
@@ -199,6 +202,9 @@ static int bpf_open_source(void **state, int procfd)
 	(void)procfd;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
 		return -ENOENT;
+	r = libbpf_dl_open(NULL, 0);
+	if (r < 0)
+		return r;
 	bs = calloc(1, sizeof(*bs));
 	if (!bs)
 		return -ENOMEM;
@@ -361,6 +367,9 @@ static void explain(int r, char *why, size_t size)
 	const char *what;
 
 	switch (-r) {
+	case ELIBACC:
+		libbpf_dl_open(why, size); /* the loader's own words */
+		return;
 	case ENOENT:
 		what = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
 		break;

@@ -19,6 +19,11 @@ done
 [ "${s:-0}" -gt $((32 * 1024)) ] || fail "memhog did not swap (VmSwap ${s:-?} kB)"
 sleep 1
 note "memhog $hog: rss $(rss_kb "$hog") kB, swap $(swap_kb "$hog") kB"
-out=$("$LJ_BUILD/tests/test_sample" "$hog") || fail "the sources differ: $out"
+out=$("$LJ_BUILD/tests/test_sample" "$hog") || {
+	rc=$?
+	# 77: the bpf source does not load here (no BTF, no libbpf.so.1, bpf() refused): its words
+	[ "$rc" -eq 77 ] && skip "${out#*SKIP }"
+	fail "the sources differ: $out"
+}
 printf '%s\n' "$out" | grep "pid $hog " | sed 's/^# /# compared: /' | head -1
 printf '%s\n' "$out" | grep -q "^ok 1 - test_same_figures" || fail "not compared: $out"
