@@ -15,7 +15,8 @@ O ?= build
 CC ?= cc
 PKGS := libcgroup libsystemd inih libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcgroup is not linked: cgroup.c loads it with dlopen() for the moment it is used
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libcgroup,$(PKGS)) 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wconversion -Wno-sign-conversion -Wno-format-nonliteral
