@@ -15,8 +15,9 @@ O ?= build
 CC ?= cc
 PKGS := libcgroup libsystemd inih libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libbpf is not linked: sample-bpf.c loads it with dlopen() when it is chosen (libbpf-dl.h)
-PKG_LIBS := $(shell pkg-config --libs $(filter-out libbpf,$(PKGS)) 2>/dev/null)
+# libcgroup and libbpf are not linked: cgroup.c loads libcgroup with dlopen() for the moment
+# it is used, sample-bpf.c loads libbpf when it is chosen (libbpf-dl.h)
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libcgroup libbpf,$(PKGS)) 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wconversion -Wno-sign-conversion -Wno-format-nonliteral

@@ -12,9 +12,15 @@
  * - cgroup_attach_task_pid() writes v1's `tasks`, which moves one thread:
  *   a whole process moves through `cgroup.procs`.
  * libcgroup's ECG* codes are converted to -errno in lcg_error() only.
+ *
+ * libcgroup is loaded (dlopen) for the moment it is used and unloaded after:
+ * its static tables are 2.4 MiB, and cgroup_init() writes about 800 KiB of
+ * them, a third of the daemon's PSS kept for what is done once at start
+ * (the mount) and once per jail (a mkdir, a rmdir).
  */
 #include "cgroup.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -61,28 +67,89 @@ static const struct cg_files *files(const struct cgroup_backend *b)
 	return b->version == CG_V2 ? &v2_files : &v1_files;
 }
 
+/* libcgroup while it is loaded: the functions used, and its handle. */
+struct lcg {
+	void *handle;
+	__typeof__(cgroup_init) *init;
+	__typeof__(cgroup_get_subsys_mount_point) *get_subsys_mount_point;
+	__typeof__(cgroup_new_cgroup) *new_cgroup;
+	__typeof__(cgroup_add_controller) *add_controller;
+	__typeof__(cgroup_create_cgroup) *create_cgroup;
+	__typeof__(cgroup_delete_cgroup_ext) *delete_cgroup_ext;
+	__typeof__(cgroup_free) *free;
+	__typeof__(cgroup_strerror) *strerror;
+	__typeof__(cgroup_get_last_errno) *get_last_errno;
+};
+
 /* The one place where libcgroup's ECG* codes become -errno and a message. */
-static int lcg_error(int ecg, const char *what, const char *path, struct lj_error *err)
+static int lcg_error(const struct lcg *l, int ecg, const char *what, const char *path, struct lj_error *err)
 {
-	int e = ecg == ECGOTHER ? cgroup_get_last_errno() : 0;
+	int e = ecg == ECGOTHER ? l->get_last_errno() : 0;
 
 	if (e == 0)
 		e = ecg == ECGROUPNOTEXIST ? ENOENT : EIO;
 	return lj_error_set(err, -e, "%s %s: %s", what, path,
-			    ecg == ECGOTHER ? strerror(e) : cgroup_strerror(ecg));
+			    ecg == ECGOTHER ? strerror(e) : l->strerror(ecg));
+}
+
+static void lcg_close(struct lcg *l)
+{
+	if (l->handle)
+		dlclose(l->handle);
+	l->handle = NULL;
+}
+
+/* Load and initialise libcgroup (its soname, as the headers built against name it: 2 or 3). */
+static int lcg_open(struct lcg *l, struct lj_error *err)
+{
+	static const char *const names[] = { "libcgroup.so.2", "libcgroup.so.3" };
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < ARRAY_SIZE(names) && !l->handle; i++)
+		l->handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!l->handle)
+		return lj_error_set(err, -ELIBACC, "cannot load libcgroup: %s", dlerror());
+#define LCG_SYM(f)                                                                                \
+	do {                                                                                      \
+		if (!(*(void **)&l->f = dlsym(l->handle, "cgroup_" #f))) {                         \
+			lj_error_set(err, -ELIBACC, "libcgroup has no cgroup_%s: %s", #f, dlerror()); \
+			lcg_close(l);                                                             \
+			return -ELIBACC;                                                          \
+		}                                                                                 \
+	} while (0)
+	LCG_SYM(init);
+	LCG_SYM(get_subsys_mount_point);
+	LCG_SYM(new_cgroup);
+	LCG_SYM(add_controller);
+	LCG_SYM(create_cgroup);
+	LCG_SYM(delete_cgroup_ext);
+	LCG_SYM(free);
+	LCG_SYM(strerror);
+	LCG_SYM(get_last_errno);
+#undef LCG_SYM
+	r = l->init();
+	if (r) {
+		r = lcg_error(l, r, "cannot initialise libcgroup for", "memory", err);
+		lcg_close(l);
+		return r;
+	}
+	return 0;
 }
 
 int cg_backend_init(struct cgroup_backend *b, struct lj_error *err)
 {
 	cleanup_free char *mount = NULL;
 	struct statfs sfs;
+	struct lcg l;
 	int r;
 
 	memset(b, 0, sizeof(*b));
-	r = cgroup_init();
-	if (r)
-		return lcg_error(r, "cannot initialise libcgroup for", "memory", err);
-	r = cgroup_get_subsys_mount_point("memory", &mount);
+	r = lcg_open(&l, err);
+	if (r < 0)
+		return r;
+	r = l.get_subsys_mount_point("memory", &mount);
+	lcg_close(&l);
 	if (r || !mount)
 		return lj_error_set(err, -ENOENT, "no memory cgroup controller is mounted");
 	if (statfs(mount, &sfs) < 0)
@@ -177,6 +244,7 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 {
 	char path[PATH_MAX];
 	struct cgroup *cg;
+	struct lcg l;
 	struct stat st;
 	int r, e;
 
@@ -209,13 +277,17 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 		if (r < 0)
 			return r;
 	}
-	cg = cgroup_new_cgroup(rel);
-	if (!cg || !cgroup_add_controller(cg, "memory")) {
+	r = lcg_open(&l, err);
+	if (r < 0)
+		return r;
+	cg = l.new_cgroup(rel);
+	if (!cg || !l.add_controller(cg, "memory")) {
 		if (cg)
-			cgroup_free(&cg);
+			l.free(&cg);
+		lcg_close(&l);
 		return lj_error_set(err, -ENOMEM, "cannot create cgroup %s: out of memory", rel);
 	}
-	r = cgroup_create_cgroup(cg, 1);
+	r = l.create_cgroup(cg, 1);
 	/*
 	 * libcgroup 2.0.2's cg_mkdir_p() turns every mkdir(2) error but EEXIST
 	 * and EPERM into ECGROUPNOTALLOWED ("Cgroup, operation not allowed")
@@ -225,33 +297,38 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 	 * max.depth), ENOSPC (no memory cgroup id left), EBUSY.
 	 */
 	e = errno;
-	cgroup_free(&cg);
-	if (r) {
-		if (r == ECGROUPNOTALLOWED && e != 0 && e != EEXIST)
-			return lj_error_set(err, -e, "cannot create cgroup %s: %s", path, strerror(e));
-		return lcg_error(r, "cannot create cgroup", path, err);
-	}
-	return 0;
+	l.free(&cg);
+	if (r && r == ECGROUPNOTALLOWED && e != 0 && e != EEXIST)
+		r = lj_error_set(err, -e, "cannot create cgroup %s: %s", path, strerror(e));
+	else if (r)
+		r = lcg_error(&l, r, "cannot create cgroup", path, err);
+	lcg_close(&l);
+	return r;
 }
 
 int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *err)
 {
 	struct cgroup *cg;
+	struct lcg l;
 	char path[PATH_MAX];
 	int r;
 
 	cg_path(b, rel, path, sizeof(path));
 	if (!cg_exists(b, rel))
 		return 0;
-	cg = cgroup_new_cgroup(rel);
-	if (!cg || !cgroup_add_controller(cg, "memory")) {
+	r = lcg_open(&l, err);
+	if (r < 0)
+		return r;
+	cg = l.new_cgroup(rel);
+	if (!cg || !l.add_controller(cg, "memory")) {
 		if (cg)
-			cgroup_free(&cg);
+			l.free(&cg);
+		lcg_close(&l);
 		return lj_error_set(err, -ENOMEM, "cannot remove %s: out of memory", path);
 	}
 	/* EMPTY_ONLY: without it libcgroup would move the processes to the parent first */
-	r = cgroup_delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY);
-	cgroup_free(&cg);
+	r = l.delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY);
+	l.free(&cg);
 	/*
 	 * libcgroup 2.0.2 turns rmdir's EBUSY into ECGNONEMPTY for the
 	 * controller, then drops it when it sums up the controllers (an
@@ -262,10 +339,11 @@ int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *
 	 * directory within rmdir(2): if it is still there, it was not removed.
 	 */
 	if (r == ECGNONEMPTY || (r == 0 && cg_exists(b, rel)))
-		return lj_error_set(err, -EBUSY, "cannot remove %s: it still holds processes", path);
-	if (r)
-		return lcg_error(r, "cannot remove", path, err);
-	return 0;
+		r = lj_error_set(err, -EBUSY, "cannot remove %s: it still holds processes", path);
+	else if (r)
+		r = lcg_error(&l, r, "cannot remove", path, err);
+	lcg_close(&l);
+	return r;
 }
 
 int cg_set_limits(const struct cgroup_backend *b, const char *rel, const struct cg_limits *l,
