@@ -41,14 +41,19 @@ usage_of() {
 	if [ -f "$1/memory.usage_in_bytes" ]; then cat "$1/memory.usage_in_bytes"; else cat "$1/memory.current"; fi
 }
 
+# start_jailed_run: a run of a leaker, in the background, once it is jailed in place; sets run, cg, child
+start_jailed_run() {
+	"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 40 2>"$log" &
+	run=$!
+	T_PIDS+=("$run")
+	wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
+	cg="$parent/run-memhog-$run"
+	child=$(head -1 "$cg/cgroup.procs")
+}
+
 # 1. jailed, shown, released
 log="$T_DIR/run1.log"
-"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 40 2>"$log" &
-run=$!
-T_PIDS+=("$run")
-wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
-cg="$parent/run-memhog-$run"
-child=$(head -1 "$cg/cgroup.procs")
+start_jailed_run
 # settled: the hard line is set (v1: memory+swap at the limit + jail_swap)
 wait_for "$log" "settled\|jailed in place pid .*reclaimed" 20 || fail "the jail did not settle: $(cat "$log")"
 if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
@@ -119,12 +124,7 @@ wait "$run" || fail "exit status $?: $(cat "$log")"
 
 # 3. release --all takes a run's jail too, named by its command's pid
 log="$T_DIR/run4.log"
-"$LEAKJAIL" run --config "$conf" --policies "$T_DIR/policies" -- "$MEMHOG" leak 20 200 --seconds 40 2>"$log" &
-run=$!
-T_PIDS+=("$run")
-wait_for "$log" "jailed in place pid" 15 || fail "not jailed in place: $(cat "$log")"
-cg="$parent/run-memhog-$run"
-child=$(head -1 "$cg/cgroup.procs")
+start_jailed_run
 "$LEAKJAIL" release --all --config "$conf" >"$T_DIR/all.out" 2>&1 || fail "release --all failed: $(cat "$T_DIR/all.out")"
 grep -q "^released pid $child\$" "$T_DIR/all.out" || fail "release --all said: $(cat "$T_DIR/all.out")"
 [ "$(limit_of "$cg")" = none ] || fail "release --all left the limit at $(limit_of "$cg")"
