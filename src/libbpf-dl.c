@@ -13,7 +13,8 @@ LIBBPF_DL_FUNCS(LIBBPF_DL_DEFINE)
 
 const char *libbpf_dl_soname = "libbpf.so.1";
 
-static int loaded;      /* 0: not tried; 1: loaded; <0: -errno */
+static void *handle;
+static int loaded;      /* 0: not loaded; 1: loaded; <0: -errno */
 static char failed[256]; /* why, when it did not load */
 
 static int load(void)
@@ -21,8 +22,7 @@ static int load(void)
 	void *dl;
 	const char *e;
 
-	/* kept for the life of the process: the skeletons hold its objects */
-	dl = dlopen(libbpf_dl_soname, RTLD_NOW | RTLD_NODELETE);
+	dl = dlopen(libbpf_dl_soname, RTLD_NOW);
 	if (!dl) {
 		e = dlerror();
 		snprintf(failed, sizeof(failed), "%s could not be loaded: %s", libbpf_dl_soname,
@@ -34,10 +34,12 @@ static int load(void)
 	if (!sym_##f) {                                                                      \
 		snprintf(failed, sizeof(failed), "%s has no %s", \
 			 libbpf_dl_soname, #f);                                                 \
+		dlclose(dl);                                                                 \
 		return -ELIBACC;                                                             \
 	}
 	LIBBPF_DL_FUNCS(LIBBPF_DL_FIND)
 #undef LIBBPF_DL_FIND
+	handle = dl;
 	return 1;
 }
 
@@ -48,4 +50,16 @@ int libbpf_dl_open(char *why, size_t size)
 	if (loaded < 0 && why)
 		snprintf(why, size, "%s", failed);
 	return loaded < 0 ? loaded : 0;
+}
+
+void libbpf_dl_close(void)
+{
+	if (loaded != 1)
+		return;
+#define LIBBPF_DL_FORGET(f) sym_##f = NULL;
+	LIBBPF_DL_FUNCS(LIBBPF_DL_FORGET)
+#undef LIBBPF_DL_FORGET
+	dlclose(handle);
+	handle = NULL;
+	loaded = 0;
 }

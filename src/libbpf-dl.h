@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libbpf, loaded with dlopen() when the bpf sampler is chosen (as systemd
- * loads its optional libraries): a daemon that samples /proc maps neither
- * libbpf nor the libelf and zlib it links. The few functions sample-bpf.c
+ * libbpf, loaded with dlopen() while the bpf sampler loads its programs (as
+ * systemd loads its optional libraries): a daemon that samples /proc maps
+ * neither libbpf nor the libelf and zlib it links, nor does a bpf sampler
+ * once its programs are loaded. The few functions sample-bpf.c
  * and the skeletons call are reached through the pointers below; including
  * this header after <bpf/libbpf.h> renames the calls to them.
  */
@@ -15,7 +16,6 @@
 #include <bpf/libbpf.h>
 
 #define LIBBPF_DL_FUNCS(X)                 \
-	X(bpf_iter_create)                 \
 	X(bpf_link__destroy)               \
 	X(bpf_link__fd)                    \
 	X(bpf_map__fd)                     \
@@ -25,7 +25,6 @@
 	X(bpf_object__detach_skeleton)     \
 	X(bpf_object__load_skeleton)       \
 	X(bpf_object__open_skeleton)       \
-	X(bpf_prog_test_run_opts)          \
 	X(bpf_program__attach_iter)        \
 	X(bpf_program__fd)                 \
 	X(libbpf_set_print)
@@ -38,13 +37,15 @@ LIBBPF_DL_FUNCS(LIBBPF_DL_DECLARE)
 extern const char *libbpf_dl_soname;
 
 /*
- * Load libbpf once (later calls return the first answer): 0, or -ELIBACC
- * with why (the loader's message: the library or a function missing).
+ * Load libbpf: 0, or -ELIBACC with why (the loader's message: the library
+ * or a function missing). A failure is remembered: later calls give it again.
  */
 int libbpf_dl_open(char *why, size_t size);
 
+/* Unload it, with what it links, once nothing made with it is left. */
+void libbpf_dl_close(void);
+
 #ifndef LIBBPF_DL_IMPL
-#define bpf_iter_create sym_bpf_iter_create
 #define bpf_link__destroy sym_bpf_link__destroy
 #define bpf_link__fd sym_bpf_link__fd
 #define bpf_map__fd sym_bpf_map__fd
@@ -54,7 +55,6 @@ int libbpf_dl_open(char *why, size_t size);
 #define bpf_object__detach_skeleton sym_bpf_object__detach_skeleton
 #define bpf_object__load_skeleton sym_bpf_object__load_skeleton
 #define bpf_object__open_skeleton sym_bpf_object__open_skeleton
-#define bpf_prog_test_run_opts sym_bpf_prog_test_run_opts
 #define bpf_program__attach_iter sym_bpf_program__attach_iter
 #define bpf_program__fd sym_bpf_program__fd
 #define libbpf_set_print sym_libbpf_set_print

@@ -8,17 +8,26 @@
  * Loading needs BTF (/sys/kernel/btf/vmlinux, for CO-RE) and the privilege
  * to load tracing programs (CAP_BPF + CAP_PERFMON, or root) in a sandbox
  * that lets bpf() through.
+ *
+ * libbpf is needed only to load: once a program is loaded, the source keeps
+ * its file descriptors and mappings, closes the skeleton and unloads libbpf
+ * (with the libelf and zlib it links, and the heap its BTF parsing used).
+ * A pass is then two system calls, made here.
  */
 #include "sample.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
 #include <linux/types.h>
 
 #include "bpf/taskiter.h"
@@ -42,14 +51,14 @@ int sample_bpf_grow_refused;
 bool sample_bpf_iter_refused;
 
 struct bpf_source {
-	/* walk: the array of records, mapped */
-	struct taskwalk *walk;
+	/* walk: the program, the array of records and the count, mapped */
+	int walk_fd;           /* the program, or -1 */
 	const struct lj_task_rec *recs;
 	size_t map_size;
+	const volatile __u32 *n_procs; /* its .bss, one page mapped */
 	uint32_t cap, n, next;
 	/* iter */
-	struct taskiter *skel;
-	struct bpf_link *link;
+	int link_fd;           /* the iterator's link, or -1 */
 	int fd;                /* this pass's iterator, or -1 */
 	bool eof;
 	size_t len, pos;       /* bytes in buf, bytes consumed */
@@ -77,13 +86,85 @@ static const struct bpf_object_open_opts open_opts = {
 	.btf_custom_path = "/sys/kernel/btf/vmlinux",
 };
 
+static int sys_bpf(enum bpf_cmd cmd, union bpf_attr *attr)
+{
+	long r = syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+
+	return r < 0 ? -errno : (int)r;
+}
+
+/* A descriptor of libbpf's own, kept past the skeleton's end. */
+static int keep_fd(int fd)
+{
+	int r = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * libbpf for one load: it is unloaded afterwards, with the skeleton's
+ * parse of the kernel's BTF, and loaded again only if the walk's array
+ * must grow.
+ */
+static int libbpf_begin(void)
+{
+	int r = libbpf_dl_open(NULL, 0);
+
+	if (r == 0)
+		libbpf_set_print(libbpf_quiet);
+	return r;
+}
+
+static void libbpf_end(void)
+{
+	libbpf_dl_close();
+	malloc_trim(0);
+}
+
 static void walk_unload(struct bpf_source *bs)
 {
 	if (bs->recs)
 		munmap((void *)bs->recs, bs->map_size);
+	if (bs->n_procs)
+		munmap((void *)bs->n_procs, (size_t)bs->page_size);
 	bs->recs = NULL;
-	taskwalk__destroy(bs->walk);
-	bs->walk = NULL;
+	bs->n_procs = NULL;
+	if (bs->walk_fd >= 0)
+		close(bs->walk_fd);
+	bs->walk_fd = -1;
+}
+
+/* What a pass needs of a loaded walk: the program's fd and the two maps, mapped. */
+static int walk_keep(struct bpf_source *bs, struct taskwalk *walk, uint32_t cap)
+{
+	size_t size = (size_t)cap * sizeof(struct lj_task_rec);
+	size_t page = (size_t)bs->page_size;
+	void *recs, *bss;
+	int fd;
+
+	recs = mmap(NULL, size, PROT_READ, MAP_SHARED, bpf_map__fd(walk->maps.lj_recs), 0);
+	if (recs == MAP_FAILED)
+		return -errno;
+	bss = mmap(NULL, page, PROT_READ, MAP_SHARED, bpf_map__fd(walk->maps.bss), 0);
+	if (bss == MAP_FAILED) {
+		int r = -errno;
+
+		munmap(recs, size);
+		return r;
+	}
+	fd = keep_fd(bpf_program__fd(walk->progs.lj_taskwalk));
+	if (fd < 0) {
+		munmap(recs, size);
+		munmap(bss, page);
+		return fd;
+	}
+	walk_unload(bs);
+	bs->walk_fd = fd;
+	bs->recs = recs;
+	bs->map_size = size;
+	bs->n_procs = &((const struct taskwalk__bss *)bss)->n_procs;
+	bs->cap = cap;
+	return 0;
 }
 
 /*
@@ -94,34 +175,26 @@ static void walk_unload(struct bpf_source *bs)
 static int walk_load(struct bpf_source *bs, uint32_t cap)
 {
 	struct taskwalk *walk;
-	size_t size = (size_t)cap * sizeof(struct lj_task_rec);
-	void *p;
 	int r;
 
-	if (bs->walk && sample_bpf_grow_refused)
+	if (bs->walk_fd >= 0 && sample_bpf_grow_refused)
 		return sample_bpf_grow_refused;
+	r = libbpf_begin();
+	if (r < 0)
+		return r;
 	walk = taskwalk__open_opts(&open_opts);
-	if (!walk)
-		return -errno;
-	r = bpf_map__set_max_entries(walk->maps.lj_recs, cap);
-	if (r == 0)
-		r = taskwalk__load(walk);
-	if (r < 0) {
+	if (!walk) {
+		r = errno ? -errno : -EINVAL;
+	} else {
+		r = bpf_map__set_max_entries(walk->maps.lj_recs, cap);
+		if (r == 0)
+			r = taskwalk__load(walk);
+		if (r == 0)
+			r = walk_keep(bs, walk, cap);
 		taskwalk__destroy(walk);
-		return r;
 	}
-	p = mmap(NULL, size, PROT_READ, MAP_SHARED, bpf_map__fd(walk->maps.lj_recs), 0);
-	if (p == MAP_FAILED) {
-		r = -errno;
-		taskwalk__destroy(walk);
-		return r;
-	}
-	walk_unload(bs);
-	bs->walk = walk;
-	bs->recs = p;
-	bs->map_size = size;
-	bs->cap = cap;
-	return 0;
+	libbpf_end();
+	return r;
 }
 
 static int iter_load(struct bpf_source *bs);
@@ -135,13 +208,13 @@ static int iter_load(struct bpf_source *bs);
 static int walk_run(struct bpf_source *bs)
 {
 	for (int tries = 0; tries < 3; tries++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts);
-		int r = bpf_prog_test_run_opts(bpf_program__fd(bs->walk->progs.lj_taskwalk), &opts);
+		union bpf_attr attr = { .test.prog_fd = (__u32)bs->walk_fd };
+		int r = sys_bpf(BPF_PROG_TEST_RUN, &attr);
 		uint32_t want;
 
 		if (r < 0)
 			return r;
-		bs->n = bs->walk->bss->n_procs;
+		bs->n = *bs->n_procs;
 		bs->next = 0;
 		if (bs->n <= bs->cap)
 			return 0;
@@ -187,8 +260,8 @@ static void bpf_close_source(void *state)
 		return;
 	if (bs->fd >= 0)
 		close(bs->fd);
-	bpf_link__destroy(bs->link);
-	taskiter__destroy(bs->skel);
+	if (bs->link_fd >= 0)
+		close(bs->link_fd);
 	walk_unload(bs);
 	free(bs);
 }
@@ -202,16 +275,15 @@ static int bpf_open_source(void **state, int procfd)
 	(void)procfd;
 	if (access("/sys/kernel/btf/vmlinux", R_OK) < 0)
 		return -ENOENT;
-	r = libbpf_dl_open(NULL, 0);
+	r = libbpf_dl_open(NULL, 0); /* a missing library is said as such, before anything else */
 	if (r < 0)
 		return r;
 	bs = calloc(1, sizeof(*bs));
 	if (!bs)
 		return -ENOMEM;
-	bs->fd = -1;
+	bs->fd = bs->link_fd = bs->walk_fd = -1;
 	bs->page_size = sysconf(_SC_PAGESIZE);
 	bs->ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
-	libbpf_set_print(libbpf_quiet);
 	/* walk where the kernel has the open-coded task iterator (6.7+), else iter */
 	if (!sample_bpf_iter_only &&
 	    walk_load(bs, sample_bpf_walk_cap ? sample_bpf_walk_cap : walk_first_cap()) == 0 &&
@@ -231,49 +303,64 @@ static int bpf_open_source(void **state, int procfd)
 
 static int iter_load(struct bpf_source *bs)
 {
+	struct taskiter *skel;
+	struct bpf_link *link = NULL;
 	int r;
 
-	if (bs->link)
+	if (bs->link_fd >= 0)
 		return 0; /* loaded already (a walk that could not grow fell back to it) */
 	if (sample_bpf_iter_refused)
 		return -EPERM;
-	bs->skel = taskiter__open_opts(&open_opts);
-	if (!bs->skel)
-		return errno ? -errno : -EINVAL;
-	r = taskiter__load(bs->skel);
-	if (r == -ENOENT)
-		r = -ENOTSUP; /* a type or symbol the program needs is missing: not "no BTF" */
-	if (r == 0) {
-		bs->link = bpf_program__attach_iter(bs->skel->progs.lj_taskiter, NULL);
-		if (!bs->link)
-			r = errno ? -errno : -EINVAL;
+	r = libbpf_begin();
+	if (r < 0)
+		return r;
+	skel = taskiter__open_opts(&open_opts);
+	if (!skel) {
+		r = errno ? -errno : -EINVAL;
+	} else {
+		r = taskiter__load(skel);
+		if (r == -ENOENT)
+			r = -ENOTSUP; /* a type or symbol the program needs is missing: not "no BTF" */
+		if (r == 0) {
+			link = bpf_program__attach_iter(skel->progs.lj_taskiter, NULL);
+			if (!link)
+				r = errno ? -errno : -EINVAL;
+		}
+		if (r == 0) {
+			r = keep_fd(bpf_link__fd(link));
+			if (r >= 0) {
+				bs->link_fd = r;
+				r = 0;
+			}
+		}
+		bpf_link__destroy(link); /* closes libbpf's fd; the link lives on in ours */
+		taskiter__destroy(skel);
 	}
-	if (r < 0) {
-		taskiter__destroy(bs->skel);
-		bs->skel = NULL;
-	}
+	libbpf_end();
 	return r;
 }
 
 static int bpf_begin(void *state)
 {
 	struct bpf_source *bs = state;
+	union bpf_attr attr = { 0 };
 
-	if (bs->walk) {
+	if (bs->walk_fd >= 0) {
 		int r = walk_run(bs);
 
-		if (r != -EAGAIN || bs->walk || !bs->link)
+		if (r != -EAGAIN || bs->walk_fd >= 0 || bs->link_fd < 0)
 			return r;
 		/* the walk gave way to the iterator: this pass with it */
 	}
-	if (!bs->link)
+	if (bs->link_fd < 0)
 		return -ENODEV; /* neither program is loaded: the scanner samples /proc */
 	if (bs->fd >= 0)
 		close(bs->fd);
 	bs->len = bs->pos = 0;
 	bs->eof = false;
-	bs->fd = bpf_iter_create(bpf_link__fd(bs->link));
-	return bs->fd < 0 ? -errno : 0;
+	attr.iter_create.link_fd = (__u32)bs->link_fd;
+	bs->fd = sys_bpf(BPF_ITER_CREATE, &attr);
+	return bs->fd < 0 ? bs->fd : 0;
 }
 
 /* Make a whole record available at bs->pos; false at the end of the pass. */
@@ -306,7 +393,7 @@ static int bpf_next(void *state, struct sample_task *t)
 	uint64_t page = (uint64_t)bs->page_size;
 	int r;
 
-	if (bs->walk) {
+	if (bs->walk_fd >= 0) {
 		if (bs->next >= bs->n)
 			return 0;
 		memcpy(&rec, &bs->recs[bs->next++], sizeof(rec));
@@ -347,9 +434,9 @@ static const char *bpf_describe(void *state)
 {
 	const struct bpf_source *bs = state;
 
-	if (bs->walk)
+	if (bs->walk_fd >= 0)
 		return "bpf (task walk)";
-	return bs->link ? "bpf (task iterator)" : "bpf (no program loaded)";
+	return bs->link_fd >= 0 ? "bpf (task iterator)" : "bpf (no program loaded)";
 }
 
 const struct sample_source sample_source_bpf = {

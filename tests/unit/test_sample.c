@@ -306,6 +306,36 @@ static void test_every_process(void)
 	CHECK(n > 0 && missing <= 5 + n / 50 && differ <= 5 + n / 50);
 }
 
+/* Is a library whose name holds `lib` mapped in this process? */
+static bool mapped(const char *lib)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	CHECK(f != NULL);
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, lib) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * libbpf (and the libelf it links) is needed to load a program, not to run
+ * it: once the source is open, and after each pass, neither is mapped.
+ */
+static void test_libbpf_unloaded(void)
+{
+	struct sample_task t;
+
+	CHECK(!mapped("/libbpf.so"));
+	CHECK(!mapped("/libelf"));
+	CHECK(bpf->begin(bpf_state) == 0);
+	CHECK(bpf->next(bpf_state, &t) == 1);
+	CHECK(!mapped("/libbpf.so"));
+}
+
 /* The same with the task iterator, which kernels before 6.7 get instead of the task walk. */
 static void reopen_as_iterator(void)
 {
@@ -545,15 +575,18 @@ int main(int argc, char **argv)
 		pids[n_pids++] = (pid_t)atoi(argv[i]);
 
 	RUN_TEST(test_same_figures);
+	RUN_TEST(test_libbpf_unloaded);
 	RUN_TEST(test_known_amounts);
 	RUN_TEST(test_every_process);
 	RUN_TEST(test_scanner_sources);
 	RUN_TEST(test_walk_cannot_grow);
+	RUN_TEST(test_libbpf_unloaded);
 	RUN_TEST(test_scanner_falls_back_to_proc);
 	printf("# first: %s\n", bpf->describe(bpf_state));
 	reopen_as_iterator();
 	RUN_TEST(test_same_figures_iterator);
 	RUN_TEST(test_every_process_iterator);
+	RUN_TEST(test_libbpf_unloaded);
 	printf("1..%d\n", tap_run);
 
 	for (size_t i = 0; i < n_own; i++) {
