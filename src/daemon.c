@@ -360,6 +360,11 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 }
 
 /* Find the memory controller; unless in a dry run, the jails of an earlier run, and say what jails can do here. */
+static void count_correction(void *metrics, const char *policy, enum lj_thrash what)
+{
+	metrics_jail_corrected(metrics, policy, what);
+}
+
 static void setup_jails(struct daemon *d)
 {
 	struct lj_error err = { 0 };
@@ -384,7 +389,9 @@ static void setup_jails(struct daemon *d)
 		return;
 	}
 	n = jails_load(&d->jails, &d->jb, d->cfg.daemon.state_dir);
-	d->jails.metrics = &d->metrics; /* misjudged jails, corrected (src/jailcheck.h) */
+	/* misjudged jails, corrected (src/jailcheck.h) */
+	d->jails.corrected = count_correction;
+	d->jails.corrected_ctx = &d->metrics;
 	if (n < 0)
 		lj_log(LOG_ERR, "cannot read jails in %s: %s", d->cfg.daemon.state_dir, strerror(-n));
 	if (read_file_at(AT_FDCWD, "/proc/meminfo", buf, sizeof(buf)) >= 0)

@@ -10,7 +10,6 @@
 
 #include "jails.h"
 #include "log.h"
-#include "metrics.h"
 #include "proc.h"
 #include "util.h"
 
@@ -337,8 +336,8 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 		else
 			snprintf(done, sizeof(done), "released: back in %.500s (jail_thrash = release)", j->origin);
 		record(j, v, what, evidence, done);
-		if (js->metrics)
-			metrics_jail_corrected(js->metrics, j->policy, what);
+		if (js->corrected)
+			js->corrected(js->corrected_ctx, j->policy, what);
 		return true;
 	case THRASH_KEEP:
 		snprintf(done, sizeof(done), "left as it is (jail_thrash = keep)");
@@ -346,7 +345,7 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 		break;
 	}
 	record(j, v, what, evidence, done);
-	if (js->metrics)
-		metrics_jail_corrected(js->metrics, j->policy, what);
+	if (js->corrected)
+		js->corrected(js->corrected_ctx, j->policy, what);
 	return false;
 }

@@ -13,8 +13,6 @@
 #include "scan.h"
 #include "stall.h"
 
-struct metrics;
-
 struct jails {
 	struct jail_backend *jb;
 	const struct cgroup_backend *cg;
@@ -24,7 +22,9 @@ struct jails {
 	size_t n;
 	bool swap_warned;
 	struct jailcheck_table check; /* did it leak at all? (src/jailcheck.h) */
-	struct metrics *metrics;      /* where corrections are counted; NULL: nowhere */
+	/* told of each correction (the daemon counts them in its metrics); NULL: nobody */
+	void (*corrected)(void *ctx, const char *policy, enum lj_thrash what);
+	void *corrected_ctx;
 };
 
 /* Load the records; jails whose process has gone are removed. Returns the count or -errno. */

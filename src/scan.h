@@ -31,8 +31,8 @@
 #include "cgusage.h"
 #include "cmdread.h"
 #include "config.h"
-#include "detect.h"
 #include "sample.h"
+#include "sysstate.h"
 #include "track.h"
 
 struct scanner {

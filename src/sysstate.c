@@ -4,7 +4,7 @@
  * texts test it: on 6.12+ a leaker of zero-filled pages moves most of its
  * swap through swpout_zero, which pswpout never shows.
  */
-#include "detect.h"
+#include "sysstate.h"
 
 void system_state_rates(struct system_state *s, const struct system_state *prev)
 {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "detect.h"
 #include "scan.h"
 
 struct watch;
