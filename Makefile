@@ -29,10 +29,15 @@ ifeq ($(SAN),1)
 CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE -MMD -MP
+# src/ by layer, each folder including only from its own and those below it (README.md,
+# "Source layout"; tests/integration/layers.sh checks it): headers are named without
+# their folder, so a file's includes say what it uses, and its folder where it stands
+SRC_DIRS := base sample kernel judge jail cmd
+INCLUDES := $(SRC_DIRS:%=-Isrc/%)
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -D_GNU_SOURCE -MMD -MP
 LDLIBS := $(PKG_LIBS) -lm
 
-LIB_SRC := $(filter-out src/leakjail.c,$(wildcard src/*.c))
+LIB_SRC := $(filter-out src/cmd/leakjail.c,$(wildcard $(SRC_DIRS:%=src/%/*.c)))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(O)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -66,24 +71,25 @@ deb:
 	rm -rf $(O)/deb/leakjail
 	@ls $(O)/deb/*.deb
 
-$(O)/%.o: src/%.c | $(O)
+$(O)/%.o: src/%.c
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/libleakjail.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(O)/leakjail: $(O)/leakjail.o $(O)/libleakjail.a
+$(O)/leakjail: $(O)/cmd/leakjail.o $(O)/libleakjail.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The task iterator (src/bpf/): clang's BPF target with CO-RE against the BTF
+# The task iterator (src/sample/bpf/): clang's BPF target with CO-RE against the BTF
 # of the kernel that builds it (vmlinux.h, generated here, never shipped); the
 # object is embedded in a skeleton header that sample-bpf.c includes.
 BPFTOOL ?= bpftool
 BPF_CLANG ?= clang
 $(O)/bpf/vmlinux.h: | $(O)/bpf
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c >$@.tmp && mv $@.tmp $@
-$(O)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/taskrec.bpf.h src/bpf/taskiter.h $(O)/bpf/vmlinux.h
-	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(O)/bpf -Isrc/bpf -c -o $@ $<
+$(O)/bpf/%.bpf.o: src/sample/bpf/%.bpf.c src/sample/bpf/taskrec.bpf.h src/sample/bpf/taskiter.h $(O)/bpf/vmlinux.h
+	$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(O)/bpf -Isrc/sample/bpf -c -o $@ $<
 # `gen object` links the object alone, which keeps BTF and drops DWARF: 45 KiB
 # embedded instead of 660, pages that libbpf reads through at every load
 $(O)/bpf/%.linked.o: $(O)/bpf/%.bpf.o
@@ -91,13 +97,13 @@ $(O)/bpf/%.linked.o: $(O)/bpf/%.bpf.o
 $(O)/bpf/%.skel.h: $(O)/bpf/%.linked.o
 	$(BPFTOOL) gen skeleton $< name $* >$@.tmp && mv $@.tmp $@
 # generated: its warnings are not ours (-isystem)
-$(O)/sample-bpf.o: ALL_CFLAGS += -isystem $(O)/bpf
-$(O)/sample-bpf.o: $(O)/bpf/taskiter.skel.h $(O)/bpf/taskwalk.skel.h
+$(O)/sample/sample-bpf.o: ALL_CFLAGS += -isystem $(O)/bpf
+$(O)/sample/sample-bpf.o: $(O)/bpf/taskiter.skel.h $(O)/bpf/taskwalk.skel.h
 $(O)/bpf:
 	mkdir -p $@
 
 $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libleakjail.a | $(O)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 
 # test programs are plain, unsanitized: they stand in for ordinary processes
 $(O)/progs/%: tests/progs/%.c | $(O)/progs
@@ -143,13 +149,14 @@ asan:
 fuzz: FUZZ_SECONDS ?= 60
 fuzz: FUZZ_CC ?= clang
 fuzz: FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,proc units config config-hints jail cgroup kmem zoneinfo log util history detect)
+fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,base/proc base/units base/config base/config-hints jail/jail \
+	base/cgroup kernel/kmem kernel/zoneinfo base/log base/util sample/history judge/detect)
 fuzz:
 	$(MAKE) --no-print-directory O=build-fuzz CC=$(FUZZ_CC) \
 		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' $(FUZZ_OBJ)
 	for t in tests/fuzz/fuzz_*.c; do \
 		$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer $(PKG_CFLAGS) -D_GNU_SOURCE \
-			-Isrc -o build-fuzz/$$(basename $$t .c) $$t $(FUZZ_OBJ) $(LDLIBS) || exit 1; \
+			$(INCLUDES) -o build-fuzz/$$(basename $$t .c) $$t $(FUZZ_OBJ) $(LDLIBS) || exit 1; \
 	done
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
@@ -164,10 +171,10 @@ examples: all tests
 	tests/examples.sh $(O) --write
 
 # cppcheck does not know __attribute__((cleanup)): its memleak reports on cleanup_free are false;
-# nor BPF programs (src/bpf/), which clang's BPF target and the kernel's verifier check
+# nor BPF programs (src/sample/bpf/), which clang's BPF target and the kernel's verifier check
 analyze: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --suppress=memleak \
-		--inline-suppr -D_GNU_SOURCE -Isrc -isrc/bpf src
+		--inline-suppr -D_GNU_SOURCE $(INCLUDES) -isrc/sample/bpf src
 
 # the configuration is installed only where there is none: an edited file is kept
 install: all
@@ -186,7 +193,7 @@ install: all
 	install -m 0644 policies/examples/*.conf docs/leakjail.rules.yml $(DESTDIR)$(EXAMPLEDIR)/
 	install -d -m 0755 $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md docs/*.md docs/*.schema.json $(DESTDIR)$(DOCDIR)/
-	install -D -m 0644 src/completion/leakjail.bash $(DESTDIR)$(BASHCOMPDIR)/leakjail
+	install -D -m 0644 src/cmd/completion/leakjail.bash $(DESTDIR)$(BASHCOMPDIR)/leakjail
 	@if [ -f $(O)/leakjail.8 ] && [ -f $(O)/leakjail.conf.5 ]; then \
 		install -D -m 0644 $(O)/leakjail.8 $(DESTDIR)$(MANDIR)/man8/leakjail.8 && \
 		install -D -m 0644 $(O)/leakjail.conf.5 $(DESTDIR)$(MANDIR)/man5/leakjail.conf.5; \
@@ -216,9 +223,9 @@ uninstall:
 # benchmarks (root): writes docs/benchmarks.md; not a test
 BENCH_BIN := $(O)/bench/scanbench $(O)/bench/idle $(O)/bench/births $(O)/bench/histbench
 $(O)/bench/scanbench: tests/bench/scanbench.c tests/bench/floor.h $(O)/libleakjail.a | $(O)/bench
-	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 $(O)/bench/histbench: tests/bench/histbench.c tests/bench/history-old.h $(O)/libleakjail.a | $(O)/bench
-	$(CC) $(ALL_CFLAGS) -Isrc -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/bench -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 $(O)/bench/%: tests/bench/%.c | $(O)/bench
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
 $(O)/bench:
@@ -239,4 +246,4 @@ eval: deps
 clean:
 	rm -rf build build-*
 
--include $(wildcard $(O)/*.d $(O)/tests/*.d)
+-include $(wildcard $(SRC_DIRS:%=$(O)/%/*.d) $(O)/tests/*.d)

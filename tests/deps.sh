@@ -3,7 +3,7 @@
 # Install the Debian packages a build or a test run needs, and only those missing.
 #   tests/deps.sh build   compiler, pkg-config, libcgroup, libsystemd, inih; strace, stress-ng; pandoc,
 #                         the Debian packaging tools, prometheus-node-exporter; clang, libbpf and
-#                         bpftool for the bpf sampler (src/bpf/)
+#                         bpftool for the bpf sampler (src/sample/bpf/)
 #   tests/deps.sh vm      + what the cgroup v2 VM suite needs
 set -euo pipefail
 

@@ -72,7 +72,7 @@ kwatch_start() {
 	record "integration/kernel_watch (the daemon did not start: $(head -c 300 "$kwatch_dir/daemon.log"))" 1
 	kwatch_stop
 }
-# Stop it; with `record`, count its findings (the records of src/syswatch.c) as a suite.
+# Stop it; with `record`, count its findings (the records of src/kernel/syswatch.c) as a suite.
 kwatch_stop() {
 	local rc=0 exit_rc=0 found cpu=""
 	if [ -n "$kwatch_pid" ]; then

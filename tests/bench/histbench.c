@@ -2,7 +2,7 @@
 /*
  * histbench: what a process's history takes, and what a pass of pushes and
  * verdicts costs, for windows of 10 minutes, 6 hours and 24 hours at the
- * default 2 s interval: the stretches of src/history.c against the ring
+ * default 2 s interval: the stretches of src/sample/history.c against the ring
  * they replaced (history-old.h), in one run.
  *   histbench [PROCESSES] [PASSES]      (10000 and 20 by default)
  * Every process changes every sample (a working set that wanders by a few

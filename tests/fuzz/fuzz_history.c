@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: a process's history (src/history.c) fed any series of
+ * libFuzzer target: a process's history (src/sample/history.c) fed any series of
  * samples, and the floor rule on it. The input: 4 bytes of set-up (the two
  * windows in units of 1 s and 1 min, the kinds watched, the most stretches),
  * then 6 bytes a sample (the time since the last, in units of 100 ms; the

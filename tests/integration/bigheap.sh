@@ -118,7 +118,7 @@ while read -r p; do
 	[ "$p" != "$stress" ] || fail "the stress-ng parent was jailed"
 done < <(sed -n 's/.*jailed pid \([0-9]*\) .*/\1/p' "$log")
 [ $worst -ge 95 ] || fail "from the jail on, the four kept only $worst % of their RSS"
-# A jail judges itself (src/jailcheck.h). The worker re-touches every page
+# A jail judges itself (src/jail/jailcheck.h). The worker re-touches every page
 # of its heap that is not resident, so where its jail holds its growth back
 # it thrashes there like a warm-up that outgrew its window: on cgroup v2
 # (memory.high throttles it) it refaulted 1,820 pages/s and grew no more, and

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bash completion (src/completion/leakjail.bash): commands, options, policy
+# bash completion (src/cmd/completion/leakjail.bash): commands, options, policy
 # names from the policies directory, jailed pids from the state_dir records.
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 
-# shellcheck source=../../src/completion/leakjail.bash
-. src/completion/leakjail.bash
+# shellcheck source=../../src/cmd/completion/leakjail.bash
+. src/cmd/completion/leakjail.bash
 complete -p leakjail | grep -q -- '-F _leakjail leakjail' || fail "no completion registered: $(complete -p leakjail)"
 
 # comp WORD...: what completing the last word offers, one a line
@@ -22,9 +22,9 @@ has() { # LIST WORD...: each WORD is a line of LIST
 	for w in "${@:2}"; do grep -qx -- "$w" <<<"$1" || return 1; done
 }
 
-# every command of the table in src/leakjail.c, and nothing else
-want=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_.*/\1/p' src/leakjail.c | sort)
-[ -n "$want" ] || fail "no commands found in src/leakjail.c"
+# every command of the table in src/cmd/leakjail.c, and nothing else
+want=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)", cmd_.*/\1/p' src/cmd/leakjail.c | sort)
+[ -n "$want" ] || fail "no commands found in src/cmd/leakjail.c"
 got=$(comp "" | grep -v '^-' | sort)
 [ "$got" = "$want" ] || fail "commands offered: $(echo $got); the table has: $(echo $want)"
 [ "$(comp st)" = status ] || fail "'st' completes to: $(comp st)"

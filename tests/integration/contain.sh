@@ -30,7 +30,7 @@ note "jailed $JAILED_MS ms after the leak began (window ${WINDOW} s + 2 interval
 jail="$root/$T_ID-jails/memhog-$LEAKER"
 grep -q "$T_ID-jails/memhog-$LEAKER\$" "/proc/$LEAKER/cgroup" || fail "leaker not in $jail: $(cat "/proc/$LEAKER/cgroup")"
 [ -f "$T_DIR/state/jails/$LEAKER" ] || fail "no record of the jail"
-# leaked memory is cold: the leaker does not thrash in its jail, and keeps it (src/jailcheck.h)
+# leaked memory is cold: the leaker does not thrash in its jail, and keeps it (src/jail/jailcheck.h)
 ! grep -q "misjudged: pid $LEAKER " "$log" || fail "the leaker was judged a mistake: $(grep "misjudged: pid $LEAKER " "$log")"
 
 out=$("$LEAKJAIL" status --config "$T_DIR/leakjail.conf" --interval 200ms)

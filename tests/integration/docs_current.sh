@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.."
 
-code=$(grep -rhoE 'LEAKJAIL_[A-Z_]+=' src/*.c | tr -d = | sort -u)
+code=$(grep -rhoE 'LEAKJAIL_[A-Z_]+=' src/*/*.c | tr -d = | sort -u)
 docs=$(grep -hoE 'LEAKJAIL_[A-Z_]+' docs/leakjail.8.md | sort -u)
 missing=$(comm -23 <(printf '%s\n' "$code") <(printf '%s\n' "$docs"))
 [ -z "$missing" ] || fail "journal fields the code writes but leakjail(8) does not name: $(echo $missing)"

@@ -11,7 +11,7 @@
 # once. Before, the kernel sometimes OOM-killed it first (2 runs in 4), and
 # the stall was never seen.
 # A process that works over all it holds thrashes in its jail: the jail
-# would find itself a mistake and grow (src/jailcheck.h); jail_thrash = keep
+# would find itself a mistake and grow (src/jail/jailcheck.h); jail_thrash = keep
 # leaves the stall to the stall watch, which this test is about.
 . "$(dirname "$0")/../lib.sh"
 require_root

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# A jail that judges itself, on a real program (src/jailcheck.h). A JVM
+# A jail that judges itself, on a real program (src/jail/jailcheck.h). A JVM
 # (-Xms64m -Xmx1g, G1) whose live set grows to 160 MiB over 40 s, every page
 # of it worked on in a loop (tests/progs/WarmUp.java), is a warm-up longer
 # than the policy's window (growth = 40M, window = 10s): it is jailed, and in

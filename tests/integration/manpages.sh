@@ -43,8 +43,8 @@ done
 keys=$("$LEAKJAIL" check --list-keys)
 [ "$(echo "$keys" | wc -l)" -ge 30 ] || fail "check --list-keys gave too few keys: $keys"
 # and the list is the source's table, not a copy of it
-src_keys=$(sed -n 's/^[[:space:]]*[DP]("\([a-z_]*\)",.*/\1/p' src/config.c | sort)
-[ "$(echo "$keys" | awk '{print $2}' | sort)" = "$src_keys" ] || fail "check --list-keys differs from the keys[] table of src/config.c"
+src_keys=$(sed -n 's/^[[:space:]]*[DP]("\([a-z_]*\)",.*/\1/p' src/base/config.c | sort)
+[ "$(echo "$keys" | awk '{print $2}' | sort)" = "$src_keys" ] || fail "check --list-keys differs from the keys[] table of src/base/config.c"
 while read -r section key; do
 	# an entry's head: "KEY = value", or "match_comm, exclude_comm = globs"
 	grep -Eq "^ *([a-z_]+, )*$key(, [a-z_]+)* = " "$T_DIR/5.wide" || missing+=("key [$section] $key (no '$key = ...' entry in leakjail.conf(5))")

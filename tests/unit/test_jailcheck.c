@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Did a jailed process leak at all (src/jailcheck.h)? Series fed to the
+ * Did a jailed process leak at all (src/jail/jailcheck.h)? Series fed to the
  * judgement, one sample a second:
  * - a JVM (-Xms64m -Xmx1g, G1; tests/progs/WarmUp.java) jailed in its
  *   warm-up by growth = 40M, window = 10s, recorded here (6.18, cgroup v1,

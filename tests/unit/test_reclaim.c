@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * How far a cgroup limited in place may be brought down (src/reclaim.h):
+ * How far a cgroup limited in place may be brought down (src/jail/reclaim.h):
  * page cache can go; anonymous memory only as far as swap can take it, the
  * system's free swap and what is left of the jail's own allowance; the
  * rest is the floor, below which no limit is written.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * When a jail counts as stalled (src/stall.h): sustained memory pressure
+ * When a jail counts as stalled (src/jail/stall.h): sustained memory pressure
  * (v2), or limit hits with no swap to go to, for STALL_HOLD_MS; an OOM that
  * kills nothing (v1 under_oom) at once; and neither an idle jail at its
  * limit nor a jail that swaps with room to spare. The free-swap warning is

@@ -389,7 +389,7 @@ static void setup_jails(struct daemon *d)
 		return;
 	}
 	n = jails_load(&d->jails, &d->jb, d->cfg.daemon.state_dir);
-	/* misjudged jails, corrected (src/jailcheck.h) */
+	/* misjudged jails, corrected (src/jail/jailcheck.h) */
 	d->jails.corrected = count_correction;
 	d->jails.corrected_ctx = &d->metrics;
 	if (n < 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The daemon's jails: found again after a restart, watched every pass
- * (limit hits, OOM kills, stalls: src/stall.h), removed once their process
+ * (limit hits, OOM kills, stalls: src/jail/stall.h), removed once their process
  * has gone. Free swap running out while jails are held is said ahead.
  */
 #ifndef LJ_JAILS_H
@@ -21,7 +21,7 @@ struct jails {
 	struct stall_state *stall; /* one for each of list */
 	size_t n;
 	bool swap_warned;
-	struct jailcheck_table check; /* did it leak at all? (src/jailcheck.h) */
+	struct jailcheck_table check; /* did it leak at all? (src/jail/jailcheck.h) */
 	/* told of each correction (the daemon counts them in its metrics); NULL: nobody */
 	void (*corrected)(void *ctx, const char *policy, enum lj_thrash what);
 	void *corrected_ctx;

@@ -55,7 +55,7 @@ int jails_load(struct jails *js, struct jail_backend *jb, const char *state_dir)
 	int n;
 	const struct cgroup_backend *cg = jb->cg;
 
-	/* records of runs killed outright go; a live run's jail is its own to watch and lift (src/runjail.h) */
+	/* records of runs killed outright go; a live run's jail is its own to watch and lift (src/jail/runjail.h) */
 	run_jails_sweep(state_dir);
 	n = jail_load_all(state_dir, &list);
 
@@ -349,7 +349,7 @@ void jails_maintain(struct jails *js, struct scanner *sc)
 			if (jail_follow(js->jb, j, done, sizeof(done)) > 0)
 				lj_log(LOG_WARNING, "jail %s of pid %d (%s): %s", j->jail, j->pid, j->comm, done);
 			if (jailcheck_pass(js, j, sc))
-				continue; /* released: it was not leaking (src/jailcheck.h) */
+				continue; /* released: it was not leaking (src/jail/jailcheck.h) */
 			e = sc ? track_find(&sc->procs, j->pid) : NULL;
 			if (e && e->starttime == j->starttime)
 				e->jailed = true;

@@ -137,7 +137,7 @@ static void record_update(struct run *rn)
 }
 
 /*
- * Released: the record was removed (`leakjail release`, src/runjail.h).
+ * Released: the record was removed (`leakjail release`, src/jail/runjail.h).
  * The reclaim stops, the limits go back to what they were before the jail,
  * and the command is judged no more for the rest of this run, as the
  * daemon does not judge again a process released while it runs.
@@ -268,7 +268,7 @@ static void on_settled(struct reclaim *rc, void *userdata)
  * The limit goes on the command's own cgroup, which holds every page it
  * ever charged: written below what it holds, the kernel would reclaim
  * inside the write and, on v2 memory.max without the swap to do it,
- * OOM-kill the command at jail time. src/reclaim.h does it without harm:
+ * OOM-kill the command at jail time. src/jail/reclaim.h does it without harm:
  * the throttle at the usage first, the usage brought down in slices from
  * the loop as far as swap can take it, the hard line above what is left.
  */

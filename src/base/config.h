@@ -45,9 +45,9 @@ struct glob_list {
 bool glob_list_match(const struct glob_list *g, const char *s);
 
 enum lj_action { ACTION_LOG, ACTION_JAIL };
-/* What to do with a jail whose process cannot make progress (src/stall.h). */
+/* What to do with a jail whose process cannot make progress (src/jail/stall.h). */
 enum lj_stalled { STALLED_LOG, STALLED_GROW, STALLED_KILL };
-/* What to do with a jail whose process was not leaking what it holds (src/jailcheck.h). */
+/* What to do with a jail whose process was not leaking what it holds (src/jail/jailcheck.h). */
 enum lj_thrash { THRASH_GROW, THRASH_RELEASE, THRASH_KEEP };
 enum rss_kind { RSS_TOTAL, RSS_ANON };
 enum log_target { LOG_TARGET_BOTH, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
@@ -62,7 +62,7 @@ struct policy {
 
 	/* which processes */
 	struct glob_list match_comm, match_exe, match_cmdline, match_user, match_cgroup;
-	/* "RUNTIME:ID" and "RUNTIME:NAME" of a container's process (src/container.h); nothing else matches */
+	/* "RUNTIME:ID" and "RUNTIME:NAME" of a container's process (src/base/container.h); nothing else matches */
 	struct glob_list match_container, exclude_container;
 	struct glob_list exclude_comm, exclude_exe, exclude_cmdline, exclude_user, exclude_cgroup;
 	uint64_t min_rss;

@@ -147,7 +147,7 @@ bool jailcheck_parse_proc(const char *stat, const char *status, uint64_t startti
  * The states of the daemon's jails, kept by (pid, start time). A fixed
  * table, not the heap: an allocation that lives from one pass to the next,
  * made after the process table has grown, keeps glibc from giving the freed
- * table back (src/metrics.h). Jails past the first JAILCHECK_MAX_JAILS are
+ * table back (src/cmd/metrics.h). Jails past the first JAILCHECK_MAX_JAILS are
  * not judged.
  */
 #define JAILCHECK_MAX_JAILS 64

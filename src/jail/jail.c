@@ -401,7 +401,7 @@ static int cgroupfs_enter(struct jail_backend *jb, const char *state_dir, const 
 						       req->pid, st.jail, path);
 		goto undo_state;
 	}
-	/* the page-out itself is the caller's (src/pageout.c): it takes a while */
+	/* the page-out itself is the caller's (src/jail/pageout.c): it takes a while */
 	out->pageout_skipped = req->pageout && !swap_present();
 	out->state = st;
 	return 0;

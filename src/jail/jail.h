@@ -5,7 +5,7 @@
  *
  * Moving a process does not move the memory it already uses (v1 or v2): its
  * pages stay charged to the old cgroup. A jail alone limits future growth;
- * a page-out (src/pageout.h) makes the leaker swap what it holds now.
+ * a page-out (src/jail/pageout.h) makes the leaker swap what it holds now.
  */
 #ifndef LJ_JAIL_H
 #define LJ_JAIL_H
@@ -37,7 +37,7 @@ struct jail_state {
 	char origin_id[40];    /* systemd: that unit's InvocationID at the time: a restart makes another */
 	uint64_t origin_ino;   /* systemd scope: the origin unit's cgroup inode at the time (0: not known) */
 	struct cg_limits prev; /* in place (systemd unit, container): the limits before */
-	/* container (src/jail-container.c): "podman 0be5a925c965 (web)", and its cgroup's inode at the jail */
+	/* container (src/jail/jail-container.c): "podman 0be5a925c965 (web)", and its cgroup's inode at the jail */
 	char container[160];
 	uint64_t cg_ino;
 	/*
@@ -49,7 +49,7 @@ struct jail_state {
 	/* steps the jail was grown by jail_thrash and jail_stalled: their caps hold across a restart */
 	unsigned int thrash_grows, stall_grows;
 	/*
-	 * backend "run" (src/runjail.h): `leakjail run` limited its own cgroup
+	 * backend "run" (src/jail/runjail.h): `leakjail run` limited its own cgroup
 	 * in place (jail == origin); pid is its command's. The run's pid and
 	 * start time, and its command line; prev: the limits before (none).
 	 */
@@ -130,11 +130,11 @@ extern const struct jail_backend_ops jail_cgroupfs_ops;
 extern const struct jail_backend_ops jail_systemd_ops;
 /*
  * A process in a container is jailed in place, whatever the backend: its
- * container's own memory cgroup is limited (src/jail-container.c). Is pid's
+ * container's own memory cgroup is limited (src/jail/jail-container.c). Is pid's
  * memory cgroup a container's (one this backend does not leave to systemd)?
  */
 extern const struct jail_backend_ops jail_container_ops;
-/* A jail of `leakjail run`: its own cgroup, limited in place; the run lifts it (src/runjail.h). */
+/* A jail of `leakjail run`: its own cgroup, limited in place; the run lifts it (src/jail/runjail.h). */
 extern const struct jail_backend_ops jail_run_ops;
 bool jail_container_applies(const struct jail_backend *jb, pid_t pid);
 

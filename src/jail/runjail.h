@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The jails of `leakjail run`, recorded with the daemon's (src/jail.h,
+ * The jails of `leakjail run`, recorded with the daemon's (src/jail/jail.h,
  * <state_dir>/jails/<pid>, backend "run") so that `status` shows them and
  * `release` undoes them. Such a jail is the run's own cgroup limited in
  * place; the record names the command's pid (its file name), the run's pid

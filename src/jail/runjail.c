@@ -63,7 +63,7 @@ static bool lifted(const struct cgroup_backend *cg, const struct jail_state *j)
 /*
  * The record is gone already (jail_release() removed it: that is the
  * request). Wait for the run to lift the limit; a run that has gone took
- * its cgroup with it, or left it to the sweep (src/runcg.h).
+ * its cgroup with it, or left it to the sweep (src/jail/runcg.h).
  */
 static int run_release(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
 		       struct lj_error *err)
