@@ -144,19 +144,17 @@ asan:
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan+UBSan, built with clang into build-fuzz/,
 # each run FUZZ_SECONDS (60; CI: make fuzz FUZZ_SECONDS=10). A crash fails; keep its input in
-# tests/fuzz/crashes/TARGET/, which test_replay (make check) replays. Only the objects the
-# parsers need are built: fuzz-build-only warnings elsewhere must not stop it under -Werror.
+# tests/fuzz/crashes/TARGET/, which test_replay (make check) replays. Each target links the
+# whole library, from which the linker takes what its parser needs.
 fuzz: FUZZ_SECONDS ?= 60
 fuzz: FUZZ_CC ?= clang
 fuzz: FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-fuzz: FUZZ_OBJ := $(patsubst %,build-fuzz/%.o,base/proc base/units base/config base/config-hints jail/jail \
-	base/cgroup kernel/kmem kernel/zoneinfo base/log base/util sample/history judge/detect)
 fuzz:
 	$(MAKE) --no-print-directory O=build-fuzz CC=$(FUZZ_CC) \
-		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' $(FUZZ_OBJ)
+		CFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer-no-link' build-fuzz/libleakjail.a
 	for t in tests/fuzz/fuzz_*.c; do \
 		$(FUZZ_CC) -std=gnu11 $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer $(PKG_CFLAGS) -D_GNU_SOURCE \
-			$(INCLUDES) -o build-fuzz/$$(basename $$t .c) $$t $(FUZZ_OBJ) $(LDLIBS) || exit 1; \
+			$(INCLUDES) -o build-fuzz/$$(basename $$t .c) $$t build-fuzz/libleakjail.a $(LDLIBS) || exit 1; \
 	done
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
