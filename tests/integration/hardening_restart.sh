@@ -29,12 +29,13 @@ log = stderr"
 }
 conf "$state"
 pol="$T_DIR/policies/restart.conf"
-write_conf "$pol" "[policy restart]
+good_policy="[policy restart]
 growth = 20M
 window = 2s
 action = jail
 jail_size = 4.0x
 jail_pageout = no"
+write_conf "$pol" "$good_policy"
 
 n=0
 next_daemon() { # a daemon with a log of its own, in $log
@@ -103,12 +104,7 @@ write_conf "$pol" "[policy restart]
 growth = 20M
 window = two seconds"
 hup "reload failed (1 error): keeping the previous 1 policies"
-write_conf "$pol" "[policy restart]
-growth = 20M
-window = 2s
-action = jail
-jail_size = 4.0x
-jail_pageout = no"
+write_conf "$pol" "$good_policy"
 chmod 0664 "$pol"
 hup "reload failed"
 grep -q "writable by group or others" "$log" || fail "the group-writable file is not named: $(cat "$log")"
