@@ -46,13 +46,7 @@ done
 sleep 3
 for i in 0 1 2 3; do base[i]=$(rss_kb "${innocents[i]}"); done
 
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = ${INTERVAL}s
-scope = /${host##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-kernel_watch = no
-log = stderr"
+daemon_conf "${INTERVAL}s" "/${host##*/}" "kernel_watch = no"
 write_conf "$T_DIR/policies/bigheap.conf" "[policy bigheap]
 growth = $GROWTH
 window = ${WINDOW}s

@@ -20,12 +20,7 @@ if [ -f "$host/memory.failcnt" ]; then
 else
 	hits() { awk '$1 == "max" {print $2}' "$host/memory.events"; }
 fi
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 1s
-scope = /${host##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 1s "/${host##*/}"
 write_conf "$T_DIR/policies/fc.conf" "[policy fc]
 growth = 40M
 window = 10s

@@ -26,13 +26,7 @@ host=$CG
 mk_cgroup twin
 twin=$CG
 
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-scope = /${host##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-kernel_watch = no
-log = stderr
+daemon_conf 500ms "/${host##*/}" "kernel_watch = no
 metrics_file = $T_DIR/textfile/leakjail.prom"
 write_conf "$T_DIR/policies/warm.conf" "[policy warm]
 growth = 40M

@@ -10,15 +10,8 @@
 require_root
 command -v strace >/dev/null || skip "needs strace (to hold the race window open)"
 root=$(memory_root) || skip "no memory controller"
-mk_cgroup home
-home=$CG
-jails_cgroup
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 200ms
-scope = /${home##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+jail_home
+daemon_conf 200ms "/${home##*/}"
 write_conf "$T_DIR/policies/p.conf" "[policy quick]
 growth = 30M
 window = 2s
