@@ -32,13 +32,8 @@ mkdir -p "$EX"
 mk_cgroup ex
 cg=$CG
 conf="$T_DIR/leakjail.conf"
-write_conf "$conf" "[daemon]
-interval = 500ms
-scope = /${cg##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+daemon_conf 500ms "/${cg##*/}"
+jails_cgroup
 write_conf "$T_DIR/policies/quick.conf" "[policy quick]
 growth = 60M
 window = 3s

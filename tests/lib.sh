@@ -114,6 +114,48 @@ write_conf() {
 	chmod 0644 "$1"
 }
 
+# jails_cgroup: the cgroup this test's daemon (or leakjail run) makes its
+# jails in, $T_ID-jails under the memory root, in $JAILS (and the memory root
+# in $root). Listed first: it is removed after the test's other cgroups.
+jails_cgroup() {
+	root=$(memory_root) || skip "no memory controller"
+	JAILS="$root/$T_ID-jails"
+	T_CGROUPS=("$JAILS" "${T_CGROUPS[@]}")
+}
+
+# jail_home: a cgroup of this test's own for the processes the daemon
+# watches, in $home, and the jails cgroup (jails_cgroup: $JAILS, $root).
+jail_home() {
+	mk_cgroup home
+	home=$CG
+	jails_cgroup
+}
+
+# daemon_conf INTERVAL SCOPE [LINES]: $T_DIR/leakjail.conf for this test's
+# daemon: a pass every INTERVAL over SCOPE (a cgroup path; "" for all), jails
+# under $T_ID-jails, state in $T_DIR/state, log on stderr, then LINES.
+daemon_conf() {
+	write_conf "$T_DIR/leakjail.conf" "[daemon]
+interval = $1${2:+
+scope = $2}
+jail_parent = $T_ID-jails
+state_dir = $T_DIR/state
+log = stderr${3:+
+$3}"
+}
+
+# start_daemon LOG [ARGS...]: leakjail daemon --foreground on
+# $T_DIR/leakjail.conf and $T_DIR/policies (and ARGS), stderr in LOG; returns
+# once it has started, its pid in $DAEMON.
+start_daemon() {
+	local log=$1
+	shift
+	"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" "$@" 2>"$log" &
+	DAEMON=$!
+	T_PIDS+=("$DAEMON")
+	wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+}
+
 # make_swap MIB: a swap file of this test's own, removed (swapoff) at exit.
 make_swap() {
 	# the VM suite boots with a swap disk of its own

@@ -46,23 +46,14 @@ done
 sleep 3
 for i in 0 1 2 3; do base[i]=$(rss_kb "${innocents[i]}"); done
 
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = ${INTERVAL}s
-scope = /${host##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-kernel_watch = no
-log = stderr"
+daemon_conf "${INTERVAL}s" "/${host##*/}" "kernel_watch = no"
 write_conf "$T_DIR/policies/bigheap.conf" "[policy bigheap]
 growth = $GROWTH
 window = ${WINDOW}s
 action = jail"
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+jails_cgroup
 log="$T_DIR/daemon.log"
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 
 t0=$(date +%s%N)
 spawn "$host" stress-ng --bigheap 1 --bigheap-growth 4K -t $((GIVE_UP_S + OBS_S + 5)) --quiet
@@ -128,5 +119,5 @@ done < <(sed -n 's/.*jailed pid \([0-9]*\) .*/\1/p' "$log")
 # released. Grown steps are said here.
 ! grep "misjudged:" "$log" | grep -q "released" || fail "a bigheap worker was released: $(grep "misjudged:" "$log")"
 grep "misjudged:" "$log" | sed 's/^/# /' || true
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $? on SIGTERM"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $? on SIGTERM"

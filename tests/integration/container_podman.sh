@@ -59,12 +59,7 @@ ctr leaker 600m /bin/leak 10 600
 LEAKER=$CPID LCG=$CCG
 [ "$(cat "$LCG/$limit_file")" -eq $((600 << 20)) ] || fail "the container's own limit is not 600 MiB: $(cat "$LCG/$limit_file")"
 
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-scope = /${parent##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 500ms "/${parent##*/}"
 write_conf "$T_DIR/policies/leak.conf" "[policy leak]
 match_comm = leak
 match_container = podman:$T_ID-leak*
@@ -73,15 +68,9 @@ window = 5s
 action = jail
 jail_size = 64M
 jail_pageout = yes"
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+jails_cgroup
 LOG="$T_DIR/daemon.log"
-start_daemon() {
-	"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>>"$LOG" &
-	DAEMON=$!
-	T_PIDS+=("$DAEMON")
-	wait_for "$LOG" "started:" 5 || fail "daemon did not start: $(cat "$LOG")"
-}
-start_daemon
+start_daemon "$LOG"
 wait_for "$LOG" "jailed pid $LEAKER " 30 || fail "not jailed: $(cat "$LOG")"
 note "$(grep "jailed pid $LEAKER " "$LOG" | sed 's/.*backend/backend/')"
 grep -q "jailed pid $LEAKER .*in its container podman [0-9a-f]\{12\} ($T_ID-leaker)" "$LOG" ||
@@ -127,7 +116,9 @@ LEAKER=$CPID
 wait_for "$LOG" "jailed pid $LEAKER " 30 || fail "the second leaker was not jailed: $(tail -5 "$LOG")"
 kill -TERM "$DAEMON"
 wait "$DAEMON" || fail "daemon exited with $?"
-start_daemon
+# a log of its own: the first one's "started:" would not wait for this one
+LOG="$T_DIR/daemon2.log"
+start_daemon "$LOG"
 timeout 60 podman stop -t 2 "$T_ID-leaker2" >/dev/null 2>&1 || fail "podman stop failed"
 ! kill -0 "$LEAKER" 2>/dev/null || fail "podman stop did not end the jailed leaker"
 wait_for "$LOG" "pid $LEAKER (leak) has exited; backend container: container podman [0-9a-f]\{12\} ($T_ID-leaker2)" 10 ||

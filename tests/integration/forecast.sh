@@ -20,21 +20,13 @@ if [ -f "$host/memory.failcnt" ]; then
 else
 	hits() { awk '$1 == "max" {print $2}' "$host/memory.events"; }
 fi
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 1s
-scope = /${host##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 1s "/${host##*/}"
 write_conf "$T_DIR/policies/fc.conf" "[policy fc]
 growth = 40M
 window = 10s
 action = log"
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$T_DIR/daemon.log" &
-DAEMON=$!
-T_PIDS+=("$DAEMON")
-wait_for "$T_DIR/daemon.log" "started:" 5 || fail "daemon did not start: $(cat "$T_DIR/daemon.log")"
+jails_cgroup
+start_daemon "$T_DIR/daemon.log"
 
 spawn "$host" "$MEMHOG" leak "$RATE" $((LIMIT_MIB * 2))
 leaker=$SPAWNED

@@ -42,13 +42,8 @@ mk_cgroup reuse
 cg=$CG
 mk_cgroup other
 other=$CG
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 200ms
-scope = /${cg##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+jails_cgroup
+daemon_conf 200ms "/${cg##*/}"
 write_conf "$T_DIR/policies/reuse.conf" "[policy reuse]
 growth = 30M
 window = 2s
@@ -64,13 +59,11 @@ inner() {
 	# this shell in the scope: what it forks is born there (it is PID 1: never judged)
 	echo $$ >"$cg/cgroup.procs"
 
-	start_daemon() { # the daemon, inside this namespace; its log in $log
+	next_daemon() { # the daemon, inside this namespace; its log in $log
 		n=$((n + 1))
 		log="$T_DIR/daemon$n.log"
-		"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" \
-			--policies "$T_DIR/policies" 2>"$log" &
-		daemon=$!
-		wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+		start_daemon "$log"
+		daemon=$DAEMON
 	}
 	# born PID CGROUP CMD...: fork with the pid PID (free now) in CGROUP, exec CMD
 	born() {
@@ -88,7 +81,7 @@ inner() {
 	mkfifo "$T_DIR/fifo"
 	exec 9<>"$T_DIR/fifo"
 
-	start_daemon
+	next_daemon
 
 	# A. reuse between two samples, with the dead process's history
 	big=x
@@ -145,7 +138,7 @@ inner() {
 	# in the VM, with the task iterator, the one of B judged no new leaker)
 	kill -TERM "$daemon"
 	wait "$daemon" || fail "B2: the daemon of B exited with $?"
-	start_daemon
+	next_daemon
 	leaker 30
 	hold_calls "$daemon" write -P "$root/$T_ID-jails/memhog-$L/cgroup.procs"
 	held "$daemon" "^1 " 20 || fail "B2: the daemon never wrote pid $L to its jail: $(cat "$log")"
@@ -187,7 +180,7 @@ inner() {
 		fail "C: release failed: $(cat "$T_DIR/release.out")"
 	[ "$(mem_cgroup "$c2")" = "/${other##*/}" ] || fail "C: release moved the newcomer to $(mem_cgroup "$c2")"
 	[ ! -d "$root/$T_ID-jails/memhog-$c2" ] || fail "C: release left the jail"
-	start_daemon
+	next_daemon
 	grep -q "jail $T_ID-jails/memhog-$c1 removed: pid $c1 (memhog) has exited" "$log" ||
 		fail "C: the restarted daemon kept a jail of an exited process: $(cat "$log")"
 	note "C: $(grep -o "jail $T_ID-jails/memhog-$c1 removed.*" "$log")"
@@ -205,7 +198,7 @@ inner() {
 
 export LEAKJAIL MEMHOG T_DIR T_ID cg other root HOLD_S
 unshare --pid --fork --mount-proc --kill-child \
-	bash -c "$(declare -f inner wait_for fail note skip mem_cgroup rss_kb hold_calls held pause_daemon resume_daemon); T_PIDS=(); inner" &
+	bash -c "$(declare -f inner start_daemon wait_for fail note skip mem_cgroup rss_kb hold_calls held pause_daemon resume_daemon); T_PIDS=(); inner" &
 ns=$!
 T_PIDS+=("$ns")
 rc=0

@@ -33,8 +33,7 @@ cg=$CG
 scope="/${cg##*/}"
 mk_cgroup refuse
 refuse=$CG
-jails="$root/$T_ID-jails"
-T_CGROUPS=("$jails" "${T_CGROUPS[@]}")
+jails_cgroup
 log="$T_DIR/daemon.log"
 conf() { # JAIL_PARENT
 	write_conf "$T_DIR/leakjail.conf" "[daemon]
@@ -55,13 +54,10 @@ jail_size = 4.0x
 jail_pageout = no
 jail_descendants = yes"
 
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 
 carries_on() { # CASE: the daemon lives
-	kill -0 "$daemon" 2>/dev/null || fail "$1: the daemon died: $(cat "$log")"
+	kill -0 "$DAEMON" 2>/dev/null || fail "$1: the daemon died: $(cat "$log")"
 	! grep -q "^leakjail: error: " "$log" || [ "${2:-}" = errors-expected ] ||
 		fail "$1: an error: $(grep "^leakjail: error: " "$log")"
 }
@@ -73,8 +69,8 @@ let_go() { # the strace that holds the daemon
 # a1. the leaker exits while the daemon is about to open its pidfd
 spawn "$cg" "$MEMHOG" leak 20 200
 a1=$SPAWNED
-hold_calls "$daemon" pidfd_open
-held "$daemon" "^434 $(printf '0x%x' "$a1") " 10 || fail "a1: no pidfd_open($a1): $(cat "$log")"
+hold_calls "$DAEMON" pidfd_open
+held "$DAEMON" "^434 $(printf '0x%x' "$a1") " 10 || fail "a1: no pidfd_open($a1): $(cat "$log")"
 kill -KILL "$a1"
 wait "$a1" 2>/dev/null || true
 wait_for "$log" "could not jail pid $a1 " $((HOLD_S + 5)) || fail "a1: no record: $(cat "$log")"
@@ -82,14 +78,14 @@ let_go
 grep -q "^leakjail: could not jail pid $a1 (memhog) policy=races: pid $a1 has exited; evidence: " "$log" ||
 	fail "a1: $(grep "pid $a1 " "$log")"
 note "a1: $(grep -o "could not jail pid $a1 [^;]*" "$log")"
-[ ! -e "$jails/memhog-$a1" ] && [ ! -e "$T_DIR/state/jails/$a1" ] || fail "a1: a jail or record was made"
+[ ! -e "$JAILS/memhog-$a1" ] && [ ! -e "$T_DIR/state/jails/$a1" ] || fail "a1: a jail or record was made"
 carries_on a1
 
 # a2. the leaker exits while its pid is being written to the jail's cgroup.procs
 spawn "$cg" "$MEMHOG" leak 20 200
 a2=$SPAWNED
-hold_calls "$daemon" write -P "$jails/memhog-$a2/cgroup.procs"
-held "$daemon" "^1 " 10 || fail "a2: the move of $a2 was not held: $(cat "$log")"
+hold_calls "$DAEMON" write -P "$JAILS/memhog-$a2/cgroup.procs"
+held "$DAEMON" "^1 " 10 || fail "a2: the move of $a2 was not held: $(cat "$log")"
 # held() can catch the daemon stopped at an earlier write (strace stops every
 # write to test its path); the held one follows within the hold: poll for the record
 for _ in $(seq 40); do [ -f "$T_DIR/state/jails/$a2" ] && break; sleep 0.05; done
@@ -101,7 +97,7 @@ let_go
 grep -q "^leakjail: could not jail pid $a2 (memhog) policy=races: pid $a2 exited while being moved; evidence: " "$log" ||
 	fail "a2: $(grep "pid $a2 " "$log")"
 note "a2: $(grep -o "could not jail pid $a2 [^;]*" "$log")"
-[ ! -e "$jails/memhog-$a2" ] || fail "a2: the jail was left behind"
+[ ! -e "$JAILS/memhog-$a2" ] || fail "a2: the jail was left behind"
 [ ! -e "$T_DIR/state/jails/$a2" ] || fail "a2: the record was left behind"
 carries_on a2
 
@@ -126,15 +122,9 @@ spawn "$cg" "$PROGS/forker" 20 200 20 1500
 c=$SPAWNED
 wait_for "$log" "jailed pid $c " 10 || fail "c: not jailed: $(cat "$log")"
 children_in_jail() { # counts in $in and $out; shell builtins only: children come and go meanwhile
-	local s line rest p h x path where
+	local p h x path where
 	in=0 out=0
-	for s in /proc/[0-9]*/stat; do
-		read -r line 2>/dev/null <"$s" || continue
-		rest=${line##*) }
-		set -- $rest
-		[ "$2" = "$c" ] || continue
-		p=${s#/proc/}
-		p=${p%/stat}
+	for p in $(child_pids "$c"); do
 		where=
 		{ while IFS=: read -r h x path; do
 			if [ "$x" = memory ] || { [ -z "$where" ] && [ "$h" = 0 ]; }; then where=$path; fi
@@ -160,14 +150,14 @@ note "c: 1.6 s later: $in children, all in the jail"
 kill -KILL "$c"
 wait "$c" 2>/dev/null || true
 sleep 1 # 5 passes; the children forked in the last 0.5 s still live
-left=$(wc -l <"$jails/forker-$c/cgroup.procs")
+left=$(wc -l <"$JAILS/forker-$c/cgroup.procs")
 [ "$left" -gt 0 ] || fail "c: no child left in the jail: the check shows nothing"
 grep -q "jail $T_ID-jails/forker-$c removed" "$log" && fail "c: the jail was said removed while it holds $left children"
-[ -d "$jails/forker-$c" ] && [ -f "$T_DIR/state/jails/$c" ] || fail "c: the jail or its record is gone while it holds $left children"
+[ -d "$JAILS/forker-$c" ] && [ -f "$T_DIR/state/jails/$c" ] || fail "c: the jail or its record is gone while it holds $left children"
 note "c: the forker exited, $left children hold its jail: jail and record kept"
-while read -r p; do kill -KILL "$p" 2>/dev/null || true; done <"$jails/forker-$c/cgroup.procs"
+while read -r p; do kill -KILL "$p" 2>/dev/null || true; done <"$JAILS/forker-$c/cgroup.procs"
 wait_for "$log" "jail $T_ID-jails/forker-$c removed" 5 || fail "c: the jail was not removed: $(cat "$log")"
-[ ! -d "$jails/forker-$c" ] && [ ! -f "$T_DIR/state/jails/$c" ] || fail "c: said removed, but the jail or its record is there"
+[ ! -d "$JAILS/forker-$c" ] && [ ! -f "$T_DIR/state/jails/$c" ] || fail "c: said removed, but the jail or its record is there"
 carries_on c
 
 # c2. a child in a cgroup of its own (as in a unit of its own) belongs there
@@ -176,15 +166,7 @@ own=$CG
 spawn "$cg" bash -c 'sleep 600 & sleep 600 & exec "$0" leak 20 200' "$MEMHOG"
 c2=$SPAWNED
 for _ in $(seq 50); do
-	kids="" # the children by their ppid (busybox's ps has no --ppid)
-	for s in /proc/[0-9]*/stat; do
-		read -r line 2>/dev/null <"$s" || continue
-		rest=${line##*) }
-		set -- $rest
-		[ "$2" = "$c2" ] || continue
-		p=${s#/proc/}
-		kids="$kids ${p%/stat}"
-	done
+	kids=$(child_pids "$c2") # the children by their ppid (busybox's ps has no --ppid)
 	[ "$(echo $kids | wc -w)" -eq 2 ] && [ "$(readlink "/proc/$c2/exe")" = "$MEMHOG" ] && break
 	sleep 0.1
 done
@@ -205,7 +187,7 @@ spawn "$cg" "$MEMHOG" leak 20 200
 d=$SPAWNED
 wait_for "$log" "jailed pid $d " 10 || fail "d: not jailed: $(cat "$log")"
 echo "$d" >"$cg/cgroup.procs"
-rmdir "$jails/memhog-$d"
+rmdir "$JAILS/memhog-$d"
 wait_for "$log" "jail $T_ID-jails/memhog-$d of pid $d (memhog) is gone" 5 || fail "d: not noticed: $(cat "$log")"
 note "d: $(grep -o "jail $T_ID-jails/memhog-$d of pid $d .*" "$log")"
 [ ! -e "$T_DIR/state/jails/$d" ] || fail "d: the record is left"
@@ -215,12 +197,12 @@ sleep 1
 kill -KILL "$d"
 wait "$d" 2>/dev/null || true
 # what is left in the jail parent are empty jails the daemon removes by itself
-for _ in $(seq 50); do rmdir "$jails" 2>/dev/null && break; sleep 0.1; done
-[ ! -d "$jails" ] || fail "d: cannot remove the jail parent: $(ls "$jails")"
+for _ in $(seq 50); do rmdir "$JAILS" 2>/dev/null && break; sleep 0.1; done
+[ ! -d "$JAILS" ] || fail "d: cannot remove the jail parent: $(ls "$JAILS")"
 spawn "$cg" "$MEMHOG" leak 20 200
 d2=$SPAWNED
 wait_for "$log" "jailed pid $d2 " 10 || fail "d: the next leaker was not jailed: $(cat "$log")"
-[ -d "$jails/memhog-$d2" ] || fail "d: the jail parent was not made again"
+[ -d "$JAILS/memhog-$d2" ] || fail "d: the jail parent was not made again"
 note "d: with the jail parent removed too, the next leaker $d2 is jailed in a new one"
 kill -KILL "$d2"
 wait "$d2" 2>/dev/null || true
@@ -231,7 +213,7 @@ reload() { # JAIL_PARENT
 	local n
 	n=$(grep -c "reloaded:" "$log" || true)
 	conf "$1"
-	kill -HUP "$daemon"
+	kill -HUP "$DAEMON"
 	for _ in $(seq 50); do [ "$(grep -c "reloaded:" "$log")" -gt "$n" ] && return 0; sleep 0.1; done
 	fail "no reload: $(cat "$log")"
 }
@@ -268,5 +250,5 @@ z=$SPAWNED
 wait_for "$log" "jailed pid $z " 10 || fail "the last leaker was not jailed: $(cat "$log")"
 kill -KILL "$z"
 wait "$z" 2>/dev/null || true
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $? on SIGTERM"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $? on SIGTERM"

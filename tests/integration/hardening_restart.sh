@@ -12,13 +12,11 @@
 # removes those records when their processes exit.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
 
 mk_cgroup restart
 cg=$CG
 scope="/${cg##*/}"
-jails="$root/$T_ID-jails"
-T_CGROUPS=("$jails" "${T_CGROUPS[@]}")
+jails_cgroup
 state="$T_DIR/state"
 conf() { # STATE_DIR
 	write_conf "$T_DIR/leakjail.conf" "[daemon]
@@ -31,21 +29,19 @@ log = stderr"
 }
 conf "$state"
 pol="$T_DIR/policies/restart.conf"
-write_conf "$pol" "[policy restart]
+good_policy="[policy restart]
 growth = 20M
 window = 2s
 action = jail
 jail_size = 4.0x
 jail_pageout = no"
+write_conf "$pol" "$good_policy"
 
 n=0
-start_daemon() { # log in $log
+next_daemon() { # a daemon with a log of its own, in $log
 	n=$((n + 1))
 	log="$T_DIR/daemon$n.log"
-	"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-	daemon=$!
-	T_PIDS+=("$daemon")
-	wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+	start_daemon "$log"
 }
 leaker() { # pid in $SPAWNED, jailed
 	spawn "$cg" "$MEMHOG" leak 20 200
@@ -60,23 +56,23 @@ gone() { # PID: exited and reaped
 }
 
 # kill -9 with two jails in place; one jailed process exits meanwhile
-start_daemon
+next_daemon
 leaker
 keep=$SPAWNED
 leaker
 dies=$SPAWNED
-kill -KILL "$daemon"
-wait "$daemon" 2>/dev/null || true
+kill -KILL "$DAEMON"
+wait "$DAEMON" 2>/dev/null || true
 gone "$dies"
 [ -f "$state/jails/$keep" ] && [ -f "$state/jails/$dies" ] || fail "records missing after kill -9"
-start_daemon
+next_daemon
 grep -q "found jail $T_ID-jails/memhog-$keep: pid $keep (memhog), policy restart" "$log" ||
 	fail "the live jail was not found: $(cat "$log")"
 grep -q "jail $T_ID-jails/memhog-$dies removed: pid $dies (memhog) has exited" "$log" ||
 	fail "the jail of the exited process was not removed: $(cat "$log")"
 note "restart: $(grep -o "found jail .*" "$log")"
 note "restart: $(grep -o "jail $T_ID-jails/memhog-$dies removed.*" "$log")"
-[ ! -e "$jails/memhog-$dies" ] && [ ! -e "$state/jails/$dies" ] || fail "the exited process's jail or record is left"
+[ ! -e "$JAILS/memhog-$dies" ] && [ ! -e "$state/jails/$dies" ] || fail "the exited process's jail or record is left"
 [ "$(mem_cgroup "$keep")" = "/$T_ID-jails/memhog-$keep" ] || fail "the live process left its jail"
 sleep 2.5 # a window: it still leaks, in its jail
 judged "$keep" && fail "the jailed process was judged again"
@@ -85,7 +81,7 @@ judged "$keep" && fail "the jailed process was judged again"
 out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "$keep" 2>&1) || fail "release failed: $out"
 [ "$out" = "released pid $keep" ] || fail "release said: $out"
 [ "$(mem_cgroup "$keep")" = "$scope" ] || fail "released process not back home: $(mem_cgroup "$keep")"
-[ ! -e "$jails/memhog-$keep" ] && [ ! -e "$state/jails/$keep" ] || fail "release left the jail or record"
+[ ! -e "$JAILS/memhog-$keep" ] && [ ! -e "$state/jails/$keep" ] || fail "release left the jail or record"
 wait_for "$log" "jail $T_ID-jails/memhog-$keep of pid $keep (memhog) is gone: released" 3 ||
 	fail "the daemon did not notice the release: $(cat "$log")"
 note "release: $out; the daemon: $(grep -o "jail $T_ID-jails/memhog-$keep of pid .*" "$log")"
@@ -100,7 +96,7 @@ reloads() { grep -c "reload" "$log" || true; }
 hup() { # PATTERN: send SIGHUP, wait for PATTERN in a new reload record
 	local before
 	before=$(reloads)
-	kill -HUP "$daemon"
+	kill -HUP "$DAEMON"
 	for _ in $(seq 50); do [ "$(reloads)" -gt "$before" ] && break; sleep 0.1; done
 	grep "reload" "$log" | tail -1 | grep -q -- "$1" || fail "after SIGHUP: $(tail -3 "$log")"
 }
@@ -108,19 +104,14 @@ write_conf "$pol" "[policy restart]
 growth = 20M
 window = two seconds"
 hup "reload failed (1 error): keeping the previous 1 policies"
-write_conf "$pol" "[policy restart]
-growth = 20M
-window = 2s
-action = jail
-jail_size = 4.0x
-jail_pageout = no"
+write_conf "$pol" "$good_policy"
 chmod 0664 "$pol"
 hup "reload failed"
 grep -q "writable by group or others" "$log" || fail "the group-writable file is not named: $(cat "$log")"
 chmod 0644 "$pol"
 hup "reloaded: 1 policies"
 note "reload: broken, group-writable, good: $(grep -c "reload failed" "$log") refused, $(grep -c "reloaded:" "$log") applied"
-kill -0 "$daemon" || fail "the daemon died on a reload"
+kill -0 "$DAEMON" || fail "the daemon died on a reload"
 gone "$held"
 wait_for "$log" "jail $T_ID-jails/memhog-$held removed: pid $held (memhog) has exited" 3 ||
 	fail "after the reloads, the exited process's jail was not removed: $(cat "$log")"
@@ -145,8 +136,8 @@ left=$(find "$T_DIR"/state* -type f)
 [ -z "$left" ] || fail "records left behind: $left"
 note "state_dir changed by a reload: jails made before and after it recorded in $state, and removed from there"
 
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $? on SIGTERM"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $? on SIGTERM"
 # the errors are those of the two refused reloads
 errors=$(grep -h "^leakjail: error: " "$T_DIR"/daemon*.log | grep -v "restart.conf:3: invalid window\|restart.conf: writable by group\|reload failed") &&
 	fail "errors: $errors"

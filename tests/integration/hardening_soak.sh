@@ -19,7 +19,6 @@
 # 300 passes of 30 s.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
 PROGS=${MEMHOG%/*}
 [ -x "$PROGS/births" ] || skip "build the test programs: make tests"
 births=${SOAK_BIRTHS:-100000} min_s=${SOAK_MIN_S:-30}
@@ -28,15 +27,9 @@ forkers=4
 mk_cgroup soak
 cg=$CG
 scope="/${cg##*/}"
-jails="$root/$T_ID-jails"
-T_CGROUPS=("$jails" "${T_CGROUPS[@]}")
+jails_cgroup
 log="$T_DIR/daemon.log"
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 100ms
-scope = $scope
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 100ms "$scope"
 write_conf "$T_DIR/policies/soak.conf" "[policy soak]
 growth = 20M
 window = 2s
@@ -50,12 +43,9 @@ if grep -q __asan_init "$LEAKJAIL"; then
 	asan=yes
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
 fi
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$daemon/status"; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON/status"; }
 # fds: the daemon's open fds other than cgroup files, the least of 5 looks (a
 # pass holds a /proc file open for a moment); cgroup_fds: the cgroup files it
 # keeps open (the sampler's usage files: one for each memory cgroup that holds
@@ -64,7 +54,7 @@ fds() {
 	local best=100000 n f i
 	for i in 1 2 3 4 5; do
 		n=0
-		for f in /proc/"$daemon"/fd/*; do
+		for f in /proc/"$DAEMON"/fd/*; do
 			case $(readlink "$f") in "$root"/*) ;; "") ;; *) n=$((n + 1)) ;; esac
 		done
 		[ $n -lt $best ] && best=$n
@@ -72,7 +62,7 @@ fds() {
 	done
 	echo $best
 }
-cgroup_fds() { for f in /proc/"$daemon"/fd/*; do readlink "$f"; done | grep "^$root/" || true; }
+cgroup_fds() { for f in /proc/"$DAEMON"/fd/*; do readlink "$f"; done | grep "^$root/" || true; }
 sleep 2 # warm-up: the first passes size the tables
 rss0=$(rss) fds0=$(fds)
 
@@ -118,7 +108,7 @@ for p in "${leakers[@]}"; do
 	[ "$(mem_cgroup "$p")" = "/$T_ID-jails/memhog-$p" ] || fail "leaker $p is in $(mem_cgroup "$p")"
 done
 [ "$(grep -c "jailed pid" "$log")" -eq 3 ] || fail "not 3 jails: $(grep "jailed pid" "$log")"
-[ "$(find "$jails" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 3 ] || fail "jails: $(ls "$jails")"
+[ "$(find "$JAILS" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 3 ] || fail "jails: $(ls "$JAILS")"
 # the leakers go, and their jails with them: then the daemon watches what it watched after the warm-up
 for p in "${leakers[@]}"; do
 	kill -KILL "$p"
@@ -131,7 +121,7 @@ series="$series $rss1"
 note "the daemon's RSS (kB), once a second: $(echo "$series" | awk '{ max = $1; for (i = 2; i <= NF; i++) if ($i > max) max = $i; printf "first %s, highest %s, last %s (%d looks)", $1, max, $NF, NF }')"
 note "daemon RSS ${rss0} kB after the warm-up, ${rss1} kB at the end; open fds (cgroup files aside) $fds0, then $fds1 (ASan: $asan)"
 grep -q "^leakjail: error: \|could not jail" "$log" && fail "errors: $(grep "^leakjail: error: \|could not jail" "$log")"
-[ "$fds1" -eq "$fds0" ] || fail "open fds went from $fds0 to $fds1: $(ls -l "/proc/$daemon/fd")"
+[ "$fds1" -eq "$fds0" ] || fail "open fds went from $fds0 to $fds1: $(ls -l "/proc/$DAEMON/fd")"
 # the cgroup files: none twice, none of a cgroup of this test's (the jails are
 # gone, nothing is left in the scope)
 cgroup_fds >"$T_DIR/cgfds"
@@ -142,5 +132,5 @@ limit=1024
 [ $asan = no ] || limit=8192
 [ $((rss1 - rss0)) -le $limit ] || fail "RSS grew by $((rss1 - rss0)) kB (at most $limit)"
 
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $? on SIGTERM (ASan: a leak report above?)"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $? on SIGTERM (ASan: a leak report above?)"

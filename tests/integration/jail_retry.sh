@@ -9,7 +9,7 @@ root=$(memory_root) || skip "no memory controller"
 
 mk_cgroup retry
 cg=$CG
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+jails_cgroup
 log="$T_DIR/daemon.log"
 state="$T_DIR/state"
 mkdir -m 0777 "$state"
@@ -27,10 +27,7 @@ window = 2s
 action = jail
 jail_pageout = no"
 
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 
 spawn "$cg" "$MEMHOG" leak 20 400
 leaker=$SPAWNED
@@ -40,7 +37,7 @@ grep -q "could not jail pid $leaker (memhog) policy=retry: cannot record the jai
 grep -q "(attempt 2, next in 0.4 s while it leaks)" "$log" || fail "no backoff: $(grep "could not jail" "$log")"
 note "$(grep -o "could not jail pid $leaker [^;]*" "$log" | sed -n 2p)"
 [ "$(mem_cgroup "$leaker")" = "/${cg##*/}" ] || fail "moved although the jail failed"
-[ -z "$(find "$root/$T_ID-jails" -mindepth 1 -type d 2>/dev/null)" ] || fail "a failed jail left a cgroup: $(find "$root/$T_ID-jails" -mindepth 1 -type d)"
+[ -z "$(find "$JAILS" -mindepth 1 -type d 2>/dev/null)" ] || fail "a failed jail left a cgroup: $(find "$JAILS" -mindepth 1 -type d)"
 
 chmod 0755 "$state"
 wait_for "$log" "jailed pid $leaker " 15 || fail "not jailed once the directory was put right: $(cat "$log")"
@@ -50,5 +47,5 @@ note "jailed after $n failed attempts: $(grep -o "jailed pid $leaker .*policy=re
 kill -KILL "$leaker"
 wait "$leaker" 2>/dev/null || true
 wait_for "$log" "jail $T_ID-jails/memhog-$leaker removed" 5 || fail "jail not removed: $(cat "$log")"
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $?"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $?"

@@ -15,23 +15,15 @@
 # leaves the stall to the stall watch, which this test is about.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
+jail_home
 STUCK="$LJ_BUILD/progs/stuck"
 [ -x "$STUCK" ] || fail "no $STUCK (make tests)"
 make_swap 256
-mk_cgroup home
-home=$CG
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
 
 # phase WHAT: a daemon whose policy says jail_stalled = WHAT, a stuck leaker; sets LEAKER, DAEMON, LOG
 phase() {
 	LOG="$T_DIR/daemon-$1.log"
-	write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-scope = /${home##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+	daemon_conf 500ms "/${home##*/}"
 	write_conf "$T_DIR/policies/stuck.conf" "[policy stuck]
 growth = 16M
 window = 2s
@@ -41,10 +33,7 @@ jail_swap = 32M
 jail_pageout = no
 jail_stalled = $1
 jail_thrash = keep"
-	"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$LOG" &
-	DAEMON=$!
-	T_PIDS+=("$DAEMON")
-	wait_for "$LOG" "started:" 5 || fail "daemon did not start: $(cat "$LOG")"
+	start_daemon "$LOG"
 	spawn "$home" "$STUCK" 4 16 44 >"$T_DIR/stuck-$1.out"
 	LEAKER=$SPAWNED
 	wait_for "$LOG" "jailed pid $LEAKER " 15 || fail "not jailed: $(cat "$LOG")"
@@ -57,7 +46,7 @@ jail_thrash = keep"
 	done
 	grep -q working "$T_DIR/stuck-$1.out" || grep -q "jail .*stuck-$LEAKER stalled" "$LOG" ||
 		fail "the working set was not allocated: $(cat "$LOG")"
-	JAIL="$root/$T_ID-jails/stuck-$LEAKER"
+	JAIL="$JAILS/stuck-$LEAKER"
 	note "jailed, working over 44 MiB in a 16 MiB jail: $(($(cat "$JAIL/memory.usage_in_bytes" 2>/dev/null || cat "$JAIL/memory.current") >> 20)) MiB resident"
 	if [ -f "$JAIL/memory.oom_control" ]; then
 		grep -qx "oom_kill_disable 1" "$JAIL/memory.oom_control" ||

@@ -26,25 +26,16 @@ host=$CG
 mk_cgroup twin
 twin=$CG
 
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-scope = /${host##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-kernel_watch = no
-log = stderr
+daemon_conf 500ms "/${host##*/}" "kernel_watch = no
 metrics_file = $T_DIR/textfile/leakjail.prom"
 write_conf "$T_DIR/policies/warm.conf" "[policy warm]
 growth = 40M
 window = ${WINDOW}s
 action = jail
 jail_thrash = ${THRASH_ACTION:-grow}"
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+jails_cgroup
 log="$T_DIR/daemon.log"
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 
 t_start=$(date +%s)
 jvm=(java -Xms64m -Xmx1g -XX:+UseG1GC -cp "$jdir" WarmUp 160 "$RAMP_S" "$HOLD_S" "$WORK")
@@ -94,5 +85,5 @@ r_jail=$(rate "$T_DIR/jvm.out" $((end - MEASURE_S)) "$end") r_twin=$(rate "$T_DI
 note "loop throughput over the last $MEASURE_S s: jailed JVM $r_jail pages/s, its twin outside any jail $r_twin pages/s ($((r_jail * 100 / (r_twin > 0 ? r_twin : 1))) %)"
 [ "$r_twin" -gt 0 ] || fail "the twin reported nothing"
 [ $((r_jail * 100)) -ge $((r_twin * 90)) ] || fail "the corrected JVM runs at $((r_jail * 100 / r_twin)) % of its twin"
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $? on SIGTERM"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $? on SIGTERM"

@@ -10,16 +10,8 @@
 require_root
 command -v strace >/dev/null || skip "needs strace (to hold the race window open)"
 root=$(memory_root) || skip "no memory controller"
-mk_cgroup home
-home=$CG
-jails="$root/$T_ID-jails"
-T_CGROUPS=("$jails" "${T_CGROUPS[@]}")
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 200ms
-scope = /${home##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+jail_home
+daemon_conf 200ms "/${home##*/}"
 write_conf "$T_DIR/policies/p.conf" "[policy quick]
 growth = 30M
 window = 2s
@@ -28,15 +20,12 @@ jail_size = 64M
 jail_pageout = no
 jail_descendants = yes"
 log="$T_DIR/daemon.log"
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 # the leader forks two children, then becomes the leaker (same pid); it
 # starts once the daemon's reads of its /proc/PID/cgroup are held
 spawn "$home" sh -c "while [ ! -e \"$T_DIR/go\" ]; do sleep 0.05; done; \"$MEMHOG\" hold 1 & \"$MEMHOG\" hold 1 & exec \"$MEMHOG\" leak 20 200"
 leader=$SPAWNED
-hold_calls "$daemon" openat -P "/proc/$leader/cgroup"
+hold_calls "$DAEMON" openat -P "/proc/$leader/cgroup"
 touch "$T_DIR/go"
 for _ in $(seq 50); do
 	kids=$(child_pids "$leader")
@@ -44,11 +33,11 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 [ "$(echo $kids | wc -w)" -eq 2 ] || fail "the leader did not fork two children: $kids"
-jail="$jails/memhog-$leader"
+jail="$JAILS/memhog-$leader"
 # the first read is of where it comes from; the second, with the children moved, the confirmation
 ok=""
 for _ in $(seq 300); do
-	if held "$daemon" "^257 " 1 && [ -f "$jail/cgroup.procs" ]; then
+	if held "$DAEMON" "^257 " 1 && [ -f "$jail/cgroup.procs" ]; then
 		inside=$(cat "$jail/cgroup.procs" | tr '\n' ' ')
 		n=0
 		for k in $kids; do grep -qx "$k" "$jail/cgroup.procs" && n=$((n + 1)); done
@@ -69,4 +58,4 @@ for k in $kids; do
 done
 [ ! -d "$jail" ] || fail "the jail was left: $(cat "$jail/cgroup.procs" | tr '\n' ' ')"
 [ ! -e "$T_DIR/state/jails/$leader" ] || fail "the record was left"
-kill -0 "$daemon" || fail "the daemon died"
+kill -0 "$DAEMON" || fail "the daemon died"

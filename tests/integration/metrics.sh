@@ -51,14 +51,8 @@ grep -q '^node_textfile_scrape_error 0' "$T_DIR/scrape" || fail "the node export
 # ---- the daemon, and a leaker to jail ----
 mk_cgroup host
 HOST=$CG
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 1s
-scope = /${HOST##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr
-metrics_file = $T_DIR/textfile/leakjail.prom"
+jails_cgroup
+daemon_conf 1s "/${HOST##*/}" "metrics_file = $T_DIR/textfile/leakjail.prom"
 write_conf "$T_DIR/policies/mtest.conf" "[policy mtest]
 growth = 80M
 window = 5s
@@ -68,10 +62,7 @@ jail_size = 3.0x
 jail_swap = 0
 jail_pageout = no"
 spawn "$HOST" "$MEMHOG" hold 32
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$T_DIR/daemon.log" &
-DAEMON=$!
-T_PIDS+=("$DAEMON")
-wait_for "$T_DIR/daemon.log" "started:" 5 || fail "daemon did not start: $(cat "$T_DIR/daemon.log")"
+start_daemon "$T_DIR/daemon.log"
 wait_for "$T_DIR/textfile/leakjail.prom" leakjail_passes_total 5 || fail "no metrics file after 5 s: $(cat "$T_DIR/daemon.log")"
 spawn "$HOST" "$MEMHOG" leak 20 100000
 LEAKER=$SPAWNED

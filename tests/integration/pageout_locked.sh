@@ -7,20 +7,12 @@
 # in RAM (the mlocked part).
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
+jail_home
 LOCKED="$LJ_BUILD/progs/locked"
 [ -x "$LOCKED" ] || fail "no $LOCKED (make tests)"
 make_swap 1024
-mk_cgroup home
-home=$CG
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
 log="$T_DIR/daemon.log"
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-scope = /${home##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 500ms "/${home##*/}"
 write_conf "$T_DIR/policies/locked.conf" "[policy locked]
 growth = 20M
 window = 3s
@@ -33,10 +25,7 @@ spawn "$home" "$LOCKED" 240 32 20 100 >"$T_DIR/locked.out" 2>&1
 leaker=$SPAWNED
 wait_for "$T_DIR/locked.out" ready 60 || fail "the leaker did not start: $(cat "$T_DIR/locked.out")"
 # the daemon starts once the heap is filled: on a slow (emulated) CPU the filling looks like a leak
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 kill -USR1 "$leaker"
 wait_for "$log" "jailed pid $leaker " 15 ||
 	fail "not jailed: $(cat "$log"); the leaker: $(cat "$T_DIR/locked.out"), $(grep -E '^(State|VmRSS|VmSwap)' "/proc/$leaker/status" | tr -s '\n\t' '  ')"
@@ -61,5 +50,5 @@ note "leaker: RssAnon $((anon / 1024)) MiB, VmSwap $((swap / 1024)) MiB, VmLck $
 [ $((swap * 100)) -ge $((unlocked * 90)) ] ||
 	fail "only $swap of $unlocked kB of unlocked anonymous memory in swap: $(grep "pid $leaker" "$log")"
 grep -q "pid $leaker .*stayed in RAM: 32 MiB mlocked" "$log" || fail "the record does not say what stayed: $(grep "pid $leaker" "$log")"
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $?"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $?"

@@ -4,22 +4,14 @@
 # backend); one released by its pid leaves the parent while a jail is in it.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
 
 mk_cgroup release
 cg=$CG
 scope="/${cg##*/}"
-jails="$root/$T_ID-jails"
-T_CGROUPS=("$jails" "${T_CGROUPS[@]}")
+jails_cgroup
 state="$T_DIR/state"
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 200ms
-scope = $scope
-jail_parent = $T_ID-jails
-state_dir = $state
-backend = cgroupfs
-kernel_watch = no
-log = stderr"
+daemon_conf 200ms "$scope" "backend = cgroupfs
+kernel_watch = no"
 write_conf "$T_DIR/policies/release.conf" "[policy release]
 growth = 20M
 window = 2s
@@ -28,10 +20,7 @@ jail_size = 4.0x
 jail_pageout = no"
 
 log="$T_DIR/daemon.log"
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$log" "started:" 5 || fail "daemon did not start: $(cat "$log")"
+start_daemon "$log"
 pids=()
 for _ in 1 2 3; do
 	spawn "$cg" "$MEMHOG" leak 20 200
@@ -41,13 +30,13 @@ for p in "${pids[@]}"; do
 	wait_for "$log" "jailed pid $p " 15 || fail "$p was not jailed: $(cat "$log")"
 done
 # the daemon is stopped so that only release acts on the jails
-kill -TERM "$daemon"
-wait "$daemon" 2>/dev/null || true
+kill -TERM "$DAEMON"
+wait "$DAEMON" 2>/dev/null || true
 
 # by pid: that jail goes, the parent stays for the others
 out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "${pids[0]}" 2>&1) || fail "release ${pids[0]}: $out"
 [ "$(mem_cgroup "${pids[0]}")" = "$scope" ] || fail "${pids[0]} not back home: $(mem_cgroup "${pids[0]}")"
-[ -d "$jails" ] || fail "the jail parent went while jails were in it"
+[ -d "$JAILS" ] || fail "the jail parent went while jails were in it"
 
 # --all: the rest, and the parent once empty
 out=$("$LEAKJAIL" release --all --config "$T_DIR/leakjail.conf" 2>&1) || fail "release --all: $out"
@@ -56,7 +45,7 @@ for p in "${pids[@]:1}"; do
 	[ "$(mem_cgroup "$p")" = "$scope" ] || fail "$p not back home: $(mem_cgroup "$p")"
 	[ ! -e "$state/jails/$p" ] || fail "the record of $p is left"
 done
-[ ! -e "$jails" ] || fail "the empty jail parent $jails is left: $(ls "$jails")"
+[ ! -e "$JAILS" ] || fail "the empty jail parent $JAILS is left: $(ls "$JAILS")"
 note "release --all: $(echo "$out" | grep -c '^released pid') released; the jail parent removed after the last"
 out=$("$LEAKJAIL" release --all --config "$T_DIR/leakjail.conf" 2>&1) || fail "release --all with no jails: $out"
 echo "$out" | grep -q "no jails recorded" || fail "release --all with no jails said: $out"

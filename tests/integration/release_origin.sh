@@ -7,35 +7,24 @@
 # internal processes), and release failed, leaving the process jailed.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
-mk_cgroup home
-home=$CG
-T_CGROUPS=("$root/$T_ID-jails" "${T_CGROUPS[@]}")
+jail_home
 # v2: the children of home get the memory controller (then home itself may hold no process)
 [ -f "$home/cgroup.subtree_control" ] && echo +memory >"$home/cgroup.subtree_control"
 mkdir "$home/app" "$home/other"
 spawn "$home/other" "$MEMHOG" hold 1
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-scope = /${home##*/}
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 500ms "/${home##*/}"
 write_conf "$T_DIR/policies/p.conf" "[policy quick]
 growth = 16M
 window = 2s
 action = jail
 jail_size = 64M
 jail_pageout = no"
-"$LEAKJAIL" daemon --foreground --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" 2>"$T_DIR/daemon.log" &
-daemon=$!
-T_PIDS+=("$daemon")
-wait_for "$T_DIR/daemon.log" "started:" 5 || fail "daemon did not start: $(cat "$T_DIR/daemon.log")"
+start_daemon "$T_DIR/daemon.log"
 spawn "$home/app" "$MEMHOG" leak 20 200
 leaker=$SPAWNED
 wait_for "$T_DIR/daemon.log" "jailed pid $leaker " 30 || fail "not jailed: $(cat "$T_DIR/daemon.log")"
-kill -TERM "$daemon"
-wait "$daemon" || fail "daemon exited with $?"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "daemon exited with $?"
 [ "$(mem_cgroup "$leaker")" = "/$T_ID-jails/memhog-$leaker" ] || fail "not in its jail: $(mem_cgroup "$leaker")"
 # its origin goes while it is jailed
 rmdir "$home/app"
@@ -45,4 +34,4 @@ note "release: $out"
 [ $rc -eq 0 ] || fail "release failed ($rc): $out"
 [ "$(mem_cgroup "$leaker")" = "/${home##*/}/app" ] || fail "back in $(mem_cgroup "$leaker"), not in its own /${home##*/}/app"
 echo "$out" | grep -q "had been removed: made again" || fail "release does not say its cgroup was made again: $out"
-[ ! -d "$root/$T_ID-jails/memhog-$leaker" ] || fail "the jail was left"
+[ ! -d "$JAILS/memhog-$leaker" ] || fail "the jail was left"

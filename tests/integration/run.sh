@@ -4,15 +4,9 @@
 # signals reach the command; nothing is left behind.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
+jails_cgroup
 make_swap 1024
-parent="$root/$T_ID-jails"
-T_CGROUPS+=("$parent")
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 500ms ""
 write_conf "$T_DIR/policies/run.conf" "[policy quick]
 growth = 40M
 window = 3s
@@ -25,7 +19,7 @@ jail_size = 48M"
 run=$!
 T_PIDS+=("$run")
 sleep 7
-child=$(cat "$parent"/run-memhog-"$run"/cgroup.procs)
+child=$(cat "$JAILS"/run-memhog-"$run"/cgroup.procs)
 [ -n "$child" ] || fail "no process in the run cgroup"
 rss=$(rss_kb "$child") swap=$(swap_kb "$child")
 note "--limit 64M, after 7 s at 20 MiB/s: rss $((rss / 1024)) MiB, swap $((swap / 1024)) MiB"
@@ -34,7 +28,7 @@ note "--limit 64M, after 7 s at 20 MiB/s: rss $((rss / 1024)) MiB, swap $((swap 
 rc=0
 wait "$run" || rc=$?
 [ $rc -eq 3 ] || fail "exit status $rc, expected the command's 3: $(cat "$T_DIR/run1.log")"
-[ ! -d "$parent/run-memhog-$run" ] || fail "run cgroup left behind"
+[ ! -d "$JAILS/run-memhog-$run" ] || fail "run cgroup left behind"
 
 # 2. a policy: jailed in place when it leaks
 "$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --policies "$T_DIR/policies" --policy quick -- \
@@ -46,7 +40,7 @@ note "$(grep "jailed in place" "$T_DIR/run2.log")"
 # the throttle holds at once; the usage comes down in slices, then the record says it settled
 wait_for "$T_DIR/run2.log" "settled\|jailed in place pid .*reclaimed" 20 || fail "the jail did not settle: $(cat "$T_DIR/run2.log")"
 note "$(grep "settled" "$T_DIR/run2.log" || true)"
-child=$(cat "$parent"/run-memhog-"$run"/cgroup.procs)
+child=$(cat "$JAILS"/run-memhog-"$run"/cgroup.procs)
 rss=$(rss_kb "$child")
 note "once settled: rss $((rss / 1024)) MiB, swap $(($(swap_kb "$child") / 1024)) MiB"
 [ "$rss" -le $((50 * 1024)) ] || fail "rss $rss kB above the 48M jail"
@@ -66,4 +60,4 @@ wait "$run" || rc=$?
 rc=0
 "$LEAKJAIL" run --config "$T_DIR/leakjail.conf" --limit 64M -- /nonexistent/cmd 2>/dev/null || rc=$?
 [ $rc -eq 127 ] || fail "missing command: exit status $rc, expected 127"
-[ ! -d "$parent" ] || [ -z "$(ls -d "$parent"/*/ 2>/dev/null)" ] || fail "cgroups left in $parent"
+[ ! -d "$JAILS" ] || [ -z "$(ls -d "$JAILS"/*/ 2>/dev/null)" ] || fail "cgroups left in $JAILS"

@@ -15,17 +15,11 @@
 # below: "could not jail".
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
+jails_cgroup
 STUCK="$LJ_BUILD/progs/stuck"
 [ -x "$STUCK" ] || fail "no $STUCK (make tests)"
 make_swap 256
-parent="$root/$T_ID-jails"
-T_CGROUPS+=("$parent")
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 500ms ""
 write_conf "$T_DIR/policies/run.conf" "[policy noroom]
 growth = 40M
 window = 3s
@@ -42,7 +36,7 @@ T_PIDS+=("$run")
 wait_for "$T_DIR/run.log" "jailed in place pid\|could not jail" 12 || fail "not jailed in place: $(cat "$T_DIR/run.log")"
 note "$(grep "jailed in place\|could not jail" "$T_DIR/run.log")"
 grep -q "jailed in place pid" "$T_DIR/run.log" || fail "not jailed in place: $(cat "$T_DIR/run.log")"
-cg="$parent/run-stuck-$run"
+cg="$JAILS/run-stuck-$run"
 leaker=$(head -1 "$cg/cgroup.procs")
 at_jail=$(grep -o "(usage [0-9]* MiB)" "$T_DIR/run.log" | head -1 | tr -dc 0-9)
 if [ -f "$cg/memory.oom_control" ]; then

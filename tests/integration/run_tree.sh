@@ -7,22 +7,16 @@
 # SIGKILL leaves its cgroup for the next run, or the daemon, to remove.
 . "$(dirname "$0")/../lib.sh"
 require_root
-root=$(memory_root) || skip "no memory controller"
+jails_cgroup
 make_swap 1024
-parent="$root/$T_ID-jails"
-T_CGROUPS+=("$parent")
-write_conf "$T_DIR/leakjail.conf" "[daemon]
-interval = 500ms
-jail_parent = $T_ID-jails
-state_dir = $T_DIR/state
-log = stderr"
+daemon_conf 500ms ""
 # the holder's first fill is not judged: it may look like a leak on a slow (emulated) CPU
 write_conf "$T_DIR/policies/run.conf" "[policy quick]
 match_cmdline = *leak*
 growth = 30M
 window = 3s
 action = jail"
-run_cg() { echo "$parent/run-sh-$1"; }
+run_cg() { echo "$JAILS/run-sh-$1"; }
 # running PID: there and not a zombie (an exited child of an exited parent waits to be reaped by init)
 running() {
 	local st
@@ -107,7 +101,7 @@ note "a shell that ignores SIGTERM: exit status $rc; $(grep -o 'still running.*'
 run=$!
 T_PIDS+=("$run")
 sleep 1
-cg="$parent/run-memhog-$run"
+cg="$JAILS/run-memhog-$run"
 child=$(cat "$cg/cgroup.procs")
 [ -n "$child" ] || fail "no process in $cg"
 kill -KILL "$run"
@@ -124,7 +118,7 @@ note "$(grep "removed" "$T_DIR/run4.log")"
 run=$!
 T_PIDS+=("$run")
 sleep 1
-cg="$parent/run-memhog-$run"
+cg="$JAILS/run-memhog-$run"
 child=$(cat "$cg/cgroup.procs")
 kill -KILL "$run"
 wait "$run" 2>/dev/null || true

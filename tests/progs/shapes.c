@@ -72,8 +72,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK (1UL << 20)
-#define MAX_CHUNKS 65536
+#define PROG "shapes"
+#include "chunks.h"
 
 struct shape {
 	const char *name;
@@ -94,19 +94,8 @@ static const struct shape shapes[] = {
 	{ "short-lived", "must-not", "-" },
 };
 
-static char *chunks[MAX_CHUNKS];
-static size_t n_chunks;
-static unsigned char fill = 1;
 static double U, W; /* MiB, s */
 static const char *cgroup_dir;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void say_leak_start(void)
 {
@@ -127,26 +116,6 @@ static void leak_begins(double t, double t0)
 	}
 }
 
-static void grow_to(size_t n)
-{
-	while (n_chunks < n && n_chunks < MAX_CHUNKS) {
-		char *p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED) {
-			perror("shapes: mmap");
-			exit(1);
-		}
-		memset(p, fill++ | 1, CHUNK);
-		chunks[n_chunks++] = p;
-	}
-}
-
-static void shrink_to(size_t n)
-{
-	while (n_chunks > n)
-		munmap(chunks[--n_chunks], CHUNK);
-}
-
 static void set_to(double mib)
 {
 	size_t n = mib > 0 ? (size_t)mib : 0;
@@ -155,28 +124,6 @@ static void set_to(double mib)
 		shrink_to(n);
 	else
 		grow_to(n);
-}
-
-/* One byte per page of everything held: keeps it resident, or faults it back in. */
-static void touch_all(void)
-{
-	volatile unsigned long sum = 0;
-
-	for (size_t i = 0; i < n_chunks; i++)
-		for (size_t off = 0; off < CHUNK; off += 4096)
-			sum += (unsigned char)chunks[i][off];
-	(void)sum;
-}
-
-static void sleep_until(double t)
-{
-	double d = t - now();
-
-	if (d > 0) {
-		struct timespec ts = { (time_t)d, (long)((d - (double)(time_t)d) * 1e9) };
-
-		nanosleep(&ts, NULL);
-	}
 }
 
 /*

@@ -6,18 +6,9 @@
 #include <string.h>
 
 #include "detect.h"
+#include "policy.h"
 #include "tap.h"
 #include "util.h"
-
-static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
-{
-	memset(p, 0, sizeof(*p));
-	p->growth = growth;
-	p->window_ms = window_ms;
-	p->steadiness = 0.75;
-	p->pressure_swapout = p->pressure_some = p->pressure_full = -1.0;
-	p->action = ACTION_JAIL;
-}
 
 /* A history as the scanner keeps one for a process that policy p looks at. */
 static void hist_init(struct history *h, const struct policy *p, uint32_t max)

@@ -14,6 +14,7 @@
 
 #include "headroom.h"
 #include "judge.h"
+#include "policy.h"
 #include "proc.h"
 #include "tap.h"
 #include "util.h"
@@ -134,14 +135,11 @@ static bool fake_headroom(void *ctx, struct cg_headroom *out)
 	return true;
 }
 
-static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
+/* the judgement tests' policy, a little steadier */
+static void forecast_policy(struct policy *p, uint64_t growth, uint64_t window_ms)
 {
-	memset(p, 0, sizeof(*p));
-	p->growth = growth;
-	p->window_ms = window_ms;
+	policy_init(p, growth, window_ms);
 	p->steadiness = 0.8;
-	p->pressure_swapout = p->pressure_some = p->pressure_full = -1.0;
-	p->action = ACTION_JAIL;
 }
 
 /*
@@ -189,7 +187,7 @@ static void test_fast_path(void)
 	int i, at;
 
 	sys.mem.mem_available = 20ULL << 30; /* the machine has room: the cgroup is what runs out */
-	policy_init(&p, 60 * MIB, 5000);
+	forecast_policy(&p, 60 * MIB, 5000);
 	for (i = 0; i < 40; i++)
 		s[i] = i < 10 ? 20.0 : 20.0 + 150.0 * (i - 9) - 75.0; /* the leak began half a step before sample 10 */
 	at = run(&p, s, 40, 1000, &sys, &cg, &ev);
@@ -205,7 +203,7 @@ static void test_fast_path(void)
 	CHECK(!ev.fc.fast);
 
 	/* a warm-up as fast, with room for it: not judged before its window (of 20 s) */
-	policy_init(&p, 60 * MIB, 20000);
+	forecast_policy(&p, 60 * MIB, 20000);
 	cg.limit = 8ULL << 30;
 	for (i = 0; i < 40; i++)
 		s[i] = i < 10 ? 20.0 : i < 13 ? 20.0 + 150.0 * (i - 9) : 470.0;
@@ -224,7 +222,7 @@ static void test_fast_path(void)
 		struct policy w;
 
 		tight.mem.mem_available = 300 * MIB;
-		policy_init(&w, 6 * MIB, 15000);
+		forecast_policy(&w, 6 * MIB, 15000);
 		for (i = 0; i < 40; i++)
 			s[i] = i < 10 ? 6.0 : i == 10 ? 30.0 : 54.0;
 		CHECK(run(&w, s, 40, 1000, &tight, NULL, &ev) == -1);
@@ -236,7 +234,7 @@ static void test_fast_path(void)
 		CHECK(ev.fc.fast);
 	}
 	/* a rise slower than the policy's growth per window, however little room: never the fast path */
-	policy_init(&p, 60 * MIB, 5000);
+	forecast_policy(&p, 60 * MIB, 5000);
 	cg.asked = 0;
 	for (i = 0; i < 40; i++)
 		s[i] = 300.0 + 5.0 * i;
@@ -247,7 +245,7 @@ static void test_fast_path(void)
 	 * first ramp is taken for a leak (the host's sake), but once it has given
 	 * back it is judged by its troughs, never on a ramp
 	 */
-	policy_init(&p, 100 * MIB, 10000);
+	forecast_policy(&p, 100 * MIB, 10000);
 	cg.limit = 1200 * MIB;
 	cg.others = 950 * MIB;
 	for (i = 0; i < 40; i++)
@@ -272,7 +270,7 @@ static void test_fast_path(void)
 		CHECK_EQ_U(leaks, 0);
 	}
 	cg.others = 800 * MIB;
-	policy_init(&p, 60 * MIB, 5000);
+	forecast_policy(&p, 60 * MIB, 5000);
 	/* a swing (not every step rises): not the fast path */
 	for (i = 0; i < 40; i++)
 		s[i] = i < 10 ? 20.0 : (i % 2 ? 20.0 + 15.0 * i : 20.0);
@@ -288,7 +286,7 @@ static void test_forecast_condition(void)
 	double s[200];
 	int at;
 
-	policy_init(&p, 60 * MIB, 60000);
+	forecast_policy(&p, 60 * MIB, 60000);
 	p.forecast_ms = 15 * 60 * 1000;
 	for (int i = 0; i < 200; i++)
 		s[i] = 100.0 + 2.0 * i;

@@ -8,22 +8,13 @@
 #include <string.h>
 
 #include "detect.h"
+#include "policy.h"
 #include "tap.h"
 #include "util.h"
 
 #define STEP_MS 2000ULL
 #define T0 1000000ULL
 #define HOUR (3600ULL * 1000)
-
-static void policy_init(struct policy *p, uint64_t growth, uint64_t window_ms)
-{
-	memset(p, 0, sizeof(*p));
-	p->growth = growth;
-	p->window_ms = window_ms;
-	p->steadiness = 0.75;
-	p->pressure_swapout = p->pressure_some = p->pressure_full = -1.0;
-	p->action = ACTION_JAIL;
-}
 
 /* A wobble of a few MiB that real processes have: allocator churn, page cache trimmed. */
 static uint64_t wobble(uint64_t i)

@@ -23,17 +23,21 @@ static const char *old_record = "pid=4242\nstarttime=77\ncomm=lekker\npolicy=p\n
 
 static void test_round_trip(void)
 {
-	struct jail_state w = { .pid = 4243, .starttime = 99, .since = 5 }, *back = NULL;
+	struct jail_state w = {
+		.pid = 4243,
+		.starttime = 99,
+		.since = 5,
+		.comm = "worker",
+		.policy = "p",
+		.origin = "/system.slice/web.service",
+		.jail = "system.slice/leakjail-worker-4243.scope",
+		.backend = "systemd",
+		.unit = "leakjail-worker-4243.scope",
+		.origin_unit = "user@1000.service",
+		.origin_id = "0123456789abcdef0123456789abcdef",
+	}, *back = NULL;
 	int n;
 
-	snprintf(w.comm, sizeof(w.comm), "worker");
-	snprintf(w.policy, sizeof(w.policy), "p");
-	snprintf(w.origin, sizeof(w.origin), "/system.slice/web.service");
-	snprintf(w.jail, sizeof(w.jail), "system.slice/leakjail-worker-4243.scope");
-	snprintf(w.backend, sizeof(w.backend), "systemd");
-	snprintf(w.unit, sizeof(w.unit), "leakjail-worker-4243.scope");
-	snprintf(w.origin_unit, sizeof(w.origin_unit), "user@1000.service");
-	snprintf(w.origin_id, sizeof(w.origin_id), "0123456789abcdef0123456789abcdef");
 	w.limits = (struct cg_limits){ 32 << 20, 48 << 20, CG_UNLIMITED };
 	w.prev = (struct cg_limits){ CG_UNLIMITED, 1 << 30, 0 };
 	w.prev_dropins = 5; /* 50-MemoryHigh.conf and 50-MemorySwapMax.conf were there before */
@@ -97,16 +101,21 @@ static void test_run_record(void)
 {
 	static const char *run_head = "pid=4300\nstarttime=7\ncomm=memhog\npolicy=quick\n"
 				      "origin=/leakjail/run-memhog-4299\njail=leakjail/run-memhog-4299\n";
-	struct jail_state w = { .pid = 4300, .starttime = 7, .run_pid = 4299, .run_start = 6 }, j;
+	struct jail_state w = {
+		.pid = 4300,
+		.starttime = 7,
+		.run_pid = 4299,
+		.run_start = 6,
+		.comm = "memhog",
+		.policy = "quick",
+		.jail = "leakjail/run-memhog-4299",
+		.origin = "/leakjail/run-memhog-4299",
+		.backend = "run",
+		/* a command line is free text: a newline in it must not add a key */
+		.command = "memhog leak 20\npid=77",
+	}, j;
 	char text[1024];
 
-	snprintf(w.comm, sizeof(w.comm), "memhog");
-	snprintf(w.policy, sizeof(w.policy), "quick");
-	snprintf(w.jail, sizeof(w.jail), "leakjail/run-memhog-4299");
-	snprintf(w.origin, sizeof(w.origin), "/leakjail/run-memhog-4299");
-	snprintf(w.backend, sizeof(w.backend), "run");
-	/* a command line is free text: a newline in it must not add a key */
-	snprintf(w.command, sizeof(w.command), "memhog leak 20\npid=77");
 	w.limits = (struct cg_limits){ 48 << 20, CG_UNLIMITED, CG_UNLIMITED };
 	w.prev = (struct cg_limits){ CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
 	CHECK(jail_state_save(dir, &w) == 0);

@@ -74,44 +74,12 @@ The guest has a user $GUEST_USER (uid $GUEST_UID) whose user manager runs from b
 EOF
 }
 
-sd_parse_args() {
-	MEM=1024
-	SWAP=512
-	CPUS=2
-	local opt val
-	while (($#)); do
-		opt=$1
-		case $opt in
-		--) shift; break ;;
-		-h | --help) usage; exit 0 ;;
-		--*=*) val=${opt#*=}; opt=${opt%%=*}; shift ;;
-		--mem | --swap | --cpus | --file | --timeout)
-			(($# >= 2)) || usage_error "$opt needs an argument"
-			val=$2; shift 2 ;;
-		-*) usage_error "unknown option $opt" ;;
-		*) break ;;
-		esac
-		case $opt in
-		--mem) need_uint "$opt" "$val"; MEM=$val ;;
-		--swap) need_uint "$opt" "$val"; SWAP=$val ;;
-		--cpus) need_uint "$opt" "$val"; CPUS=$val ;;
-		--timeout) need_uint "$opt" "$val"; TIMEOUT=$val ;;
-		--file) FILES+=("$val") ;;
-		*) usage_error "unknown option $opt" ;;
-		esac
-	done
-	(($# >= 1)) || usage_error "no GUEST_SCRIPT given"
-	SCRIPT=$1
-	shift
-	SCRIPT_ARGS=("$@")
-	((MEM >= 256)) || usage_error "--mem must be at least 256 MiB (systemd needs it)"
-	((CPUS >= 1)) || usage_error "--cpus must be at least 1"
-	((TIMEOUT >= 1)) || usage_error "--timeout must be at least 1 second"
-	[[ -f $SCRIPT && -r $SCRIPT ]] || die "guest script '$SCRIPT' is not a readable file"
-	for val in "${FILES[@]}"; do
-		check_file_spec "$val"
-	done
-}
+# vm.sh's parse_args, with systemd's defaults and least memory, and no --bin
+MEM=1024
+SWAP=512
+CPUS=2
+MEM_MIN=256
+BIN_OPTION=0
 
 # -------------------------------------------------------------- root image
 
@@ -182,14 +150,10 @@ ensure_root_image() {
 
 # An init that only finds the root disk and hands over to systemd.
 build_sd_initramfs() {
-	local m modules
-	ROOT=$WORK/initramfs
-	mkdir -p -- "$ROOT"/{bin,dev,proc,sys,newroot,lib/modules/vm}
-	copy_with_libs "$BUSYBOX" /bin/busybox
+	local modules
+	initramfs_base "$WORK/initramfs"
+	mkdir -p -- "$ROOT"/{dev,proc,sys,newroot}
 	mapfile -t modules <"$KDIR/modules/order"
-	for m in "${modules[@]}"; do
-		cp -- "$KDIR/modules/$m.ko" "$ROOT/lib/modules/vm/"
-	done
 	ln -s busybox "$ROOT/bin/sh"
 	cat >"$ROOT/init" <<EOF
 #!/bin/sh
@@ -208,8 +172,7 @@ mount --move /dev /newroot/dev
 exec switch_root /newroot /sbin/init
 EOF
 	chmod 0755 "$ROOT/init"
-	(cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
-		"$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$WORK/initrd.gz"
+	pack_initramfs
 }
 
 # ------------------------------------------------------------------ payload
@@ -256,45 +219,9 @@ EOF
 		die "mke2fs of the payload disk failed"
 }
 
-sd_run_qemu() {
-	local drives=(
-		-drive "file=$ROOT_IMG,if=virtio,format=raw,snapshot=on"
-		-drive "file=$WORK/payload.img,if=virtio,format=raw"
-	)
-	if ((SWAP > 0)); then
-		truncate -s "${SWAP}M" "$WORK/swap.img"
-		drives+=(-drive "file=$WORK/swap.img,if=virtio,format=raw")
-	fi
-	mkfifo "$WORK/console"
-	tr -d '\r' <"$WORK/console" | tee "$WORK/console.log" &
-	READER_PID=$!
-	# snapshot=on writes the guest's changes to a temporary file of qemu's;
-	# no_timer_check: on a loaded host the emulated timer can miss the
-	# kernel's IO-APIC check, which then panics ("IO-APIC + timer doesn't work")
-	timeout --kill-after=10 "$TIMEOUT" \
-		qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp "$CPUS" -m "$MEM" \
-		-nodefaults -display none -serial stdio -no-reboot \
-		-kernel "$KDIR/vmlinuz" -initrd "$WORK/initrd.gz" "${drives[@]}" \
-		-append "console=ttyS0 rw quiet loglevel=3 panic=-1 psi=1 no_timer_check systemd.show_status=false" \
-		</dev/null >"$WORK/console" 2>&1 &
-	QEMU_PID=$!
-	QEMU_RC=0
-	wait "$QEMU_PID" || QEMU_RC=$?
-	QEMU_PID=
-	wait "$READER_PID" || true
-	READER_PID=
-}
-
 sd_main() {
-	sd_parse_args "$@"
-	trap cleanup EXIT
-	trap 'on_signal 130' INT
-	trap 'on_signal 143' TERM
-	trap 'on_signal 129' HUP
-	WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakjail-sdvm.XXXXXX")
-
-	ensure_host_tools
-	ensure_kernel
+	parse_args "$@"
+	vm_start leakjail-sdvm
 	ensure_root_image
 	local t0
 	t0=$(now_ms)
@@ -303,7 +230,13 @@ sd_main() {
 	build_payload
 	msg "kernel $KPKG, root ${ROOT_IMG##*/}, payload built in $(since "$t0"); booting systemd (mem ${MEM}M, swap ${SWAP}M, cpus $CPUS, accel $ACCEL)"
 	BOOT_MS=$(now_ms)
-	sd_run_qemu
+	# the root disk (vda; snapshot=on writes the guest's changes to a
+	# temporary file of qemu's), the payload (vdb), then the swap (vdc);
+	# no_timer_check: on a loaded host the emulated timer can miss the
+	# kernel's IO-APIC check, which then panics ("IO-APIC + timer doesn't work")
+	run_qemu "console=ttyS0 rw quiet loglevel=3 panic=-1 psi=1 no_timer_check systemd.show_status=false" \
+		-drive "file=$ROOT_IMG,if=virtio,format=raw,snapshot=on" \
+		-drive "file=$WORK/payload.img,if=virtio,format=raw"
 	report
 }
 

@@ -27,6 +27,8 @@ MEM=512
 SWAP=256
 CPUS=1
 TIMEOUT=600
+MEM_MIN=128    # sdvm.sh: systemd needs more
+BIN_OPTION=1   # --bin: sdvm.sh has none (its guest has its own root)
 BINS=()
 FILES=()
 SCRIPT=
@@ -122,7 +124,7 @@ parse_args() {
 		--swap) need_uint "$opt" "$val"; SWAP=$val ;;
 		--cpus) need_uint "$opt" "$val"; CPUS=$val ;;
 		--timeout) need_uint "$opt" "$val"; TIMEOUT=$val ;;
-		--bin) BINS+=("$val") ;;
+		--bin) ((BIN_OPTION)) || usage_error "unknown option $opt"; BINS+=("$val") ;;
 		--file) FILES+=("$val") ;;
 		*) usage_error "unknown option $opt" ;;
 		esac
@@ -131,7 +133,7 @@ parse_args() {
 	SCRIPT=$1
 	shift
 	SCRIPT_ARGS=("$@")
-	((MEM >= 128)) || usage_error "--mem must be at least 128 MiB"
+	((MEM >= MEM_MIN)) || usage_error "--mem must be at least $MEM_MIN MiB"
 	((CPUS >= 1)) || usage_error "--cpus must be at least 1"
 	((TIMEOUT >= 1)) || usage_error "--timeout must be at least 1 second"
 	# Catch path mistakes before any slow setup (installs, download).
@@ -446,16 +448,28 @@ EOF
 	chmod 0755 "$ROOT/init"
 }
 
-build_initramfs() {
-	local bin m modules
-	ROOT=$WORK/root
-	mkdir -p -- "$ROOT"/{bin,sbin,usr/bin,usr/sbin,etc,root,vm,lib/modules/vm}
-
+# initramfs_base DIR: start an initramfs root in DIR (in $ROOT): busybox and
+# the kernel modules of $KDIR/modules/order in /lib/modules/vm.
+initramfs_base() {
+	local m
+	ROOT=$1
+	mkdir -p -- "$ROOT"/{bin,lib/modules/vm}
 	copy_with_libs "$BUSYBOX" /bin/busybox
-	mapfile -t modules <"$KDIR/modules/order"
-	for m in "${modules[@]}"; do
+	while IFS= read -r m; do
 		cp -- "$KDIR/modules/$m.ko" "$ROOT/lib/modules/vm/"
-	done
+	done <"$KDIR/modules/order"
+}
+
+# pack_initramfs: $ROOT as the gzipped cpio archive $WORK/initrd.gz.
+pack_initramfs() {
+	(cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
+		"$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$WORK/initrd.gz"
+}
+
+build_initramfs() {
+	local bin m
+	initramfs_base "$WORK/root"
+	mkdir -p -- "$ROOT"/{sbin,usr/bin,usr/sbin,etc,root,vm}
 	for bin in "${BINS[@]}"; do
 		copy_with_libs "$bin" "/usr/bin/${bin##*/}"
 	done
@@ -469,20 +483,22 @@ build_initramfs() {
 	# -s, quicker than hundreds of ln here), which leaves any --bin or
 	# --file of the same name in place.
 	[[ -e $ROOT/bin/sh ]] || ln -s busybox "$ROOT/bin/sh"
-
-	(cd "$ROOT" && find . -mindepth 1 | LC_ALL=C sort |
-		"$BUSYBOX" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$WORK/initrd.gz"
+	pack_initramfs
 }
 
 # ----------------------------------------------------------------------- run
 
-# run_qemu: boot the VM, streaming the console to stdout and $WORK/console.log;
-# sets QEMU_RC to qemu's (or timeout's) exit status.
+# run_qemu APPEND [QEMU_ARGS...]: boot the VM on $KDIR/vmlinuz and
+# $WORK/initrd.gz with the kernel command line APPEND, the disks of QEMU_ARGS
+# and then the swap disk, streaming the console to stdout and
+# $WORK/console.log; sets QEMU_RC to qemu's (or timeout's) exit status.
 run_qemu() {
-	local drive=()
+	local append=$1
+	shift
+	local drives=("$@")
 	if ((SWAP > 0)); then
 		truncate -s "${SWAP}M" "$WORK/swap.img"
-		drive=(-drive "file=$WORK/swap.img,if=virtio,format=raw")
+		drives+=(-drive "file=$WORK/swap.img,if=virtio,format=raw")
 	fi
 	mkfifo "$WORK/console"
 	# Serial lines end in \r\n; drop the \r so logs and greps stay clean.
@@ -491,8 +507,8 @@ run_qemu() {
 	timeout --kill-after=10 "$TIMEOUT" \
 		qemu-system-x86_64 -accel "$ACCEL" -cpu max -smp "$CPUS" -m "$MEM" \
 		-nodefaults -display none -serial stdio -no-reboot \
-		-kernel "$KDIR/vmlinuz" -initrd "$WORK/initrd.gz" "${drive[@]}" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 psi=1" \
+		-kernel "$KDIR/vmlinuz" -initrd "$WORK/initrd.gz" "${drives[@]}" \
+		-append "$append" \
 		</dev/null >"$WORK/console" 2>&1 &
 	QEMU_PID=$!
 	QEMU_RC=0
@@ -524,27 +540,33 @@ report() {
 	exit 1
 }
 
-main() {
-	parse_args "$@"
+# vm_start NAME: the cleanup traps, a work directory $WORK named after NAME,
+# the host tools and the kernel ($KDIR).
+vm_start() {
 	trap cleanup EXIT
 	trap 'on_signal 130' INT
 	trap 'on_signal 143' TERM
 	trap 'on_signal 129' HUP
-	WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakjail-vm.XXXXXX")
-
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
 	ensure_host_tools
 	ensure_kernel
+}
+
+main() {
+	parse_args "$@"
+	vm_start leakjail-vm
 	local t0
 	t0=$(now_ms)
 	TOKEN=$(od -An -N8 -tx8 /dev/urandom | tr -d ' \n')
 	build_initramfs
 	msg "kernel $KPKG, initramfs $(( $(stat -c %s "$WORK/initrd.gz") / 1024 )) KiB built in $(since "$t0"); booting (mem ${MEM}M, swap ${SWAP}M, accel $ACCEL)"
 	BOOT_MS=$(now_ms)
-	run_qemu
+	run_qemu "console=ttyS0 quiet loglevel=3 panic=-1 psi=1"
 	report
 }
 
-# sdvm.sh (the systemd VM) sources this file for its kernel, host-tool and copy helpers
+# sdvm.sh (the systemd VM) sources this file for its arguments, kernel,
+# host-tool, copy, initramfs and qemu helpers
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	main "$@"
 fi

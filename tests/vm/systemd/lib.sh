@@ -84,8 +84,19 @@ write_conf() {
 	chmod 0644 "$1"
 }
 
-# daemon_conf [BACKEND]: $T_DIR/leakjail.conf and a policy that jails this test's services
-# once they grow 30 MiB within 3 s, at 32 MiB
+# test_policy FILE: a policy that jails this test's services once they grow
+# 30 MiB within 3 s, at 32 MiB (48 MiB at most)
+test_policy() {
+	write_conf "$1" "[policy t]
+match_cgroup = /system.slice/$T_ID-*
+growth = 30M
+window = 3s
+action = jail
+jail_size = 32M
+jail_max = 48M"
+}
+
+# daemon_conf [BACKEND]: $T_DIR/leakjail.conf and the test_policy in $T_DIR/policies
 daemon_conf() {
 	write_conf "$T_DIR/leakjail.conf" "[daemon]
 interval = 500ms
@@ -93,13 +104,7 @@ state_dir = $T_DIR/state
 kernel_watch = no
 log = stderr
 backend = ${1:-auto}"
-	write_conf "$T_DIR/policies/t.conf" "[policy t]
-match_cgroup = /system.slice/$T_ID-*
-growth = 30M
-window = 3s
-action = jail
-jail_size = 32M
-jail_max = 48M"
+	test_policy "$T_DIR/policies/t.conf"
 }
 
 # start_daemon LOG: the daemon in the foreground, in $DAEMON, ready when it says "started:"

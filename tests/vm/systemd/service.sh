@@ -22,13 +22,7 @@ printf '[Service]\nWatchdogSec=4s\n' >/etc/systemd/system/leakjail.service.d/wat
 write_conf /etc/leakjail/leakjail.conf "[daemon]
 interval = 500ms
 kernel_watch = no"
-write_conf /etc/leakjail/policies.d/t.conf "[policy t]
-match_cgroup = /system.slice/$T_ID-*
-growth = 30M
-window = 3s
-action = jail
-jail_size = 32M
-jail_max = 48M"
+test_policy /etc/leakjail/policies.d/t.conf
 systemctl daemon-reload
 since=$(date '+%Y-%m-%d %H:%M:%S')
 journal() { journalctl -u leakjail.service --since "$since" --no-pager -o cat; }

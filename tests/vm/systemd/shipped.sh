@@ -32,25 +32,21 @@ state_dir = $state
 kernel_watch = no
 log = stderr
 backend = auto"
-write_conf "$conf/policies/t.conf" "[policy grow]
-match_cgroup = /system.slice/$ug.service
+# stalled UNIT WHAT: a policy for UNIT's service that does WHAT when its jail stalls
+stalled() {
+	echo "[policy $2]
+match_cgroup = /system.slice/$1.service
 growth = 30M
 window = 3s
 action = jail
 jail_size = 32M
 jail_max = 48M
 jail_swap = 0
-jail_stalled = grow
+jail_stalled = $2"
+}
+write_conf "$conf/policies/t.conf" "$(stalled "$ug" grow)
 
-[policy kill]
-match_cgroup = /system.slice/$uk.service
-growth = 30M
-window = 3s
-action = jail
-jail_size = 32M
-jail_max = 48M
-jail_swap = 0
-jail_stalled = kill"
+$(stalled "$uk" kill)"
 
 # the shipped unit, with this test's configuration and the binary under test
 sed -e "s|^ExecStartPre=/usr/local/sbin/leakjail check --quiet|ExecStartPre=$LEAKJAIL check --quiet --config $conf/leakjail.conf --policies $conf/policies|" \
