@@ -106,7 +106,7 @@ $(O)/tests/%: tests/unit/%.c tests/unit/tap.h $(O)/libleakjail.a | $(O)/tests
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(O)/libleakjail.a $(LDFLAGS) $(LDLIBS)
 
 # test programs are plain, unsanitized: they stand in for ordinary processes
-$(O)/progs/%: tests/progs/%.c | $(O)/progs
+$(O)/progs/%: tests/progs/%.c tests/progs/chunks.h | $(O)/progs
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -pthread -o $@ $<
 
 $(O) $(O)/tests $(O)/progs:
