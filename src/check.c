@@ -98,8 +98,8 @@ int cmd_check(int argc, char **argv)
 		{ 0 },
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES;
-	struct diag_list diags = { 0 };
 	struct config cfg;
+	size_t n_errors;
 	bool quiet = false, explicit_config = false, matches = false;
 	int c;
 
@@ -131,11 +131,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_error(&check_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (config_load(config_path, explicit_config, policies, &cfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		fprintf(stderr, "%zu error%s\n", diags.n, diags.n == 1 ? "" : "s");
-		diag_free(&diags);
+	if (cli_config_load(config_path, explicit_config, policies, &cfg, &n_errors) < 0) {
+		fprintf(stderr, "%zu error%s\n", n_errors, n_errors == 1 ? "" : "s");
 		return 1;
 	}
 	warn_missing_cgroups(&cfg);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "config.h"
+
 /* each line of the synopsis is a form of the command: "usage: leakjail CMD LINE" */
 static void synopsis(FILE *f, const struct cli_help *h)
 {
@@ -66,4 +68,18 @@ int cli_bad_option(const struct cli_help *h, int status, int c, char **argv)
 		return cli_error(h, status, "unknown option '%s'", word);
 	}
 	return cli_error(h, status, "unknown option '-%c'", optopt);
+}
+
+int cli_config_load(const char *config_path, bool config_required, const char *policies_dir,
+		    struct config *out, size_t *n_errors)
+{
+	struct diag_list diags = { 0 };
+	int r = config_load(config_path, config_required, policies_dir, out, &diags);
+
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "%s\n", diags.msgs[i]);
+	if (n_errors)
+		*n_errors = diags.n;
+	diag_free(&diags);
+	return r;
 }

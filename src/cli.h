@@ -8,7 +8,11 @@
 #ifndef LJ_CLI_H
 #define LJ_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+struct config;
 
 /* the exit status of a command-line mistake */
 #define CLI_USAGE 2
@@ -43,5 +47,13 @@ int cli_error(const struct cli_help *h, int status, const char *fmt, ...)
  * option, and opterr be 0 so that getopt says nothing itself).
  */
 int cli_bad_option(const struct cli_help *h, int status, int c, char **argv);
+
+/*
+ * config_load() for a command: on failure each problem is a line
+ * "FILE:LINE: message" on stderr, and *n_errors (when not NULL) says how
+ * many. Returns config_load()'s 0 or -errno.
+ */
+int cli_config_load(const char *config_path, bool config_required, const char *policies_dir,
+		    struct config *out, size_t *n_errors);
 
 #endif

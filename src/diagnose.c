@@ -706,15 +706,10 @@ int cmd_diagnose(int argc, char **argv)
 		return cli_error(&diagnose_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
 	/* nothing here depends on the settings, but a file named that is missing or wrong is a mistake */
 	if (config_path) {
-		struct diag_list diags = { 0 };
 		struct config cfg;
 
-		if (config_load(config_path, true, NULL, &cfg, &diags) < 0) {
-			for (size_t i = 0; i < diags.n; i++)
-				fprintf(stderr, "%s\n", diags.msgs[i]);
-			diag_free(&diags);
+		if (cli_config_load(config_path, true, NULL, &cfg, NULL) < 0)
 			return 1;
-		}
 		config_free(&cfg);
 	}
 	if (watch)

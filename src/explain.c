@@ -47,7 +47,6 @@ int cmd_explain(int argc, char **argv)
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG;
 	bool explicit_config = false, json = false, utf8;
-	struct diag_list diags = { 0 };
 	cleanup_free char *reply = NULL;
 	char req[96], path[300];
 	struct config cfg;
@@ -82,12 +81,8 @@ int cmd_explain(int argc, char **argv)
 	pid = strtol(argv[optind], &end, 10);
 	if (errno || end == argv[optind] || *end || pid <= 0 || pid > 4194304)
 		return cli_error(&explain_help, CLI_USAGE, "'%s' is not a pid", argv[optind]);
-	if (config_load(config_path, explicit_config, NULL, &cfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(config_path, explicit_config, NULL, &cfg, NULL) < 0)
 		return 1;
-	}
 	/* the sparklines in the terminal's own characters, across its width */
 	setlocale(LC_CTYPE, "");
 	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;

@@ -92,7 +92,6 @@ int cmd_release(int argc, char **argv)
 		{ 0 },
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG;
-	struct diag_list diags = { 0 };
 	struct cgroup_backend cg;
 	struct jail_backend jb;
 	struct lj_error err = { 0 };
@@ -122,12 +121,8 @@ int cmd_release(int argc, char **argv)
 				 argv[optind]);
 	if (!all && optind >= argc)
 		return cli_error(&release_help, CLI_USAGE, "no PID to release (or --all)");
-	if (config_load(config_path, explicit_config, NULL, &cfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(config_path, explicit_config, NULL, &cfg, NULL) < 0)
 		return 1;
-	}
 	if (cg_backend_init(&cg, &err) < 0) {
 		fprintf(stderr, "leakjail release: %s\n", err.msg);
 		config_free(&cfg);

@@ -615,7 +615,6 @@ int cmd_run(int argc, char **argv)
 	};
 	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES, *policy = NULL;
 	struct run rn = { .status = RUN_FAILED };
-	struct diag_list diags = { 0 };
 	struct lj_error err = { 0 };
 	bool explicit_config = false, dry_run = false;
 	uint64_t limit = 0;
@@ -663,13 +662,8 @@ int cmd_run(int argc, char **argv)
 	if (limit && policy)
 		return cli_error(&run_help, RUN_FAILED,
 				 "--limit and --policy exclude each other: a fixed limit, or a verdict");
-	if (config_load(config_path, explicit_config, limit ? NULL : policies, &rn.cfg,
-			&diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(config_path, explicit_config, limit ? NULL : policies, &rn.cfg, NULL) < 0)
 		return RUN_FAILED;
-	}
 	if (policy && config_keep_policy(&rn.cfg, policy) < 0) {
 		fprintf(stderr, "leakjail run: no policy '%s' in %s\n", policy, policies);
 		config_free(&rn.cfg);

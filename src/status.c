@@ -423,7 +423,6 @@ int cmd_status(int argc, char **argv)
 	bool explicit_config = false, interval_set = false;
 	struct status st = { .top = 10, .interval_ms = 1000 };
 	struct config dcfg;
-	struct diag_list diags = { 0 };
 	struct timespec ts;
 	int c, r;
 
@@ -465,12 +464,8 @@ int cmd_status(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_error(&status_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (config_load(config_path, explicit_config, NULL, &dcfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(config_path, explicit_config, NULL, &dcfg, NULL) < 0)
 		return 1;
-	}
 	snprintf(st.state_dir, sizeof(st.state_dir), "%s", dcfg.daemon.state_dir);
 	/* sample as the daemon does; bpf where this command may load it */
 	cfg.daemon.sampler = dcfg.daemon.sampler == SAMPLER_PROC ? SAMPLER_PROC : SAMPLER_AUTO;
