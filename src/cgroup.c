@@ -137,6 +137,29 @@ static int lcg_open(struct lcg *l, struct lj_error *err)
 	return 0;
 }
 
+/*
+ * libcgroup loaded, and its handle on the memory cgroup rel (path, after
+ * `what`, in a message). Returns 0, or -errno with libcgroup closed again.
+ */
+static int lcg_open_memory(struct lcg *l, const char *rel, const char *what, const char *path,
+			   struct cgroup **out, struct lj_error *err)
+{
+	struct cgroup *cg;
+	int r = lcg_open(l, err);
+
+	if (r < 0)
+		return r;
+	cg = l->new_cgroup(rel);
+	if (!cg || !l->add_controller(cg, "memory")) {
+		if (cg)
+			l->free(&cg);
+		lcg_close(l);
+		return lj_error_set(err, -ENOMEM, "%s %s: out of memory", what, path);
+	}
+	*out = cg;
+	return 0;
+}
+
 int cg_backend_init(struct cgroup_backend *b, struct lj_error *err)
 {
 	cleanup_free char *mount = NULL;
@@ -277,16 +300,9 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 		if (r < 0)
 			return r;
 	}
-	r = lcg_open(&l, err);
+	r = lcg_open_memory(&l, rel, "cannot create cgroup", path, &cg, err);
 	if (r < 0)
 		return r;
-	cg = l.new_cgroup(rel);
-	if (!cg || !l.add_controller(cg, "memory")) {
-		if (cg)
-			l.free(&cg);
-		lcg_close(&l);
-		return lj_error_set(err, -ENOMEM, "cannot create cgroup %s: out of memory", rel);
-	}
 	r = l.create_cgroup(cg, 1);
 	/*
 	 * libcgroup 2.0.2's cg_mkdir_p() turns every mkdir(2) error but EEXIST
@@ -316,16 +332,9 @@ int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *
 	cg_path(b, rel, path, sizeof(path));
 	if (!cg_exists(b, rel))
 		return 0;
-	r = lcg_open(&l, err);
+	r = lcg_open_memory(&l, rel, "cannot remove", path, &cg, err);
 	if (r < 0)
 		return r;
-	cg = l.new_cgroup(rel);
-	if (!cg || !l.add_controller(cg, "memory")) {
-		if (cg)
-			l.free(&cg);
-		lcg_close(&l);
-		return lj_error_set(err, -ENOMEM, "cannot remove %s: out of memory", path);
-	}
 	/* EMPTY_ONLY: without it libcgroup would move the processes to the parent first */
 	r = l.delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY);
 	l.free(&cg);
