@@ -148,18 +148,6 @@ oom:
 	return -ENOMEM;
 }
 
-/* VmSwap of /proc/PID/status, in bytes (proc_status_kb() converts the kB) */
-static uint64_t vm_swap(pid_t pid)
-{
-	char path[48], buf[4096];
-	uint64_t bytes = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0)
-		proc_status_kb(buf, "VmSwap", &bytes);
-	return bytes;
-}
-
 int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 {
 	cleanup_free char *smaps = NULL;
@@ -185,7 +173,7 @@ int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 		pageout_end(po);
 		return r;
 	}
-	po->swap_before = vm_swap(pid);
+	po->swap_before = proc_vm_swap(pid);
 	r = pageout_plan(smaps, PAGEOUT_PIECE, &po->iov, &po->st);
 	if (r < 0) {
 		pageout_end(po);
@@ -255,7 +243,7 @@ static int step(struct pageout *po)
 
 static void finish(struct pageout *po)
 {
-	uint64_t after = vm_swap(po->pid);
+	uint64_t after = proc_vm_swap(po->pid);
 
 	po->st.paged_out = after > po->swap_before ? after - po->swap_before : 0;
 	po->st.seconds = (double)(mono_ns() - po->t0_ns) / 1e9;

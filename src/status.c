@@ -23,6 +23,7 @@
 #include "headroom.h"
 #include "jail.h"
 #include "json.h"
+#include "proc.h"
 #include "runjail.h"
 #include "scan.h"
 #include "units.h"
@@ -44,17 +45,6 @@ static int by_growth(const void *a, const void *b)
 	if (x->e->last.rss != y->e->last.rss)
 		return x->e->last.rss < y->e->last.rss ? 1 : -1;
 	return x->e->pid - y->e->pid;
-}
-
-static uint64_t read_swap(int procfd, pid_t pid)
-{
-	char path[32], buf[4096];
-	uint64_t swap = 0;
-
-	snprintf(path, sizeof(path), "%d/status", pid);
-	if (read_file_at(procfd, path, buf, sizeof(buf)) >= 0)
-		proc_status_kb(buf, "VmSwap", &swap);
-	return swap;
 }
 
 static void signed_size(char *buf, size_t size, int64_t v)
@@ -270,7 +260,7 @@ static void frame(struct status *st, FILE *f)
 		qsort(g, n, sizeof(*g), by_growth);
 		n = MIN(n, st->top);
 		for (size_t i = 0; i < n; i++) {
-			g[i].swap = read_swap(st->sc.procfd, g[i].e->pid);
+			g[i].swap = proc_vm_swap(g[i].e->pid);
 			grower_forecast(st, &g[i]);
 		}
 	}
