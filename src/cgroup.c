@@ -522,18 +522,28 @@ int cg_events(const struct cgroup_backend *b, const char *rel, struct cg_events 
  *   file 1232896           total_rss 52297728
  *   ...                    ...
  */
+/* The whole of a cgroup's file, malloc()ed: 0 or -errno. */
+static int read_whole(const struct cgroup_backend *b, const char *rel, const char *file, char **out)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", b->mount, rel, file);
+	n = read_file_alloc(AT_FDCWD, path, out);
+	return n < 0 ? (int)n : 0;
+}
+
 int cg_anon_file(const struct cgroup_backend *b, const char *rel, uint64_t *anon, uint64_t *file)
 {
 	const char *k_anon = b->version == CG_V2 ? "anon" : "total_rss";
 	const char *k_file = b->version == CG_V2 ? "file" : "total_cache";
-	char path[PATH_MAX];
 	cleanup_free char *buf = NULL;
-	int seen = 0;
+	int seen = 0, r;
 
 	*anon = *file = 0;
-	snprintf(path, sizeof(path), "%s/%s/memory.stat", b->mount, rel);
-	if (read_file_alloc(AT_FDCWD, path, &buf) < 0)
-		return -errno;
+	r = read_whole(b, rel, "memory.stat", &buf);
+	if (r < 0)
+		return r;
 	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		char key[32];
 		uint64_t v;
@@ -561,13 +571,11 @@ int cg_reclaim(const struct cgroup_backend *b, const char *rel, uint64_t bytes, 
 
 int cg_procs(const struct cgroup_backend *b, const char *rel, pid_t *pids, int max)
 {
-	char path[PATH_MAX];
 	cleanup_free char *buf = NULL;
-	int n = 0;
+	int n = 0, r = read_whole(b, rel, "cgroup.procs", &buf);
 
-	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", b->mount, rel);
-	if (read_file_alloc(AT_FDCWD, path, &buf) < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	for (char *p = buf; *p && n < max;) {
 		char *end;
 		long v = strtol(p, &end, 10);
