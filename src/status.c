@@ -409,8 +409,8 @@ int cmd_status(int argc, char **argv)
 		{ 0 },
 	};
 	struct config cfg = { .daemon = { .interval_ms = 1000, .scope = (char *)"/" } };
-	const char *config_path = LJ_DEFAULT_CONFIG;
-	bool explicit_config = false, interval_set = false;
+	struct cli_files files = CLI_FILES_DEFAULT;
+	bool interval_set = false;
 	struct status st = { .top = 10, .interval_ms = 1000 };
 	struct config dcfg;
 	struct timespec ts;
@@ -419,10 +419,6 @@ int cmd_status(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":ji:t:c:wh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			config_path = optarg;
-			explicit_config = true;
-			break;
 		case 'j':
 			st.json = true;
 			break;
@@ -445,16 +441,15 @@ int cmd_status(int argc, char **argv)
 						 optarg);
 			break;
 		}
-		case 'h':
-			cli_help(&status_help);
-			return 0;
 		default:
-			return cli_bad_option(&status_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&status_help, CLI_USAGE, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind < argc)
 		return cli_error(&status_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (cli_config_load(config_path, explicit_config, NULL, &dcfg, NULL) < 0)
+	if (cli_config_load(&files, false, &dcfg, NULL) < 0)
 		return 1;
 	snprintf(st.state_dir, sizeof(st.state_dir), "%s", dcfg.daemon.state_dir);
 	/* sample as the daemon does; bpf where this command may load it */
