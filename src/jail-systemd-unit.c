@@ -49,6 +49,7 @@
 #include "log.h"
 #include "pageout.h"
 #include "proc.h"
+#include "reclaim.h"
 
 /* MemoryHigh at the usage leaves this much above it: the write must not reclaim. */
 #define HIGH_SLACK (4ULL << 20)
@@ -310,19 +311,8 @@ static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata);
 static void reclaims_arm(struct jail_backend *jb)
 {
 	struct sd_backend *b = jb->data;
-	uint64_t now;
-
-	if (!b->jobs || !jb->event)
-		return;
-	sd_event_now(jb->event, CLOCK_MONOTONIC, &now);
-	/* 10 ms later: the sampling timer and signals get their turn between slices */
-	if (!b->timer) {
-		if (sd_event_add_time(jb->event, &b->timer, CLOCK_MONOTONIC, now + 10000, 1000, on_reclaim, jb) < 0)
-			b->timer = NULL;
-		return;
-	}
-	sd_event_source_set_time(b->timer, now + 10000);
-	sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
+	if (b->jobs && jb->event)
+		reclaim_slice_later(jb->event, &b->timer, on_reclaim, jb);
 }
 
 static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
@@ -356,7 +346,7 @@ static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 /* Drop the reclaim of pid, if one is under way (its jail is being undone). */
-static void reclaim_cancel(struct jail_backend *jb, pid_t pid)
+static void reclaims_cancel(struct jail_backend *jb, pid_t pid)
 {
 	struct sd_backend *b = jb->data;
 
@@ -528,7 +518,7 @@ int sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j, char *
 	int r, removed;
 
 	if (jb->data)
-		reclaim_cancel(jb, j->pid);
+		reclaims_cancel(jb, j->pid);
 	r = sdj_unit_path(bus, j->unit, &path);
 	free(path);
 	if (r < 0 && r != -ENOENT)

@@ -17,6 +17,7 @@
 #include "jail.h"
 #include "log.h"
 #include "proc.h"
+#include "reclaim.h"
 #include "util.h"
 
 static uint64_t mono_ns(void)
@@ -382,19 +383,8 @@ static int on_slice(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void arm(struct pageouts *q)
 {
-	uint64_t now;
-
-	if (!q->jobs || !q->event)
-		return;
-	sd_event_now(q->event, CLOCK_MONOTONIC, &now);
-	/* 10 ms later: the sampling timer and signals get their turn between slices */
-	if (!q->source) {
-		if (sd_event_add_time(q->event, &q->source, CLOCK_MONOTONIC, now + 10000, 1000, on_slice, q) < 0)
-			q->source = NULL;
-		return;
-	}
-	sd_event_source_set_time(q->source, now + 10000);
-	sd_event_source_set_enabled(q->source, SD_EVENT_ONESHOT);
+	if (q->jobs && q->event)
+		reclaim_slice_later(q->event, &q->source, on_slice, q);
 }
 
 /* One slice of the oldest job; the next one after the loop has had a turn. */

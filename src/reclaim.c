@@ -199,11 +199,28 @@ static enum reclaim_end why_ended(const struct reclaim *rc)
 	return RECLAIM_STUCK;
 }
 
+int reclaim_slice_later(sd_event *event, sd_event_source **src, sd_event_time_handler_t handler,
+			void *userdata)
+{
+	uint64_t now;
+	int r;
+
+	sd_event_now(event, CLOCK_MONOTONIC, &now);
+	if (!*src) {
+		r = sd_event_add_time(event, src, CLOCK_MONOTONIC, now + 10000, 1000, handler, userdata);
+		if (r < 0)
+			*src = NULL;
+		return r;
+	}
+	sd_event_source_set_time(*src, now + 10000);
+	return sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
+}
+
 static int on_slice(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct reclaim *rc = userdata;
-	uint64_t now;
 
+	(void)s;
 	(void)usec;
 	if (!slice(rc)) {
 		finish(rc, why_ended(rc));
@@ -211,9 +228,7 @@ static int on_slice(sd_event_source *s, uint64_t usec, void *userdata)
 	}
 	/* the watchdog is kept between slices; the loop's other timers get their turn */
 	sd_notify(0, "WATCHDOG=1");
-	sd_event_now(rc->event, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(s, now + 10000);
-	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return reclaim_slice_later(rc->event, &rc->timer, on_slice, rc);
 }
 
 static uint64_t slice_usec(void)

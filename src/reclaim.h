@@ -105,4 +105,13 @@ void reclaim_format(const struct reclaim *rc, char *buf, size_t size);
 /* Stop (the cgroup is going): no more slices, done is not called. */
 void reclaim_cancel(struct reclaim *rc);
 
+/*
+ * The next slice of a long job on the loop (this reclaim, a page-out, a
+ * unit's reclaim): src fires once, 10 ms from now, so that the sampling
+ * timer and signals get their turn between slices; it is made the first
+ * time (*src NULL). Returns 0 or -errno (*src stays NULL if it was).
+ */
+int reclaim_slice_later(sd_event *event, sd_event_source **src, sd_event_time_handler_t handler,
+			void *userdata);
+
 #endif
