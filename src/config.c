@@ -320,6 +320,7 @@ static bool valid_cgroup_path(const char *s)
 
 static void open_section(struct parse_ctx *c, const char *name)
 {
+	const struct policy *old;
 	const char *p;
 
 	c->section_line = c->line;
@@ -353,13 +354,10 @@ static void open_section(struct parse_ctx *c, const char *name)
 			 "invalid policy name '%s' (letters, digits, '_', '.', '-'; at most 64)", p);
 		return;
 	}
-	for (size_t i = 0; i < c->cfg->n_policies; i++) {
-		if (strcmp(c->cfg->policies[i].name, p) == 0) {
-			diag_add(c->diags, c->file, c->line,
-				 "policy '%s' is already defined at %s:%d", p,
-				 c->cfg->policies[i].file, c->cfg->policies[i].line);
-			return;
-		}
+	if ((old = config_policy(c->cfg, p))) {
+		diag_add(c->diags, c->file, c->line, "policy '%s' is already defined at %s:%d", p, old->file,
+			 old->line);
+		return;
 	}
 	{
 		struct policy *n = realloc(c->cfg->policies,
@@ -945,15 +943,22 @@ void config_free(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+const struct policy *config_policy(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			return &cfg->policies[i];
+	return NULL;
+}
+
 int config_keep_policy(struct config *cfg, const char *name)
 {
-	size_t keep = SIZE_MAX;
+	const struct policy *p = config_policy(cfg, name);
+	size_t keep;
 
-	for (size_t i = 0; i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i].name, name) == 0)
-			keep = i;
-	if (keep == SIZE_MAX)
+	if (!p)
 		return -ENOENT;
+	keep = (size_t)(p - cfg->policies);
 	for (size_t i = 0; i < cfg->n_policies; i++)
 		if (i != keep)
 			policy_free(&cfg->policies[i]);

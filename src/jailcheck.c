@@ -228,14 +228,6 @@ static int read_sample(const struct jails *js, const struct jail_state *j, struc
 	return 0;
 }
 
-static const struct policy *policy_of(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i].name, name) == 0)
-			return &cfg->policies[i];
-	return NULL;
-}
-
 static const char *thrash_name(enum lj_thrash t)
 {
 	return t == THRASH_GROW ? "grow" : t == THRASH_RELEASE ? "release" : "keep";
@@ -264,7 +256,7 @@ static void record(const struct jail_state *j, enum jailcheck_verdict v, enum lj
 
 bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner *sc)
 {
-	const struct policy *p = sc ? policy_of(sc->cfg, j->policy) : NULL;
+	const struct policy *p = sc ? config_policy(sc->cfg, j->policy) : NULL;
 	struct jailcheck_state *st = state_of(&js->check, j->pid, j->starttime);
 	struct jailcheck_policy jp;
 	struct jailcheck_sample s;

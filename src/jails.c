@@ -108,14 +108,6 @@ int jails_add(struct jails *js, const struct jail_state *j)
 	return 0;
 }
 
-static const struct policy *policy_named(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i].name, name) == 0)
-			return &cfg->policies[i];
-	return NULL;
-}
-
 static void read_sample(struct jails *js, const struct jail_state *j, const struct cg_events *ev,
 			const struct scanner *sc, struct stall_sample *s)
 {
@@ -214,7 +206,7 @@ static void kill_jail(struct jails *js, const struct jail_state *j, char *done, 
 static void check_stall(struct jails *js, struct jail_state *j, struct stall_state *st,
 			const struct cg_events *ev, const struct scanner *sc)
 {
-	const struct policy *p = policy_named(sc->cfg, j->policy);
+	const struct policy *p = config_policy(sc->cfg, j->policy);
 	enum lj_stalled what = p ? p->jail_stalled : STALLED_LOG;
 	struct stall_sample s;
 	char evidence[400], done[300], f[JAIL_FIELDS + 1][160];
