@@ -441,6 +441,11 @@ int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct l
 	return write_value(b, rel, "cgroup.procs", value, err);
 }
 
+uint64_t cg_page_up(uint64_t v)
+{
+	return v == CG_UNLIMITED ? v : (v + 4095) / 4096 * 4096;
+}
+
 int cg_read_u64(const struct cgroup_backend *b, const char *rel, const char *file, uint64_t *out)
 {
 	char path[PATH_MAX], buf[64];

@@ -20,14 +20,6 @@
 #include "reclaim.h"
 #include "util.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* One mapping of /proc/PID/smaps, as far as a page-out cares. */
 struct vma {
 	uint64_t start, end;
@@ -159,7 +151,7 @@ int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 	memset(po, 0, sizeof(*po));
 	po->pidfd = -1;
 	po->pid = pid;
-	po->t0_ns = mono_ns();
+	po->t0_ns = now_ns();
 	po->pidfd = pidfd_open(pid, 0);
 	if (po->pidfd < 0)
 		return -ESRCH;
@@ -247,29 +239,29 @@ static void finish(struct pageout *po)
 	uint64_t after = proc_vm_swap(po->pid);
 
 	po->st.paged_out = after > po->swap_before ? after - po->swap_before : 0;
-	po->st.seconds = (double)(mono_ns() - po->t0_ns) / 1e9;
+	po->st.seconds = (double)(now_ns() - po->t0_ns) / 1e9;
 	/* "done" counted whole pieces, resident or not: what was asked is the bound */
 	po->st.done = MIN(po->st.done, po->st.anon);
 }
 
 int pageout_run(struct pageout *po, uint64_t budget_ns)
 {
-	uint64_t t0 = mono_ns(), spent;
+	uint64_t t0 = now_ns(), spent;
 	int r = 0;
 
 	do {
-		uint64_t t = mono_ns(), took;
+		uint64_t t = now_ns(), took;
 
 		if (po->next >= po->n)
 			break;
 		r = step(po);
-		took = mono_ns() - t;
+		took = now_ns() - t;
 		if (took > budget_ns / 4 && po->step > PAGEOUT_PIECE)
 			po->step /= 2;
 		else if (took < budget_ns / 16 && po->step < PAGEOUT_STEP_MAX)
 			po->step *= 2;
-	} while (r == 0 && mono_ns() - t0 < budget_ns);
-	spent = mono_ns() - t0;
+	} while (r == 0 && now_ns() - t0 < budget_ns);
+	spent = now_ns() - t0;
 	po->st.slices++;
 	po->st.longest_slice = MAX(po->st.longest_slice, (double)spent / 1e9);
 	if (r < 0 || po->next >= po->n) {
