@@ -264,6 +264,19 @@ static int record_value(const struct record_key *k, const char *v, struct jail_s
 	return 0;
 }
 
+size_t jail_log_fields(const struct jail_state *j, char f[][160])
+{
+	snprintf(f[0], 160, "LEAKJAIL_PID=%d", j->pid);
+	snprintf(f[1], 160, "LEAKJAIL_COMM=%s", j->comm);
+	snprintf(f[2], 160, "LEAKJAIL_POLICY=%s", j->policy);
+	snprintf(f[3], 160, "LEAKJAIL_JAIL=%.140s", j->jail);
+	snprintf(f[4], 160, "LEAKJAIL_BACKEND=%s", j->backend);
+	if (!j->unit[0])
+		return 5;
+	snprintf(f[5], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
+	return 6;
+}
+
 int jail_state_parse(const char *text, struct jail_state *j)
 {
 	cleanup_free char *copy = strdup(text);

@@ -236,19 +236,12 @@ static const char *thrash_name(enum lj_thrash t)
 static void record(const struct jail_state *j, enum jailcheck_verdict v, enum lj_thrash what,
 		   const char *evidence, const char *done)
 {
-	char f[8][160];
-	const char *fields[8] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7] };
-	size_t n = 7;
+	char f[JAIL_LOG_FIELDS + 2][160];
+	const char *fields[JAIL_LOG_FIELDS + 2] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7] };
+	size_t n = jail_log_fields(j, f);
 
-	snprintf(f[0], 160, "LEAKJAIL_PID=%d", j->pid);
-	snprintf(f[1], 160, "LEAKJAIL_COMM=%s", j->comm);
-	snprintf(f[2], 160, "LEAKJAIL_POLICY=%s", j->policy);
-	snprintf(f[3], 160, "LEAKJAIL_JAIL=%.140s", j->jail);
-	snprintf(f[4], 160, "LEAKJAIL_BACKEND=%s", j->backend);
-	snprintf(f[5], 160, "LEAKJAIL_VERDICT=%s", jailcheck_verdict_name(v));
-	snprintf(f[6], 160, "LEAKJAIL_THRASH=%s", thrash_name(what));
-	if (j->unit[0])
-		snprintf(f[n++], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
+	snprintf(f[n++], 160, "LEAKJAIL_VERDICT=%s", jailcheck_verdict_name(v));
+	snprintf(f[n++], 160, "LEAKJAIL_THRASH=%s", thrash_name(what));
 	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n, "jail %s misjudged: pid %d (%s) policy=%s %s: %s; %s",
 		      j->jail, j->pid, j->comm, j->policy,
 		      v == JAILCHECK_THRASH ? "thrashes in its jail" : "gives back what it held", evidence, done);
