@@ -153,16 +153,6 @@ struct reclaim_job {
 	bool reached;
 };
 
-static uint64_t slice_ns(void)
-{
-	uint64_t wd = 0, us = PAGEOUT_SLICE_USEC;
-
-	/* a tenth of the watchdog at most: the loop pings it between slices */
-	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < us)
-		us = MAX(wd / 10, 1000);
-	return us * 1000;
-}
-
 /* Is the jail still the one of this job: the same process, recorded, not released meanwhile? */
 /* Is the jail still this job's? rec receives its record as it is now. */
 static bool job_current(const struct reclaim_job *j, struct jail_state *rec)
@@ -313,7 +303,7 @@ static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
 	(void)usec;
 	if (!j)
 		return 0;
-	r = reclaim_slice(jb, j, slice_ns());
+	r = reclaim_slice(jb, j, reclaim_slice_usec(PAGEOUT_SLICE_USEC) * 1000);
 	b->jobs = j->next;
 	j->next = NULL;
 	if (r <= 0) {
@@ -474,7 +464,7 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 			/* no loop to go on from (a caller without one): finish here */
 			int r2;
 
-			while ((r2 = reclaim_slice(jb, j, slice_ns())) > 0)
+			while ((r2 = reclaim_slice(jb, j, reclaim_slice_usec(PAGEOUT_SLICE_USEC) * 1000)) > 0)
 				;
 			reclaim_finish(jb, j, r2);
 			*st = j->st;

@@ -329,21 +329,11 @@ struct pageout_job {
 	char comm[64], policy[72];
 };
 
-static uint64_t slice_usec(void)
-{
-	uint64_t wd = 0;
-
-	/* a tenth of the watchdog at most: the loop pings it between slices */
-	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < PAGEOUT_SLICE_USEC)
-		return MAX(wd / 10, 1000);
-	return PAGEOUT_SLICE_USEC;
-}
-
 void pageouts_init(struct pageouts *q, sd_event *event)
 {
 	memset(q, 0, sizeof(*q));
 	q->event = event;
-	q->slice_usec = slice_usec();
+	q->slice_usec = reclaim_slice_usec(PAGEOUT_SLICE_USEC);
 }
 
 static void job_free(struct pageout_job *j)

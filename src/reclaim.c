@@ -218,13 +218,14 @@ static int on_slice(sd_event_source *s, uint64_t usec, void *userdata)
 	return reclaim_slice_later(rc->event, &rc->timer, on_slice, rc);
 }
 
-static uint64_t slice_usec(void)
+uint64_t reclaim_slice_usec(uint64_t usec)
 {
 	uint64_t wd = 0;
 
-	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < RECLAIM_SLICE_USEC)
+	/* a tenth of the watchdog at most: the loop pings it between slices */
+	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < usec)
 		return MAX(wd / 10, 1000);
-	return RECLAIM_SLICE_USEC;
+	return usec;
 }
 
 int reclaim_start(struct reclaim *rc, sd_event *event, const struct cgroup_backend *cg, const char *rel,
@@ -245,7 +246,7 @@ int reclaim_start(struct reclaim *rc, sd_event *event, const struct cgroup_backe
 	rc->done = done;
 	rc->userdata = userdata;
 	rc->step = RECLAIM_STEP;
-	rc->slice_usec = slice_usec();
+	rc->slice_usec = reclaim_slice_usec(RECLAIM_SLICE_USEC);
 	rc->t0_ns = now_ns();
 	/*
 	 * The throttle at what it holds now: growth stops, and the write does

@@ -106,6 +106,13 @@ void reclaim_format(const struct reclaim *rc, char *buf, size_t size);
 void reclaim_cancel(struct reclaim *rc);
 
 /*
+ * How long a slice of a long job on the loop may take: usec, or a tenth of
+ * the service's watchdog when that is shorter (at least 1 ms), since the
+ * loop pings the watchdog between slices.
+ */
+uint64_t reclaim_slice_usec(uint64_t usec);
+
+/*
  * The next slice of a long job on the loop (this reclaim, a page-out, a
  * unit's reclaim): src fires once, 10 ms from now, so that the sampling
  * timer and signals get their turn between slices; it is made the first
