@@ -137,6 +137,29 @@ static int lcg_open(struct lcg *l, struct lj_error *err)
 	return 0;
 }
 
+/*
+ * libcgroup loaded, and its handle on the memory cgroup rel (path, after
+ * `what`, in a message). Returns 0, or -errno with libcgroup closed again.
+ */
+static int lcg_open_memory(struct lcg *l, const char *rel, const char *what, const char *path,
+			   struct cgroup **out, struct lj_error *err)
+{
+	struct cgroup *cg;
+	int r = lcg_open(l, err);
+
+	if (r < 0)
+		return r;
+	cg = l->new_cgroup(rel);
+	if (!cg || !l->add_controller(cg, "memory")) {
+		if (cg)
+			l->free(&cg);
+		lcg_close(l);
+		return lj_error_set(err, -ENOMEM, "%s %s: out of memory", what, path);
+	}
+	*out = cg;
+	return 0;
+}
+
 int cg_backend_init(struct cgroup_backend *b, struct lj_error *err)
 {
 	cleanup_free char *mount = NULL;
@@ -277,16 +300,9 @@ int cg_create(const struct cgroup_backend *b, const char *rel, struct lj_error *
 		if (r < 0)
 			return r;
 	}
-	r = lcg_open(&l, err);
+	r = lcg_open_memory(&l, rel, "cannot create cgroup", path, &cg, err);
 	if (r < 0)
 		return r;
-	cg = l.new_cgroup(rel);
-	if (!cg || !l.add_controller(cg, "memory")) {
-		if (cg)
-			l.free(&cg);
-		lcg_close(&l);
-		return lj_error_set(err, -ENOMEM, "cannot create cgroup %s: out of memory", rel);
-	}
 	r = l.create_cgroup(cg, 1);
 	/*
 	 * libcgroup 2.0.2's cg_mkdir_p() turns every mkdir(2) error but EEXIST
@@ -316,16 +332,9 @@ int cg_remove(const struct cgroup_backend *b, const char *rel, struct lj_error *
 	cg_path(b, rel, path, sizeof(path));
 	if (!cg_exists(b, rel))
 		return 0;
-	r = lcg_open(&l, err);
+	r = lcg_open_memory(&l, rel, "cannot remove", path, &cg, err);
 	if (r < 0)
 		return r;
-	cg = l.new_cgroup(rel);
-	if (!cg || !l.add_controller(cg, "memory")) {
-		if (cg)
-			l.free(&cg);
-		lcg_close(&l);
-		return lj_error_set(err, -ENOMEM, "cannot remove %s: out of memory", path);
-	}
 	/* EMPTY_ONLY: without it libcgroup would move the processes to the parent first */
 	r = l.delete_cgroup_ext(cg, CGFLAG_DELETE_EMPTY_ONLY);
 	l.free(&cg);
@@ -432,6 +441,11 @@ int cg_move(const struct cgroup_backend *b, const char *rel, pid_t pid, struct l
 	return write_value(b, rel, "cgroup.procs", value, err);
 }
 
+uint64_t cg_page_up(uint64_t v)
+{
+	return v == CG_UNLIMITED ? v : (v + 4095) / 4096 * 4096;
+}
+
 int cg_read_u64(const struct cgroup_backend *b, const char *rel, const char *file, uint64_t *out)
 {
 	char path[PATH_MAX], buf[64];
@@ -513,18 +527,28 @@ int cg_events(const struct cgroup_backend *b, const char *rel, struct cg_events 
  *   file 1232896           total_rss 52297728
  *   ...                    ...
  */
+/* The whole of a cgroup's file, malloc()ed: 0 or -errno. */
+static int read_whole(const struct cgroup_backend *b, const char *rel, const char *file, char **out)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", b->mount, rel, file);
+	n = read_file_alloc(AT_FDCWD, path, out);
+	return n < 0 ? (int)n : 0;
+}
+
 int cg_anon_file(const struct cgroup_backend *b, const char *rel, uint64_t *anon, uint64_t *file)
 {
 	const char *k_anon = b->version == CG_V2 ? "anon" : "total_rss";
 	const char *k_file = b->version == CG_V2 ? "file" : "total_cache";
-	char path[PATH_MAX];
 	cleanup_free char *buf = NULL;
-	int seen = 0;
+	int seen = 0, r;
 
 	*anon = *file = 0;
-	snprintf(path, sizeof(path), "%s/%s/memory.stat", b->mount, rel);
-	if (read_file_alloc(AT_FDCWD, path, &buf) < 0)
-		return -errno;
+	r = read_whole(b, rel, "memory.stat", &buf);
+	if (r < 0)
+		return r;
 	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		char key[32];
 		uint64_t v;
@@ -552,13 +576,11 @@ int cg_reclaim(const struct cgroup_backend *b, const char *rel, uint64_t bytes, 
 
 int cg_procs(const struct cgroup_backend *b, const char *rel, pid_t *pids, int max)
 {
-	char path[PATH_MAX];
 	cleanup_free char *buf = NULL;
-	int n = 0;
+	int n = 0, r = read_whole(b, rel, "cgroup.procs", &buf);
 
-	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", b->mount, rel);
-	if (read_file_alloc(AT_FDCWD, path, &buf) < 0)
-		return -errno;
+	if (r < 0)
+		return r;
 	for (char *p = buf; *p && n < max;) {
 		char *end;
 		long v = strtol(p, &end, 10);

@@ -104,6 +104,9 @@ int cg_reclaim(const struct cgroup_backend *b, const char *rel, uint64_t bytes, 
 /* The pids in rel's cgroup.procs; returns the count (at most max) or -errno. */
 int cg_procs(const struct cgroup_backend *b, const char *rel, pid_t *pids, int max);
 
+/* A limit rounded up to a whole page, as the kernel keeps it; CG_UNLIMITED stays. */
+uint64_t cg_page_up(uint64_t v);
+
 /* Read one value ("max" reads as CG_UNLIMITED). */
 int cg_read_u64(const struct cgroup_backend *b, const char *rel, const char *file, uint64_t *out);
 

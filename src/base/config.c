@@ -320,6 +320,7 @@ static bool valid_cgroup_path(const char *s)
 
 static void open_section(struct parse_ctx *c, const char *name)
 {
+	const struct policy *old;
 	const char *p;
 
 	c->section_line = c->line;
@@ -353,13 +354,10 @@ static void open_section(struct parse_ctx *c, const char *name)
 			 "invalid policy name '%s' (letters, digits, '_', '.', '-'; at most 64)", p);
 		return;
 	}
-	for (size_t i = 0; i < c->cfg->n_policies; i++) {
-		if (strcmp(c->cfg->policies[i].name, p) == 0) {
-			diag_add(c->diags, c->file, c->line,
-				 "policy '%s' is already defined at %s:%d", p,
-				 c->cfg->policies[i].file, c->cfg->policies[i].line);
-			return;
-		}
+	if ((old = config_policy(c->cfg, p))) {
+		diag_add(c->diags, c->file, c->line, "policy '%s' is already defined at %s:%d", p, old->file,
+			 old->line);
+		return;
 	}
 	{
 		struct policy *n = realloc(c->cfg->policies,
@@ -435,6 +433,45 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
+/* The words a key of each kind may take, at their enum values. */
+static const char *const action_words[] = { [ACTION_LOG] = "log", [ACTION_JAIL] = "jail" };
+static const char *const stalled_words[] = {
+	[STALLED_LOG] = "log", [STALLED_GROW] = "grow", [STALLED_KILL] = "kill",
+};
+static const char *const thrash_words[] = {
+	[THRASH_GROW] = "grow", [THRASH_RELEASE] = "release", [THRASH_KEEP] = "keep",
+};
+static const char *const rss_words[] = { [RSS_TOTAL] = "total", [RSS_ANON] = "anon" };
+static const char *const log_words[] = {
+	[LOG_TARGET_BOTH] = "both", [LOG_TARGET_STDERR] = "stderr", [LOG_TARGET_JOURNAL] = "journal",
+};
+static const char *const sampler_words[] = {
+	[SAMPLER_AUTO] = "auto", [SAMPLER_BPF] = "bpf", [SAMPLER_PROC] = "proc",
+};
+static const char *const backend_words[] = {
+	[BACKEND_AUTO] = "auto", [BACKEND_SYSTEMD] = "systemd", [BACKEND_CGROUPFS] = "cgroupfs",
+};
+
+/* Where v stands in words[] (its enum value), or -1. */
+static int word_index(const char *v, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (words[i] && strcmp(v, words[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* In set_value(): the enum of type at field, from v's place in words[] */
+#define SET_WORD(type, words)                                          \
+	do {                                                           \
+		int i_ = word_index(v, words, ARRAY_SIZE(words));      \
+                                                                       \
+		if (i_ < 0)                                            \
+			return false;                                  \
+		*(type *)field = (type)i_;                             \
+		return true;                                           \
+	} while (0)
+
 static int set_value(const struct key_def *k, void *base, const char *v)
 {
 	void *field = (char *)base + k->offset;
@@ -465,71 +502,19 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 	case V_BOOL:
 		return parse_bool(v, field);
 	case V_ACTION:
-		if (strcmp(v, "log") == 0)
-			*(enum lj_action *)field = ACTION_LOG;
-		else if (strcmp(v, "jail") == 0)
-			*(enum lj_action *)field = ACTION_JAIL;
-		else
-			return false;
-		return true;
+		SET_WORD(enum lj_action, action_words);
 	case V_STALLED:
-		if (strcmp(v, "log") == 0)
-			*(enum lj_stalled *)field = STALLED_LOG;
-		else if (strcmp(v, "grow") == 0)
-			*(enum lj_stalled *)field = STALLED_GROW;
-		else if (strcmp(v, "kill") == 0)
-			*(enum lj_stalled *)field = STALLED_KILL;
-		else
-			return false;
-		return true;
+		SET_WORD(enum lj_stalled, stalled_words);
 	case V_THRASH:
-		if (strcmp(v, "grow") == 0)
-			*(enum lj_thrash *)field = THRASH_GROW;
-		else if (strcmp(v, "release") == 0)
-			*(enum lj_thrash *)field = THRASH_RELEASE;
-		else if (strcmp(v, "keep") == 0)
-			*(enum lj_thrash *)field = THRASH_KEEP;
-		else
-			return false;
-		return true;
+		SET_WORD(enum lj_thrash, thrash_words);
 	case V_RSS:
-		if (strcmp(v, "total") == 0)
-			*(enum rss_kind *)field = RSS_TOTAL;
-		else if (strcmp(v, "anon") == 0)
-			*(enum rss_kind *)field = RSS_ANON;
-		else
-			return false;
-		return true;
+		SET_WORD(enum rss_kind, rss_words);
 	case V_LOG:
-		if (strcmp(v, "both") == 0)
-			*(enum log_target *)field = LOG_TARGET_BOTH;
-		else if (strcmp(v, "stderr") == 0)
-			*(enum log_target *)field = LOG_TARGET_STDERR;
-		else if (strcmp(v, "journal") == 0)
-			*(enum log_target *)field = LOG_TARGET_JOURNAL;
-		else
-			return false;
-		return true;
+		SET_WORD(enum log_target, log_words);
 	case V_SAMPLER:
-		if (strcmp(v, "auto") == 0)
-			*(enum sampler_kind *)field = SAMPLER_AUTO;
-		else if (strcmp(v, "bpf") == 0)
-			*(enum sampler_kind *)field = SAMPLER_BPF;
-		else if (strcmp(v, "proc") == 0)
-			*(enum sampler_kind *)field = SAMPLER_PROC;
-		else
-			return false;
-		return true;
+		SET_WORD(enum sampler_kind, sampler_words);
 	case V_BACKEND:
-		if (strcmp(v, "auto") == 0)
-			*(enum jail_backend_kind *)field = BACKEND_AUTO;
-		else if (strcmp(v, "systemd") == 0)
-			*(enum jail_backend_kind *)field = BACKEND_SYSTEMD;
-		else if (strcmp(v, "cgroupfs") == 0)
-			*(enum jail_backend_kind *)field = BACKEND_CGROUPFS;
-		else
-			return false;
-		return true;
+		SET_WORD(enum jail_backend_kind, backend_words);
 	case V_CGROUP_PATH:
 	case V_NAME_PATH:
 	case V_ABS_PATH: {
@@ -554,6 +539,7 @@ static int set_value(const struct key_def *k, void *base, const char *v)
 	}
 	return false;
 }
+#undef SET_WORD
 
 /* Per-key range checks that a parser alone does not make. */
 static const char *check_range(const struct key_def *k, const void *base)
@@ -957,15 +943,22 @@ void config_free(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+const struct policy *config_policy(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
+		if (strcmp(cfg->policies[i].name, name) == 0)
+			return &cfg->policies[i];
+	return NULL;
+}
+
 int config_keep_policy(struct config *cfg, const char *name)
 {
-	size_t keep = SIZE_MAX;
+	const struct policy *p = config_policy(cfg, name);
+	size_t keep;
 
-	for (size_t i = 0; i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i].name, name) == 0)
-			keep = i;
-	if (keep == SIZE_MAX)
+	if (!p)
 		return -ENOENT;
+	keep = (size_t)(p - cfg->policies);
 	for (size_t i = 0; i < cfg->n_policies; i++)
 		if (i != keep)
 			policy_free(&cfg->policies[i]);

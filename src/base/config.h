@@ -137,6 +137,9 @@ void config_free(struct config *cfg);
 /* Drop every policy but the one named; -ENOENT when there is none by that name. */
 int config_keep_policy(struct config *cfg, const char *name);
 
+/* The policy of that name (names are unique), or NULL; cfg may be NULL. */
+const struct policy *config_policy(const struct config *cfg, const char *name);
+
 /* The i-th key the files may hold, and its section ("daemon" or "policy"); NULL past the last. */
 const char *config_key(size_t i, const char **section);
 

@@ -395,6 +395,23 @@ bool proc_parse_psi(const char *buf, struct psi *out)
 	return lines > 0;
 }
 
+bool proc_vm_swap_at(int dirfd, const char *path, uint64_t *bytes)
+{
+	char buf[4096];
+
+	return read_file_at(dirfd, path, buf, sizeof(buf)) >= 0 && proc_status_kb(buf, "VmSwap", bytes);
+}
+
+uint64_t proc_vm_swap(pid_t pid)
+{
+	char path[48];
+	uint64_t bytes = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	proc_vm_swap_at(AT_FDCWD, path, &bytes);
+	return bytes;
+}
+
 int proc_memory_cgroup(pid_t pid, char *path, size_t size)
 {
 	char file[48], buf[4096];

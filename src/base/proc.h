@@ -61,6 +61,15 @@ bool proc_parse_statm(const char *buf, struct proc_statm *out);
  */
 bool proc_status_kb(const char *buf, const char *key, uint64_t *out);
 
+/*
+ * VmSwap of a status file below dirfd ("PID/status", or a thread's, below
+ * an open /proc), in bytes: what a footprint adds to the RSS. False when the
+ * file or its line is gone.
+ */
+bool proc_vm_swap_at(int dirfd, const char *path, uint64_t *bytes);
+/* VmSwap of /proc/PID/status, in bytes; 0 once the process is gone. */
+uint64_t proc_vm_swap(pid_t pid);
+
 /* The effective uid from the "Uid:" line of /proc/PID/status. */
 bool proc_status_uid(const char *buf, unsigned int *uid);
 

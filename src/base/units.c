@@ -148,22 +148,26 @@ bool parse_duration_ms(const char *s, uint64_t *out)
 	return true;
 }
 
-bool parse_rate(const char *s, double *out)
+/* A number, then (after spaces) `suffix` or not, then nothing; *had_suffix says which. */
+static bool parse_number_suffix(const char *s, const char *suffix, double *out, bool *had_suffix)
 {
+	size_t n = strlen(suffix);
 	const char *p;
-	double v;
 
-	if (!parse_number(s, &v, &p))
+	if (!parse_number(s, out, &p))
 		return false;
 	while (isspace((unsigned char)*p))
 		p++;
-	if (*p == '/') {
-		p++;
-		if (*p != 's')
-			return false;
-		p++;
-	}
-	if (!only_space(p))
+	*had_suffix = strncmp(p, suffix, n) == 0;
+	return only_space(*had_suffix ? p + n : p);
+}
+
+bool parse_rate(const char *s, double *out)
+{
+	double v;
+	bool per_s;
+
+	if (!parse_number_suffix(s, "/s", &v, &per_s))
 		return false;
 	*out = v;
 	return true;
@@ -171,21 +175,16 @@ bool parse_rate(const char *s, double *out)
 
 bool parse_fraction(const char *s, double *out)
 {
-	const char *p;
 	double v;
+	bool percent;
 
-	if (!parse_number(s, &v, &p))
+	if (!parse_number_suffix(s, "%", &v, &percent))
 		return false;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == '%') {
+	if (percent)
 		v /= 100.0;
-		p++;
-	} else if (v > 1.0) {
-		/* "80" alone is ambiguous: ask for "80%" or "0.8". */
-		return false;
-	}
-	if (!only_space(p) || v > 1.0)
+	else if (v > 1.0)
+		return false; /* "80" alone is ambiguous: ask for "80%" or "0.8". */
+	if (v > 1.0)
 		return false;
 	*out = v;
 	return true;

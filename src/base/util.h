@@ -90,6 +90,8 @@ int write_file_at(int dirfd, const char *path, const char *value);
 
 /* Monotonic clock in milliseconds. */
 uint64_t now_ms(void);
+/* The same in nanoseconds, to time slices of work. */
+uint64_t now_ns(void);
 
 /* Wall clock in seconds, for "since" timestamps shown to people. */
 int64_t now_wall(void);

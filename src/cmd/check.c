@@ -97,22 +97,15 @@ int cmd_check(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES;
-	struct diag_list diags = { 0 };
+	struct cli_files files = CLI_FILES_DEFAULT;
 	struct config cfg;
-	bool quiet = false, explicit_config = false, matches = false;
-	int c;
+	size_t n_errors;
+	bool quiet = false, matches = false;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:p:qkmh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			config_path = optarg;
-			explicit_config = true;
-			break;
-		case 'p':
-			policies = optarg;
-			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -122,26 +115,22 @@ int cmd_check(int argc, char **argv)
 		case 'm':
 			matches = true;
 			break;
-		case 'h':
-			cli_help(&check_help);
-			return 0;
 		default:
-			return cli_bad_option(&check_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&check_help, CLI_USAGE, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind < argc)
 		return cli_error(&check_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (config_load(config_path, explicit_config, policies, &cfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		fprintf(stderr, "%zu error%s\n", diags.n, diags.n == 1 ? "" : "s");
-		diag_free(&diags);
+	if (cli_config_load(&files, true, &cfg, &n_errors) < 0) {
+		fprintf(stderr, "%zu error%s\n", n_errors, n_errors == 1 ? "" : "s");
 		return 1;
 	}
 	warn_missing_cgroups(&cfg);
 	if (!quiet) {
-		printf("%s: %s (interval %llu ms, scope %s, jail_parent %s%s)\n", config_path,
-		       access(config_path, F_OK) == 0 ? "ok" : "absent, defaults apply",
+		printf("%s: %s (interval %llu ms, scope %s, jail_parent %s%s)\n", files.config,
+		       access(files.config, F_OK) == 0 ? "ok" : "absent, defaults apply",
 		       (unsigned long long)cfg.daemon.interval_ms, cfg.daemon.scope,
 		       cfg.daemon.jail_parent, cfg.daemon.dry_run ? ", dry run" : "");
 		for (size_t i = 0; i < cfg.n_policies; i++) {
@@ -154,8 +143,7 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	if (matches) {
-		int r = matches_print(&cfg, stdout);
-
+		r = matches_print(&cfg, stdout);
 		if (r < 0) {
 			fprintf(stderr, "leakjail check: cannot read /proc: %s\n", strerror(-r));
 			config_free(&cfg);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "config.h"
+
 /* each line of the synopsis is a form of the command: "usage: leakjail CMD LINE" */
 static void synopsis(FILE *f, const struct cli_help *h)
 {
@@ -66,4 +68,35 @@ int cli_bad_option(const struct cli_help *h, int status, int c, char **argv)
 		return cli_error(h, status, "unknown option '%s'", word);
 	}
 	return cli_error(h, status, "unknown option '-%c'", optopt);
+}
+
+int cli_shared_option(const struct cli_help *h, int status, int c, char **argv, struct cli_files *f)
+{
+	switch (c) {
+	case 'c':
+		f->config = optarg;
+		f->config_given = true;
+		return CLI_NEXT;
+	case 'p':
+		f->policies = optarg;
+		return CLI_NEXT;
+	case 'h':
+		cli_help(h);
+		return 0;
+	default:
+		return cli_bad_option(h, status, c, argv);
+	}
+}
+
+int cli_config_load(const struct cli_files *f, bool with_policies, struct config *out, size_t *n_errors)
+{
+	struct diag_list diags = { 0 };
+	int r = config_load(f->config, f->config_given, with_policies ? f->policies : NULL, out, &diags);
+
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "%s\n", diags.msgs[i]);
+	if (n_errors)
+		*n_errors = diags.n;
+	diag_free(&diags);
+	return r;
 }

@@ -8,7 +8,11 @@
 #ifndef LJ_CLI_H
 #define LJ_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+
+struct config;
 
 /* the exit status of a command-line mistake */
 #define CLI_USAGE 2
@@ -30,6 +34,25 @@ struct cli_help {
 	const struct cli_opt *opts; /* ends with { NULL, NULL } */
 };
 
+/* The files a command may be told of: -c FILE, -p DIR (CLI_FILES_DEFAULT: config.h's defaults). */
+struct cli_files {
+	const char *config;
+	const char *policies;
+	bool config_given; /* -c: then the file must exist */
+};
+#define CLI_FILES_DEFAULT { .config = LJ_DEFAULT_CONFIG, .policies = LJ_DEFAULT_POLICIES }
+
+/* cli_shared_option(): read on */
+#define CLI_NEXT (-1)
+
+/*
+ * What getopt_long() returned that is not the command's own option: -c and
+ * -p (those the option string has) fill f; -h prints the help; anything else
+ * is a mistake (cli_bad_option()). Returns CLI_NEXT to read on, else the
+ * command's exit status (0 after --help).
+ */
+int cli_shared_option(const struct cli_help *h, int status, int c, char **argv, struct cli_files *f);
+
 /* --help: the synopsis, what the command does, a line per option; on stdout. */
 void cli_help(const struct cli_help *h);
 
@@ -43,5 +66,13 @@ int cli_error(const struct cli_help *h, int status, const char *fmt, ...)
  * option, and opterr be 0 so that getopt says nothing itself).
  */
 int cli_bad_option(const struct cli_help *h, int status, int c, char **argv);
+
+/*
+ * config_load() of f->config, and of f->policies when with_policies, for a
+ * command: on failure each problem is a line "FILE:LINE: message" on
+ * stderr, and *n_errors (when not NULL) says how many. Returns
+ * config_load()'s 0 or -errno.
+ */
+int cli_config_load(const struct cli_files *f, bool with_policies, struct config *out, size_t *n_errors);
 
 #endif

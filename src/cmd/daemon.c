@@ -50,8 +50,7 @@ struct daemon {
 	bool have_sw;
 	struct metrics metrics;
 	char skip_cgroup[300];
-	const char *config_path, *policies_dir;
-	bool config_required;
+	struct cli_files files; /* -c, -p */
 	bool dry_run_flag;   /* --dry-run: wins over the file's dry_run */
 	bool foreground;
 	uint64_t passes, max_passes;
@@ -110,7 +109,7 @@ static void reload(struct daemon *d)
 	struct diag_list diags = { 0 };
 	struct config cfg;
 
-	if (config_load(d->config_path, d->config_required, d->policies_dir, &cfg, &diags) < 0) {
+	if (config_load(d->files.config, d->files.config_given, d->files.policies, &cfg, &diags) < 0) {
 		print_diags(&diags, LOG_ERR);
 		d->metrics.reloads_refused++;
 		lj_log_record(LOG_ERR, LJ_MSGID_RELOAD, NULL, 0,
@@ -413,7 +412,7 @@ static void open_control(struct daemon *d)
 		.cfg = &d->cfg,
 		.sc = &d->sc,
 		.jails = &d->jails,
-		.config_path = d->config_path,
+		.config_path = d->files.config,
 		.backend = d->have_cg ? jail_backend_name(&d->jb) : "none",
 		.cgroups = d->have_cg ? cg_version_name(&d->cg) : "no cgroups",
 		.dry_run = d->watch.dry_run,
@@ -489,10 +488,7 @@ int cmd_daemon(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct daemon d = {
-		.config_path = LJ_DEFAULT_CONFIG,
-		.policies_dir = LJ_DEFAULT_POLICIES,
-	};
+	struct daemon d = { .files = CLI_FILES_DEFAULT };
 	struct diag_list diags = { 0 };
 	unsigned int stuck;
 	int prio = LOG_INFO, c, r;
@@ -500,13 +496,6 @@ int cmd_daemon(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:p:nfvh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			d.config_path = optarg;
-			d.config_required = true;
-			break;
-		case 'p':
-			d.policies_dir = optarg;
-			break;
 		case 'n':
 			d.dry_run_flag = true;
 			break;
@@ -526,11 +515,10 @@ int cmd_daemon(int argc, char **argv)
 		case 'v':
 			prio = LOG_DEBUG;
 			break;
-		case 'h':
-			cli_help(&daemon_help);
-			return 0;
 		default:
-			return cli_bad_option(&daemon_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&daemon_help, CLI_USAGE, c, argv, &d.files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind < argc)
@@ -545,7 +533,7 @@ int cmd_daemon(int argc, char **argv)
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	log_init(LOG_TARGET_BOTH, prio);
-	if (config_load(d.config_path, d.config_required, d.policies_dir, &d.cfg, &diags) < 0) {
+	if (config_load(d.files.config, d.files.config_given, d.files.policies, &d.cfg, &diags) < 0) {
 		print_diags(&diags, LOG_ERR);
 		lj_log(LOG_ERR, "invalid configuration: not starting");
 		diag_free(&diags);

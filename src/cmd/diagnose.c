@@ -660,13 +660,13 @@ int cmd_diagnose(int argc, char **argv)
 		{ 0 },
 	};
 	struct diagnosis d = { .top = 5, .procfd = -1 };
-	const char *config_path = NULL;
+	struct cli_files files = CLI_FILES_DEFAULT;
 	unsigned long watch = 0;
 	uint64_t interval_ms = 2000;
 	bool json = false;
 	long ps = sysconf(_SC_PAGESIZE);
 	char *end;
-	int c;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jt:w:i:c:h", opts, NULL)) != -1) {
@@ -692,29 +692,20 @@ int cmd_diagnose(int argc, char **argv)
 				return cli_error(&diagnose_help, CLI_USAGE,
 						 "invalid --interval '%s' (100ms to 10m)", optarg);
 			break;
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			cli_help(&diagnose_help);
-			return 0;
 		default:
-			return cli_bad_option(&diagnose_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&diagnose_help, CLI_USAGE, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind < argc)
 		return cli_error(&diagnose_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
 	/* nothing here depends on the settings, but a file named that is missing or wrong is a mistake */
-	if (config_path) {
-		struct diag_list diags = { 0 };
+	if (files.config_given) {
 		struct config cfg;
 
-		if (config_load(config_path, true, NULL, &cfg, &diags) < 0) {
-			for (size_t i = 0; i < diags.n; i++)
-				fprintf(stderr, "%s\n", diags.msgs[i]);
-			diag_free(&diags);
+		if (cli_config_load(&files, false, &cfg, NULL) < 0)
 			return 1;
-		}
 		config_free(&cfg);
 	}
 	if (watch)

@@ -45,9 +45,8 @@ int cmd_explain(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *config_path = LJ_DEFAULT_CONFIG;
-	bool explicit_config = false, json = false, utf8;
-	struct diag_list diags = { 0 };
+	struct cli_files files = CLI_FILES_DEFAULT;
+	bool json = false, utf8;
 	cleanup_free char *reply = NULL;
 	char req[96], path[300];
 	struct config cfg;
@@ -63,15 +62,10 @@ int cmd_explain(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'c':
-			config_path = optarg;
-			explicit_config = true;
-			break;
-		case 'h':
-			cli_help(&explain_help);
-			return 0;
 		default:
-			return cli_bad_option(&explain_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&explain_help, CLI_USAGE, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind == argc)
@@ -82,12 +76,8 @@ int cmd_explain(int argc, char **argv)
 	pid = strtol(argv[optind], &end, 10);
 	if (errno || end == argv[optind] || *end || pid <= 0 || pid > 4194304)
 		return cli_error(&explain_help, CLI_USAGE, "'%s' is not a pid", argv[optind]);
-	if (config_load(config_path, explicit_config, NULL, &cfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(&files, false, &cfg, NULL) < 0)
 		return 1;
-	}
 	/* the sparklines in the terminal's own characters, across its width */
 	setlocale(LC_CTYPE, "");
 	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;

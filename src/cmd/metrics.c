@@ -164,6 +164,15 @@ static void value_u64(FILE *f, uint64_t v)
 		fprintf(f, " %" PRIu64 "\n", v);
 }
 
+/* A series of a process: "NAME{pid=\"1\",comm=\"x\",policy=\"p\"", its other labels and value to follow. */
+static void process_labels(FILE *f, const char *name, pid_t pid, const char *comm, const char *policy)
+{
+	fprintf(f, "%s{pid=\"%d\",comm=\"", name, pid);
+	metrics_label(f, comm);
+	fputs("\",policy=\"", f);
+	metrics_label(f, policy);
+}
+
 static void jail_series(FILE *f, const struct metrics_view *v, const char *name, const char *help,
 			int what)
 {
@@ -171,10 +180,7 @@ static void jail_series(FILE *f, const struct metrics_view *v, const char *name,
 	for (size_t i = 0; i < v->n_jails; i++) {
 		const struct jail_state *j = &v->jails[i];
 
-		fprintf(f, "%s{pid=\"%d\",comm=\"", name, j->pid);
-		metrics_label(f, j->comm);
-		fputs("\",policy=\"", f);
-		metrics_label(f, j->policy);
+		process_labels(f, name, j->pid, j->comm, j->policy);
 		fputs("\",cgroup=\"", f);
 		metrics_label(f, v->mount ? v->mount : "");
 		fputc('/', f);
@@ -212,10 +218,7 @@ static void forecast_series(FILE *f, const struct metrics *m)
 	for (size_t i = 0; i < m->n_forecasts; i++) {
 		const struct forecast_note *n = &m->forecasts[i];
 
-		fprintf(f, "leakjail_forecast_seconds{pid=\"%d\",comm=\"", n->pid);
-		metrics_label(f, n->comm);
-		fputs("\",policy=\"", f);
-		metrics_label(f, n->policy);
+		process_labels(f, "leakjail_forecast_seconds", n->pid, n->comm, n->policy);
 		fprintf(f, "\",what=\"%s\"} %.0f\n", n->fc.what, n->fc.runs_out_s);
 	}
 	head(f, "leakjail_forecast_rate_bytes_per_second", "gauge",
@@ -223,10 +226,7 @@ static void forecast_series(FILE *f, const struct metrics *m)
 	for (size_t i = 0; i < m->n_forecasts; i++) {
 		const struct forecast_note *n = &m->forecasts[i];
 
-		fprintf(f, "leakjail_forecast_rate_bytes_per_second{pid=\"%d\",comm=\"", n->pid);
-		metrics_label(f, n->comm);
-		fputs("\",policy=\"", f);
-		metrics_label(f, n->policy);
+		process_labels(f, "leakjail_forecast_rate_bytes_per_second", n->pid, n->comm, n->policy);
 		fprintf(f, "\"} %.0f\n", n->fc.rate);
 	}
 }

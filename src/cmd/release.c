@@ -91,14 +91,13 @@ int cmd_release(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *config_path = LJ_DEFAULT_CONFIG;
-	struct diag_list diags = { 0 };
+	struct cli_files files = CLI_FILES_DEFAULT;
 	struct cgroup_backend cg;
 	struct jail_backend jb;
 	struct lj_error err = { 0 };
 	struct config cfg;
-	bool explicit_config = false, all = false;
-	int c, failed = 0, released = 0;
+	bool all = false;
+	int c, r, failed = 0, released = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":ac:h", opts, NULL)) != -1) {
@@ -106,15 +105,10 @@ int cmd_release(int argc, char **argv)
 		case 'a':
 			all = true;
 			break;
-		case 'c':
-			config_path = optarg;
-			explicit_config = true;
-			break;
-		case 'h':
-			cli_help(&release_help);
-			return 0;
 		default:
-			return cli_bad_option(&release_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&release_help, CLI_USAGE, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (all && optind < argc)
@@ -122,12 +116,8 @@ int cmd_release(int argc, char **argv)
 				 argv[optind]);
 	if (!all && optind >= argc)
 		return cli_error(&release_help, CLI_USAGE, "no PID to release (or --all)");
-	if (config_load(config_path, explicit_config, NULL, &cfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(&files, false, &cfg, NULL) < 0)
 		return 1;
-	}
 	if (cg_backend_init(&cg, &err) < 0) {
 		fprintf(stderr, "leakjail release: %s\n", err.msg);
 		config_free(&cfg);

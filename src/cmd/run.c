@@ -613,11 +613,11 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *config_path = LJ_DEFAULT_CONFIG, *policies = LJ_DEFAULT_POLICIES, *policy = NULL;
+	struct cli_files files = CLI_FILES_DEFAULT;
+	const char *policy = NULL;
 	struct run rn = { .status = RUN_FAILED };
-	struct diag_list diags = { 0 };
 	struct lj_error err = { 0 };
-	bool explicit_config = false, dry_run = false;
+	bool dry_run = false;
 	uint64_t limit = 0;
 	char name[64], scope[600];
 	sigset_t mask;
@@ -638,21 +638,13 @@ int cmd_run(int argc, char **argv)
 		case 'n':
 			dry_run = true;
 			break;
-		case 'c':
-			config_path = optarg;
-			explicit_config = true;
-			break;
-		case 'p':
-			policies = optarg;
-			break;
 		case 'v':
 			prio = LOG_DEBUG;
 			break;
-		case 'h':
-			cli_help(&run_help);
-			return 0;
 		default:
-			return cli_bad_option(&run_help, RUN_FAILED, c, argv);
+			r = cli_shared_option(&run_help, RUN_FAILED, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind >= argc)
@@ -663,15 +655,10 @@ int cmd_run(int argc, char **argv)
 	if (limit && policy)
 		return cli_error(&run_help, RUN_FAILED,
 				 "--limit and --policy exclude each other: a fixed limit, or a verdict");
-	if (config_load(config_path, explicit_config, limit ? NULL : policies, &rn.cfg,
-			&diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(&files, !limit, &rn.cfg, NULL) < 0)
 		return RUN_FAILED;
-	}
 	if (policy && config_keep_policy(&rn.cfg, policy) < 0) {
-		fprintf(stderr, "leakjail run: no policy '%s' in %s\n", policy, policies);
+		fprintf(stderr, "leakjail run: no policy '%s' in %s\n", policy, files.policies);
 		config_free(&rn.cfg);
 		return RUN_FAILED;
 	}

@@ -23,6 +23,7 @@
 #include "headroom.h"
 #include "jail.h"
 #include "json.h"
+#include "proc.h"
 #include "runjail.h"
 #include "scan.h"
 #include "units.h"
@@ -44,17 +45,6 @@ static int by_growth(const void *a, const void *b)
 	if (x->e->last.rss != y->e->last.rss)
 		return x->e->last.rss < y->e->last.rss ? 1 : -1;
 	return x->e->pid - y->e->pid;
-}
-
-static uint64_t read_swap(int procfd, pid_t pid)
-{
-	char path[32], buf[4096];
-	uint64_t swap = 0;
-
-	snprintf(path, sizeof(path), "%d/status", pid);
-	if (read_file_at(procfd, path, buf, sizeof(buf)) >= 0)
-		proc_status_kb(buf, "VmSwap", &swap);
-	return swap;
 }
 
 static void signed_size(char *buf, size_t size, int64_t v)
@@ -270,7 +260,7 @@ static void frame(struct status *st, FILE *f)
 		qsort(g, n, sizeof(*g), by_growth);
 		n = MIN(n, st->top);
 		for (size_t i = 0; i < n; i++) {
-			g[i].swap = read_swap(st->sc.procfd, g[i].e->pid);
+			g[i].swap = proc_vm_swap(g[i].e->pid);
 			grower_forecast(st, &g[i]);
 		}
 	}
@@ -419,21 +409,16 @@ int cmd_status(int argc, char **argv)
 		{ 0 },
 	};
 	struct config cfg = { .daemon = { .interval_ms = 1000, .scope = (char *)"/" } };
-	const char *config_path = LJ_DEFAULT_CONFIG;
-	bool explicit_config = false, interval_set = false;
+	struct cli_files files = CLI_FILES_DEFAULT;
+	bool interval_set = false;
 	struct status st = { .top = 10, .interval_ms = 1000 };
 	struct config dcfg;
-	struct diag_list diags = { 0 };
 	struct timespec ts;
 	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":ji:t:c:wh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			config_path = optarg;
-			explicit_config = true;
-			break;
 		case 'j':
 			st.json = true;
 			break;
@@ -456,21 +441,16 @@ int cmd_status(int argc, char **argv)
 						 optarg);
 			break;
 		}
-		case 'h':
-			cli_help(&status_help);
-			return 0;
 		default:
-			return cli_bad_option(&status_help, CLI_USAGE, c, argv);
+			r = cli_shared_option(&status_help, CLI_USAGE, c, argv, &files);
+			if (r != CLI_NEXT)
+				return r;
 		}
 	}
 	if (optind < argc)
 		return cli_error(&status_help, CLI_USAGE, "unexpected argument '%s'", argv[optind]);
-	if (config_load(config_path, explicit_config, NULL, &dcfg, &diags) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			fprintf(stderr, "%s\n", diags.msgs[i]);
-		diag_free(&diags);
+	if (cli_config_load(&files, false, &dcfg, NULL) < 0)
 		return 1;
-	}
 	snprintf(st.state_dir, sizeof(st.state_dir), "%s", dcfg.daemon.state_dir);
 	/* sample as the daemon does; bpf where this command may load it */
 	cfg.daemon.sampler = dcfg.daemon.sampler == SAMPLER_PROC ? SAMPLER_PROC : SAMPLER_AUTO;

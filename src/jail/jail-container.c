@@ -55,11 +55,6 @@ static uint64_t resident_of(pid_t pid)
 	return sm.resident * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static uint64_t page_up(uint64_t v)
-{
-	return v == CG_UNLIMITED ? v : (v + 4095) / 4096 * 4096;
-}
-
 bool jail_container_applies(const struct jail_backend *jb, pid_t pid)
 {
 	char path[1024];
@@ -145,11 +140,11 @@ static int container_enter(struct jail_backend *jb, const char *state_dir, const
 	 */
 	rss = resident_of(req->pid);
 	others = u.memory > rss ? u.memory - rss : 0;
-	st.limits.high = page_up(MIN(others + req->limits.high, own));
+	st.limits.high = cg_page_up(MIN(others + req->limits.high, own));
 	st.limits.max = st.prev.max;
 	st.limits.swap = st.prev.swap;
 	/* start at what it holds: nothing is reclaimed inside the write */
-	start = page_up(MIN(MAX(st.limits.high, u.memory), own));
+	start = cg_page_up(MIN(MAX(st.limits.high, u.memory), own));
 	n = cg_procs(b, rel, procs, (int)ARRAY_SIZE(procs));
 
 	/* recorded before the write: a crash after it must not lose the limit before */
@@ -199,7 +194,7 @@ static int container_follow(struct jail_backend *jb, const struct jail_state *j,
 	if (swap_free() < 2 * STEP_SLICE)
 		return 0; /* nowhere for the kernel to put what it would reclaim: hold here */
 	/* one slice below what it holds at most: what the write reclaims stays small */
-	next = page_up(MAX(j->limits.high, u.memory > STEP_SLICE ? u.memory - STEP_SLICE : 0));
+	next = cg_page_up(MAX(j->limits.high, u.memory > STEP_SLICE ? u.memory - STEP_SLICE : 0));
 	if (next >= u.limit || cg_set_high(b, j->jail, next, NULL) < 0)
 		return 0;
 	if (next > j->limits.high)
@@ -253,7 +248,7 @@ static int container_set_limits(struct jail_backend *jb, const struct jail_state
 
 	if (!same_container(b, j))
 		return lj_error_set(err, -ESRCH, "container %s was restarted or is gone", j->container);
-	return cg_set_high(b, j->jail, page_up(MIN(l->high, own)), err);
+	return cg_set_high(b, j->jail, cg_page_up(MIN(l->high, own)), err);
 }
 
 /* kill (jail_stalled): the jailed process only; its container's others are not the leak */

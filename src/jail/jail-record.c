@@ -8,9 +8,11 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -151,16 +153,132 @@ static bool cgroup_path_escapes(const char *path, bool allow_empty)
 	}
 }
 
+/*
+ * The keys of a record and what each value must be. A key is read once:
+ * jail_state_save() writes each once, and a second one would have been
+ * slipped in (as a comm with newlines could, before one_line()) to override
+ * the first. Keys not here (from a newer version) are passed over.
+ */
+enum record_kind {
+	R_PID,     /* the number written, no more: atoi() wraps "4294967298" to pid 2 */
+	R_RUN_PID, /* the same, and not init */
+	R_U64,
+	R_I64,
+	R_UINT,
+	R_TEXT,    /* cut to fit */
+	R_PATH,    /* a cgroup path: one cut short would name another ("app-4242" as "app-42") */
+	R_UNIT,    /* a unit name: never a path, never cut short */
+	R_BACKEND, /* one of the backends */
+	R_DROPINS, /* a mask of 3 drop-ins */
+};
+
+static const struct record_key {
+	const char *key;
+	enum record_kind kind;
+	size_t off, size;
+} record_keys[] = {
+/* a number's field must have the type its kind writes: a compile error (a negative array size) otherwise */
+#define FIELD(m) offsetof(struct jail_state, m), sizeof(((struct jail_state *)0)->m)
+#define TYPE_IS(m, type) __builtin_types_compatible_p(__typeof__(((struct jail_state *)0)->m), type)
+#define NUM(key, kind, type, m) \
+	{ key, kind, offsetof(struct jail_state, m) + 0 * sizeof(char[TYPE_IS(m, type) ? 1 : -1]), sizeof(type) }
+	NUM("pid", R_PID, pid_t, pid),
+	NUM("starttime", R_U64, uint64_t, starttime),
+	{ "comm", R_TEXT, FIELD(comm) },
+	{ "policy", R_TEXT, FIELD(policy) },
+	{ "origin", R_PATH, FIELD(origin) },
+	{ "jail", R_PATH, FIELD(jail) },
+	NUM("since", R_I64, int64_t, since),
+	NUM("high", R_U64, uint64_t, limits.high),
+	NUM("max", R_U64, uint64_t, limits.max),
+	NUM("swap", R_U64, uint64_t, limits.swap),
+	NUM("events_high", R_U64, uint64_t, events.high),
+	NUM("events_max", R_U64, uint64_t, events.max),
+	NUM("events_oom_kill", R_U64, uint64_t, events.oom_kill),
+	{ "reason", R_TEXT, FIELD(reason) },
+	{ "backend", R_BACKEND, FIELD(backend) },
+	{ "unit", R_UNIT, FIELD(unit) },
+	{ "origin_unit", R_UNIT, FIELD(origin_unit) },
+	{ "origin_id", R_TEXT, FIELD(origin_id) },
+	NUM("prev_high", R_U64, uint64_t, prev.high),
+	NUM("prev_max", R_U64, uint64_t, prev.max),
+	NUM("prev_swap", R_U64, uint64_t, prev.swap),
+	{ "container", R_TEXT, FIELD(container) },
+	NUM("cg_ino", R_U64, uint64_t, cg_ino),
+	NUM("origin_ino", R_U64, uint64_t, origin_ino),
+	NUM("thrash_grows", R_UINT, unsigned int, thrash_grows),
+	NUM("stall_grows", R_UINT, unsigned int, stall_grows),
+	NUM("run_pid", R_RUN_PID, pid_t, run_pid),
+	NUM("run_start", R_U64, uint64_t, run_start),
+	{ "command", R_TEXT, FIELD(command) },
+	/* a record without it is older (see jail_state_parse()) */
+	NUM("prev_dropins", R_DROPINS, unsigned int, prev_dropins),
+#undef NUM
+#undef TYPE_IS
+#undef FIELD
+};
+_Static_assert(ARRAY_SIZE(record_keys) <= 32, "a record's keys are the bits of an unsigned int");
+
+/* One "key=value" of a record into j: 0, or -EINVAL for a value that makes the record untrustworthy. */
+static int record_value(const struct record_key *k, const char *v, struct jail_state *j)
+{
+	void *field = (char *)j + k->off;
+	char *end;
+	long pid;
+
+	switch (k->kind) {
+	case R_PID:
+	case R_RUN_PID:
+		errno = 0;
+		pid = strtol(v, &end, 10);
+		if (errno || end == v || *end || pid > INT_MAX || (k->kind == R_RUN_PID && pid <= 1))
+			return -EINVAL;
+		*(pid_t *)field = (pid_t)pid;
+		return 0;
+	case R_U64:
+		*(uint64_t *)field = strtoull(v, NULL, 10);
+		return 0;
+	case R_I64:
+		*(int64_t *)field = strtoll(v, NULL, 10);
+		return 0;
+	case R_UINT:
+		*(unsigned int *)field = (unsigned int)strtoul(v, NULL, 10);
+		return 0;
+	case R_DROPINS:
+		*(unsigned int *)field = (unsigned int)strtoul(v, NULL, 10) & 7u;
+		return 0;
+	case R_TEXT:
+		copy_field(field, k->size, v);
+		return 0;
+	case R_PATH:
+		return copy_field(field, k->size, v) ? 0 : -EINVAL;
+	case R_UNIT:
+		return !strchr(v, '/') && copy_field(field, k->size, v) ? 0 : -EINVAL;
+	case R_BACKEND:
+		if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0 && strcmp(v, "container") != 0 &&
+		    strcmp(v, "run") != 0)
+			return -EINVAL;
+		copy_field(field, k->size, v);
+		return 0;
+	}
+	return 0;
+}
+
+size_t jail_log_fields(const struct jail_state *j, char f[][160])
+{
+	snprintf(f[0], 160, "LEAKJAIL_PID=%d", j->pid);
+	snprintf(f[1], 160, "LEAKJAIL_COMM=%s", j->comm);
+	snprintf(f[2], 160, "LEAKJAIL_POLICY=%s", j->policy);
+	snprintf(f[3], 160, "LEAKJAIL_JAIL=%.140s", j->jail);
+	snprintf(f[4], 160, "LEAKJAIL_BACKEND=%s", j->backend);
+	if (!j->unit[0])
+		return 5;
+	snprintf(f[5], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
+	return 6;
+}
+
 int jail_state_parse(const char *text, struct jail_state *j)
 {
-	static const char *const keys[] = {
-		"pid", "starttime", "comm", "policy", "origin", "jail", "since", "high", "max",
-		"swap", "events_high", "events_max", "events_oom_kill", "reason",
-		"backend", "unit", "origin_unit", "origin_id", "prev_high", "prev_max", "prev_swap",
-		"container", "cg_ino", "origin_ino", "thrash_grows", "stall_grows", "run_pid", "run_start", "command",
-		/* last: a record without it is older (see below) */
-		"prev_dropins",
-	};
 	cleanup_free char *copy = strdup(text);
 	char *save = NULL;
 	unsigned int seen = 0;
@@ -170,102 +288,18 @@ int jail_state_parse(const char *text, struct jail_state *j)
 	memset(j, 0, sizeof(*j));
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
-		const char *k = line, *v;
 
 		if (!eq)
 			continue;
 		*eq = '\0';
-		v = eq + 1;
-		/*
-		 * jail_state_save() writes each key once: a second one was slipped
-		 * in (as a comm with newlines could, before one_line()) and would
-		 * override the first. Such a record is not trusted at all.
-		 */
-		for (unsigned int i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (strcmp(k, keys[i]) != 0)
+		for (unsigned int i = 0; i < ARRAY_SIZE(record_keys); i++) {
+			if (strcmp(line, record_keys[i].key) != 0)
 				continue;
-			if (seen & (1u << i))
+			if ((seen & (1u << i)) || record_value(&record_keys[i], eq + 1, j) < 0)
 				return -EINVAL;
 			seen |= 1u << i;
+			break;
 		}
-		if (strcmp(k, "pid") == 0) {
-			/* atoi() wraps "4294967298" to pid 2: the pid must be the number written */
-			char *end;
-			long pid;
-
-			errno = 0;
-			pid = strtol(v, &end, 10);
-			if (errno || end == v || *end || pid > INT_MAX)
-				return -EINVAL;
-			j->pid = (pid_t)pid;
-		} else if (strcmp(k, "starttime") == 0)
-			j->starttime = strtoull(v, NULL, 10);
-		else if (strcmp(k, "comm") == 0)
-			copy_field(j->comm, sizeof(j->comm), v);
-		else if (strcmp(k, "policy") == 0)
-			copy_field(j->policy, sizeof(j->policy), v);
-		else if (strcmp(k, "origin") == 0) {
-			if (!copy_field(j->origin, sizeof(j->origin), v))
-				return -EINVAL;
-		} else if (strcmp(k, "jail") == 0) {
-			if (!copy_field(j->jail, sizeof(j->jail), v))
-				return -EINVAL;
-		} else if (strcmp(k, "since") == 0)
-			j->since = strtoll(v, NULL, 10);
-		else if (strcmp(k, "high") == 0)
-			j->limits.high = strtoull(v, NULL, 10);
-		else if (strcmp(k, "max") == 0)
-			j->limits.max = strtoull(v, NULL, 10);
-		else if (strcmp(k, "swap") == 0)
-			j->limits.swap = strtoull(v, NULL, 10);
-		else if (strcmp(k, "events_high") == 0)
-			j->events.high = strtoull(v, NULL, 10);
-		else if (strcmp(k, "events_max") == 0)
-			j->events.max = strtoull(v, NULL, 10);
-		else if (strcmp(k, "events_oom_kill") == 0)
-			j->events.oom_kill = strtoull(v, NULL, 10);
-		else if (strcmp(k, "reason") == 0)
-			copy_field(j->reason, sizeof(j->reason), v);
-		else if (strcmp(k, "backend") == 0) {
-			if (strcmp(v, "cgroupfs") != 0 && strcmp(v, "systemd") != 0 && strcmp(v, "container") != 0 &&
-			    strcmp(v, "run") != 0)
-				return -EINVAL;
-			copy_field(j->backend, sizeof(j->backend), v);
-		} else if (strcmp(k, "unit") == 0 || strcmp(k, "origin_unit") == 0) {
-			/* a unit name: never a path, never cut short */
-			if (strchr(v, '/') || !copy_field(k[0] == 'u' ? j->unit : j->origin_unit, sizeof(j->unit), v))
-				return -EINVAL;
-		} else if (strcmp(k, "origin_id") == 0)
-			copy_field(j->origin_id, sizeof(j->origin_id), v);
-		else if (strcmp(k, "prev_high") == 0)
-			j->prev.high = strtoull(v, NULL, 10);
-		else if (strcmp(k, "prev_max") == 0)
-			j->prev.max = strtoull(v, NULL, 10);
-		else if (strcmp(k, "prev_swap") == 0)
-			j->prev.swap = strtoull(v, NULL, 10);
-		else if (strcmp(k, "container") == 0)
-			copy_field(j->container, sizeof(j->container), v);
-		else if (strcmp(k, "cg_ino") == 0)
-			j->cg_ino = strtoull(v, NULL, 10);
-		else if (strcmp(k, "origin_ino") == 0)
-			j->origin_ino = strtoull(v, NULL, 10);
-		else if (strcmp(k, "thrash_grows") == 0 || strcmp(k, "stall_grows") == 0)
-			*(k[0] == 't' ? &j->thrash_grows : &j->stall_grows) = (unsigned int)strtoul(v, NULL, 10);
-		else if (strcmp(k, "run_pid") == 0) {
-			char *end;
-			long pid;
-
-			errno = 0;
-			pid = strtol(v, &end, 10);
-			if (errno || end == v || *end || pid <= 1 || pid > INT_MAX)
-				return -EINVAL;
-			j->run_pid = (pid_t)pid;
-		} else if (strcmp(k, "run_start") == 0)
-			j->run_start = strtoull(v, NULL, 10);
-		else if (strcmp(k, "command") == 0)
-			copy_field(j->command, sizeof(j->command), v);
-		else if (strcmp(k, "prev_dropins") == 0)
-			j->prev_dropins = (unsigned int)strtoul(v, NULL, 10) & 7u;
 	}
 	/* records written before there were backends are cgroupfs jails */
 	if (!j->backend[0])
@@ -282,7 +316,7 @@ int jail_state_parse(const char *text, struct jail_state *j)
 	if (j->run_pid && strcmp(j->origin + (j->origin[0] == '/'), j->jail) != 0)
 		return -EINVAL;
 	/* written before prev_dropins: every drop-in counts as there before, rewritten, never removed */
-	if (!(seen & (1u << (ARRAY_SIZE(keys) - 1))))
+	if (!(seen & (1u << (ARRAY_SIZE(record_keys) - 1))))
 		j->prev_dropins = 7u;
 	/*
 	 * A record that names no process or no jail is of no use, and must not

@@ -156,7 +156,7 @@ static bool wait_in_cgroup(pid_t pid, const char *cgroup)
 	char now[1024];
 
 	for (int i = 0; i < 300; i++) {
-		if (sdj_read_cgroup(pid, now, sizeof(now)) < 0)
+		if (proc_memory_cgroup(pid, now, sizeof(now)) < 0)
 			return false;
 		if (strcmp(now, cgroup) == 0)
 			return true;
@@ -212,7 +212,7 @@ static int cancel_start(sd_bus *bus, const char *job, pid_t pid, const char *cgr
 		sd_bus_call_method(bus, SD_DEST, job, "org.freedesktop.systemd1.Job", "Cancel", &e, NULL, "");
 		sd_bus_error_free(&e);
 	}
-	return sdj_read_cgroup(pid, now, sizeof(now)) == 0 && strcmp(now, cgroup) == 0;
+	return proc_memory_cgroup(pid, now, sizeof(now)) == 0 && strcmp(now, cgroup) == 0;
 }
 
 int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
@@ -342,7 +342,7 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 		sd_bus_message_unref(reply);
 	}
 	if (!wait_in_cgroup(req->pid, cgroup) && !cancel_start(bus, job, req->pid, cgroup)) {
-		sdj_read_cgroup(req->pid, cgroup, sizeof(cgroup));
+		proc_memory_cgroup(req->pid, cgroup, sizeof(cgroup));
 		jail_state_remove(state_dir, st->pid);
 		return lj_error_set(err, -EIO, "pid %d: scope %s did not take it in time (now in %s): its start job cancelled",
 				    req->pid, st->unit, cgroup);

@@ -49,6 +49,7 @@
 #include "log.h"
 #include "pageout.h"
 #include "proc.h"
+#include "reclaim.h"
 
 /* MemoryHigh at the usage leaves this much above it: the write must not reclaim. */
 #define HIGH_SLACK (4ULL << 20)
@@ -63,19 +64,6 @@ static const struct {
 } dropin_props[] = { { SDJ_HIGH, "MemoryHigh" }, { SDJ_MAX, "MemoryMax" }, { SDJ_SWAP, "MemorySwapMax" } };
 
 static const char *const dropin_dirs[] = { "/run/systemd/system.control", "/run/systemd/transient" };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t page_up(uint64_t v)
-{
-	return v == CG_UNLIMITED ? v : (v + 4095) / 4096 * 4096;
-}
 
 /* Which of the unit's runtime drop-ins for the memory limits exist (SDJ_* bits). */
 static unsigned int dropins_present(const char *unit)
@@ -165,16 +153,6 @@ struct reclaim_job {
 	bool reached;
 };
 
-static uint64_t slice_ns(void)
-{
-	uint64_t wd = 0, us = PAGEOUT_SLICE_USEC;
-
-	/* a tenth of the watchdog at most: the loop pings it between slices */
-	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < us)
-		us = MAX(wd / 10, 1000);
-	return us * 1000;
-}
-
 /* Is the jail still the one of this job: the same process, recorded, not released meanwhile? */
 /* Is the jail still this job's? rec receives its record as it is now. */
 static bool job_current(const struct reclaim_job *j, struct jail_state *rec)
@@ -188,7 +166,7 @@ static bool job_current(const struct reclaim_job *j, struct jail_state *rec)
 /* One slice: 1 more to do, 0 done, -ECANCELED when the jail is no longer this job's. */
 static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_t budget)
 {
-	uint64_t t0 = mono_ns(), usage = 0;
+	uint64_t t0 = now_ns(), usage = 0;
 	struct jail_state rec;
 	struct cg_usage u;
 	int r;
@@ -210,9 +188,9 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 		if (j->misses >= RECLAIM_MISSES || j->asked >= 2 * j->goal + (64ULL << 20))
 			break;
 		n = sdj_min(j->step, usage - j->target);
-		t = mono_ns();
+		t = now_ns();
 		r = cg_reclaim(jb->cg, j->st.jail, n, NULL);
-		t = mono_ns() - t;
+		t = now_ns() - t;
 		j->asked += n;
 		/* EAGAIN: less than asked was reclaimed, which is an answer */
 		j->misses = r == -EAGAIN ? j->misses + 1 : 0;
@@ -222,8 +200,8 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 			j->step /= 2;
 		else if (t < budget / 16 && j->step < PAGEOUT_STEP_MAX)
 			j->step *= 2;
-		if (mono_ns() - t0 >= budget) {
-			double s = (double)(mono_ns() - t0) / 1e9;
+		if (now_ns() - t0 >= budget) {
+			double s = (double)(now_ns() - t0) / 1e9;
 
 			if (s > j->longest)
 				j->longest = s;
@@ -232,7 +210,7 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 			    u.memory + HIGH_SLACK + HIGH_FOLLOW < j->st.limits.high) {
 				struct cg_limits l = j->st.limits;
 
-				l.high = MAX(j->target, page_up(u.memory + HIGH_SLACK));
+				l.high = MAX(j->target, cg_page_up(u.memory + HIGH_SLACK));
 				if (sdj_set_limits(sdj_bus(jb), j->st.unit, &l, SDJ_HIGH, NULL) == 0)
 					j->st.limits.high = l.high;
 			}
@@ -240,7 +218,7 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 		}
 	}
 	{
-		double s = (double)(mono_ns() - t0) / 1e9;
+		double s = (double)(now_ns() - t0) / 1e9;
 
 		if (s > j->longest)
 			j->longest = s;
@@ -258,7 +236,7 @@ static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r
 	unsigned int which = 0;
 	char now[160], f[3][160], a[24];
 	const char *fields[3] = { f[0], f[1], f[2] };
-	double secs = (double)(mono_ns() - j->t0_ns) / 1e9;
+	double secs = (double)(now_ns() - j->t0_ns) / 1e9;
 
 	snprintf(f[0], sizeof(f[0]), "LEAKJAIL_PID=%d", j->st.pid);
 	snprintf(f[1], sizeof(f[1]), "LEAKJAIL_UNIT=%.140s", j->st.unit);
@@ -270,14 +248,14 @@ static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r
 		return;
 	}
 	cg_usage(jb->cg, j->st.jail, &u);
-	l.high = MAX(j->target, page_up(u.memory + HIGH_SLACK));
+	l.high = MAX(j->target, cg_page_up(u.memory + HIGH_SLACK));
 	if (l.high < j->st.limits.high)
 		which |= SDJ_HIGH;
 	else
 		l.high = j->st.limits.high;
 	if (j->want_max != CG_UNLIMITED && j->want_max < j->st.limits.max) {
 		/* the OOM line only above what is left, with room for the throttle to act first */
-		l.max = MAX(j->want_max, page_up(l.high + MAX(l.high / 4, JAIL_MARGIN_MIN)));
+		l.max = MAX(j->want_max, cg_page_up(l.high + MAX(l.high / 4, JAIL_MARGIN_MIN)));
 		if (l.max < j->st.limits.max)
 			which |= SDJ_MAX;
 		else
@@ -310,19 +288,8 @@ static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata);
 static void reclaims_arm(struct jail_backend *jb)
 {
 	struct sd_backend *b = jb->data;
-	uint64_t now;
-
-	if (!b->jobs || !jb->event)
-		return;
-	sd_event_now(jb->event, CLOCK_MONOTONIC, &now);
-	/* 10 ms later: the sampling timer and signals get their turn between slices */
-	if (!b->timer) {
-		if (sd_event_add_time(jb->event, &b->timer, CLOCK_MONOTONIC, now + 10000, 1000, on_reclaim, jb) < 0)
-			b->timer = NULL;
-		return;
-	}
-	sd_event_source_set_time(b->timer, now + 10000);
-	sd_event_source_set_enabled(b->timer, SD_EVENT_ONESHOT);
+	if (b->jobs && jb->event)
+		reclaim_slice_later(jb->event, &b->timer, on_reclaim, jb);
 }
 
 static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
@@ -336,7 +303,7 @@ static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
 	(void)usec;
 	if (!j)
 		return 0;
-	r = reclaim_slice(jb, j, slice_ns());
+	r = reclaim_slice(jb, j, reclaim_slice_usec(PAGEOUT_SLICE_USEC) * 1000);
 	b->jobs = j->next;
 	j->next = NULL;
 	if (r <= 0) {
@@ -356,7 +323,7 @@ static int on_reclaim(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 /* Drop the reclaim of pid, if one is under way (its jail is being undone). */
-static void reclaim_cancel(struct jail_backend *jb, pid_t pid)
+static void reclaims_cancel(struct jail_backend *jb, pid_t pid)
 {
 	struct sd_backend *b = jb->data;
 
@@ -412,14 +379,14 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 	room = swap_room(jb->cg, st->jail, l.swap);
 	goal = use.memory > target ? sdj_min(use.memory - target, file + sdj_min(anon, room)) : 0;
 	/* MemoryHigh at the usage (never below the jail's size): the write reclaims nothing */
-	l.high = MAX(target, page_up(use.memory + HIGH_SLACK));
+	l.high = MAX(target, cg_page_up(use.memory + HIGH_SLACK));
 	if (l.high < st->prev.high)
 		which |= SDJ_HIGH;
 	else
 		l.high = st->prev.high;
 	/* MemoryMax only above what the unit holds, else as it was until the reclaim is done */
 	l.max = st->prev.max;
-	if (want_max < st->prev.max && want_max >= page_up(use.memory + JAIL_MARGIN_MIN)) {
+	if (want_max < st->prev.max && want_max >= cg_page_up(use.memory + JAIL_MARGIN_MIN)) {
 		l.max = want_max;
 		which |= SDJ_MAX;
 	}
@@ -489,7 +456,7 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 		j->goal = goal;
 		j->start_usage = use.memory;
 		j->step = 2 * PAGEOUT_PIECE; /* small first: a step of 16 MiB took 1.5 s under TCG */
-		j->t0_ns = mono_ns();
+		j->t0_ns = now_ns();
 		snprintf(out->pageout, sizeof(out->pageout),
 			 "reclaiming up to %s MiB of its %s MiB in leakjail's own slices (swap room %s MiB), MemoryHigh following it down",
 			 c, a, b);
@@ -497,7 +464,7 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 			/* no loop to go on from (a caller without one): finish here */
 			int r2;
 
-			while ((r2 = reclaim_slice(jb, j, slice_ns())) > 0)
+			while ((r2 = reclaim_slice(jb, j, reclaim_slice_usec(PAGEOUT_SLICE_USEC) * 1000)) > 0)
 				;
 			reclaim_finish(jb, j, r2);
 			*st = j->st;
@@ -528,7 +495,7 @@ int sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j, char *
 	int r, removed;
 
 	if (jb->data)
-		reclaim_cancel(jb, j->pid);
+		reclaims_cancel(jb, j->pid);
 	r = sdj_unit_path(bus, j->unit, &path);
 	free(path);
 	if (r < 0 && r != -ENOENT)

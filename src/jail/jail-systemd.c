@@ -236,16 +236,6 @@ int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, uns
 	return 0;
 }
 
-int sdj_read_cgroup(pid_t pid, char *out, size_t size)
-{
-	char path[48], buf[4096];
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
-		return -ESRCH;
-	return proc_parse_cgroup(buf, out, size) ? 0 : -EINVAL;
-}
-
 uint64_t sdj_min(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -358,7 +348,7 @@ static int systemd_enter(struct jail_backend *jb, const char *state_dir, const s
 	pidfd = jail_target_open(req, err);
 	if (pidfd < 0)
 		return pidfd;
-	if (sdj_read_cgroup(req->pid, cgroup, sizeof(cgroup)) < 0)
+	if (proc_memory_cgroup(req->pid, cgroup, sizeof(cgroup)) < 0)
 		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
 	r = unit_of_pid(bus, req->pid, &u, err);
 	if (r < 0)
@@ -440,7 +430,7 @@ static int back_from_scope(struct jail_backend *jb, const struct jail_state *j, 
 	 * where it is, but what it left in the scope (its children) is still
 	 * the jail's, and is undone below like the rest, never orphaned.
 	 */
-	left = sdj_read_cgroup(j->pid, now, sizeof(now)) == 0 && strcmp(now + 1, j->jail) != 0;
+	left = proc_memory_cgroup(j->pid, now, sizeof(now)) == 0 && strcmp(now + 1, j->jail) != 0;
 	if (left && (!cg_exists(jb->cg, j->jail) || cg_procs(jb->cg, j->jail, procs, 1) <= 0)) {
 		snprintf(done, size, "pid %d had left scope %s (now in %s): left there; the scope is empty", j->pid,
 			 j->unit, now);

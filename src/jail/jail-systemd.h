@@ -51,7 +51,6 @@ int sdj_get_string(sd_bus *bus, const char *path, const char *iface, const char 
 int sdj_get_u64(sd_bus *bus, const char *path, const char *iface, const char *name, uint64_t *out);
 /* A unit's MemoryHigh, MemoryMax and MemorySwapMax. */
 int sdj_get_limits(sd_bus *bus, const char *path, const char *iface, struct cg_limits *out);
-int sdj_read_cgroup(pid_t pid, char *out, size_t size);
 void sdj_fmt_limits(char *buf, size_t size, const struct cg_limits *l);
 uint64_t sdj_min(uint64_t a, uint64_t b);
 

@@ -214,6 +214,14 @@ int jail_state_remove(const char *state_dir, pid_t pid);
 int jail_state_parse(const char *text, struct jail_state *j);
 
 /*
+ * The journal fields that name a jail, for lj_log_record(): LEAKJAIL_PID,
+ * _COMM, _POLICY, _JAIL, _BACKEND, and _UNIT when it has one. Returns how
+ * many it wrote; a caller adds its own after them.
+ */
+#define JAIL_LOG_FIELDS 6
+size_t jail_log_fields(const struct jail_state *j, char f[][160]);
+
+/*
  * The limits a policy gives a jail for a process holding `rss` bytes now,
  * whose footprint before its leak was `floor` (jail_size = floor, the
  * default: that floor plus a quarter, at least JAIL_MARGIN_MIN more).

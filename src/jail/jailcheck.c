@@ -227,14 +227,6 @@ static int read_sample(const struct jails *js, const struct jail_state *j, struc
 	return 0;
 }
 
-static const struct policy *policy_of(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i].name, name) == 0)
-			return &cfg->policies[i];
-	return NULL;
-}
-
 static const char *thrash_name(enum lj_thrash t)
 {
 	return t == THRASH_GROW ? "grow" : t == THRASH_RELEASE ? "release" : "keep";
@@ -243,19 +235,12 @@ static const char *thrash_name(enum lj_thrash t)
 static void record(const struct jail_state *j, enum jailcheck_verdict v, enum lj_thrash what,
 		   const char *evidence, const char *done)
 {
-	char f[8][160];
-	const char *fields[8] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7] };
-	size_t n = 7;
+	char f[JAIL_LOG_FIELDS + 2][160];
+	const char *fields[JAIL_LOG_FIELDS + 2] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7] };
+	size_t n = jail_log_fields(j, f);
 
-	snprintf(f[0], 160, "LEAKJAIL_PID=%d", j->pid);
-	snprintf(f[1], 160, "LEAKJAIL_COMM=%s", j->comm);
-	snprintf(f[2], 160, "LEAKJAIL_POLICY=%s", j->policy);
-	snprintf(f[3], 160, "LEAKJAIL_JAIL=%.140s", j->jail);
-	snprintf(f[4], 160, "LEAKJAIL_BACKEND=%s", j->backend);
-	snprintf(f[5], 160, "LEAKJAIL_VERDICT=%s", jailcheck_verdict_name(v));
-	snprintf(f[6], 160, "LEAKJAIL_THRASH=%s", thrash_name(what));
-	if (j->unit[0])
-		snprintf(f[n++], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
+	snprintf(f[n++], 160, "LEAKJAIL_VERDICT=%s", jailcheck_verdict_name(v));
+	snprintf(f[n++], 160, "LEAKJAIL_THRASH=%s", thrash_name(what));
 	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n, "jail %s misjudged: pid %d (%s) policy=%s %s: %s; %s",
 		      j->jail, j->pid, j->comm, j->policy,
 		      v == JAILCHECK_THRASH ? "thrashes in its jail" : "gives back what it held", evidence, done);
@@ -263,7 +248,7 @@ static void record(const struct jail_state *j, enum jailcheck_verdict v, enum lj
 
 bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner *sc)
 {
-	const struct policy *p = sc ? policy_of(sc->cfg, j->policy) : NULL;
+	const struct policy *p = sc ? config_policy(sc->cfg, j->policy) : NULL;
 	struct jailcheck_state *st = state_of(&js->check, j->pid, j->starttime);
 	struct jailcheck_policy jp;
 	struct jailcheck_sample s;

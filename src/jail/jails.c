@@ -12,18 +12,6 @@
 #include "proc.h"
 #include "runjail.h"
 
-#define JAIL_FIELDS 6
-
-static void jail_fields(const struct jail_state *j, char f[JAIL_FIELDS][160])
-{
-	snprintf(f[0], 160, "LEAKJAIL_PID=%d", j->pid);
-	snprintf(f[1], 160, "LEAKJAIL_COMM=%s", j->comm);
-	snprintf(f[2], 160, "LEAKJAIL_POLICY=%s", j->policy);
-	snprintf(f[3], 160, "LEAKJAIL_JAIL=%.140s", j->jail);
-	snprintf(f[4], 160, "LEAKJAIL_BACKEND=%s", j->backend);
-	snprintf(f[5], 160, "LEAKJAIL_UNIT=%.140s", j->unit);
-}
-
 /*
  * Retire the jail of a process that has exited; false while it still holds
  * descendants, or cannot be retired here. Why not is said once (*said), not
@@ -33,8 +21,9 @@ static void jail_fields(const struct jail_state *j, char f[JAIL_FIELDS][160])
 static bool retire(struct jails *js, const struct jail_state *j, bool *said)
 {
 	struct lj_error err = { 0 };
-	char f[JAIL_FIELDS][160], done[600];
-	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
+	char f[JAIL_LOG_FIELDS][160], done[600];
+	const char *fields[JAIL_LOG_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
+	size_t n;
 
 	if (jail_retire(js->jb, js->state_dir, j, done, sizeof(done), &err) < 0) {
 		if (err.code != -EBUSY && !*said)
@@ -42,8 +31,8 @@ static bool retire(struct jails *js, const struct jail_state *j, bool *said)
 		*said = err.code != -EBUSY;
 		return false;
 	}
-	jail_fields(j, f);
-	lj_log_record(LOG_INFO, LJ_MSGID_JAILED, fields, j->unit[0] ? 6 : 5,
+	n = jail_log_fields(j, f);
+	lj_log_record(LOG_INFO, LJ_MSGID_JAILED, fields, n,
 		      "jail %s removed: pid %d (%s) has exited; backend %s: %s", j->jail, j->pid, j->comm, j->backend,
 		      done);
 	return true;
@@ -106,14 +95,6 @@ int jails_add(struct jails *js, const struct jail_state *j)
 	memset(&js->stall[js->n], 0, sizeof(*s));
 	js->list[js->n++] = *j;
 	return 0;
-}
-
-static const struct policy *policy_named(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; cfg && i < cfg->n_policies; i++)
-		if (strcmp(cfg->policies[i].name, name) == 0)
-			return &cfg->policies[i];
-	return NULL;
 }
 
 static void read_sample(struct jails *js, const struct jail_state *j, const struct cg_events *ev,
@@ -214,12 +195,13 @@ static void kill_jail(struct jails *js, const struct jail_state *j, char *done, 
 static void check_stall(struct jails *js, struct jail_state *j, struct stall_state *st,
 			const struct cg_events *ev, const struct scanner *sc)
 {
-	const struct policy *p = policy_named(sc->cfg, j->policy);
+	const struct policy *p = config_policy(sc->cfg, j->policy);
 	enum lj_stalled what = p ? p->jail_stalled : STALLED_LOG;
 	struct stall_sample s;
-	char evidence[400], done[300], f[JAIL_FIELDS + 1][160];
-	const char *fields[JAIL_FIELDS + 1] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6] };
+	char evidence[400], done[300], f[JAIL_LOG_FIELDS + 1][160];
+	const char *fields[JAIL_LOG_FIELDS + 1] = { f[0], f[1], f[2], f[3], f[4], f[5], f[6] };
 	enum stall_reason r;
+	size_t n;
 
 	read_sample(js, j, ev, sc, &s);
 	r = stall_check(st, &s, evidence, sizeof(evidence));
@@ -249,10 +231,10 @@ static void check_stall(struct jails *js, struct jail_state *j, struct stall_sta
 	}
 	st->reported = true;
 	stall_acted(st);
-	jail_fields(j, f);
-	snprintf(f[JAIL_FIELDS], 160, "LEAKJAIL_STALL=%s",
+	n = jail_log_fields(j, f);
+	snprintf(f[n++], 160, "LEAKJAIL_STALL=%s",
 		 what == STALLED_GROW ? "grow" : what == STALLED_KILL ? "kill" : "log");
-	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, JAIL_FIELDS + 1, "jail %s stalled: pid %d (%s) policy=%s is %s: %s; %s",
+	lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n, "jail %s stalled: pid %d (%s) policy=%s is %s: %s; %s",
 		      j->jail, j->pid, j->comm, j->policy, stall_reason_name(r), evidence, done);
 }
 
@@ -283,14 +265,13 @@ static void check_events(struct jails *js, struct jail_state *j, struct stall_st
 			 const struct scanner *sc)
 {
 	struct cg_events ev;
-	char f[JAIL_FIELDS][160];
-	const char *fields[JAIL_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
+	char f[JAIL_LOG_FIELDS][160];
+	const char *fields[JAIL_LOG_FIELDS] = { f[0], f[1], f[2], f[3], f[4], f[5] };
 
 	if (cg_events(js->cg, j->jail, &ev) < 0)
 		return;
 	if (ev.oom_kill > j->events.oom_kill) {
-		jail_fields(j, f);
-		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, j->unit[0] ? 6 : 5,
+		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, jail_log_fields(j, f),
 			      "OOM kill inside jail %s (pid %d, %s): %" PRIu64 " so far; the rest of the system was not touched",
 			      j->jail, j->pid, j->comm, ev.oom_kill);
 	}

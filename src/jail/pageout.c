@@ -17,15 +17,8 @@
 #include "jail.h"
 #include "log.h"
 #include "proc.h"
+#include "reclaim.h"
 #include "util.h"
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* One mapping of /proc/PID/smaps, as far as a page-out cares. */
 struct vma {
@@ -148,18 +141,6 @@ oom:
 	return -ENOMEM;
 }
 
-/* VmSwap of /proc/PID/status, in bytes (proc_status_kb() converts the kB) */
-static uint64_t vm_swap(pid_t pid)
-{
-	char path[48], buf[4096];
-	uint64_t bytes = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) >= 0)
-		proc_status_kb(buf, "VmSwap", &bytes);
-	return bytes;
-}
-
 int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 {
 	cleanup_free char *smaps = NULL;
@@ -170,7 +151,7 @@ int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 	memset(po, 0, sizeof(*po));
 	po->pidfd = -1;
 	po->pid = pid;
-	po->t0_ns = mono_ns();
+	po->t0_ns = now_ns();
 	po->pidfd = pidfd_open(pid, 0);
 	if (po->pidfd < 0)
 		return -ESRCH;
@@ -185,7 +166,7 @@ int pageout_begin(struct pageout *po, pid_t pid, uint64_t starttime)
 		pageout_end(po);
 		return r;
 	}
-	po->swap_before = vm_swap(pid);
+	po->swap_before = proc_vm_swap(pid);
 	r = pageout_plan(smaps, PAGEOUT_PIECE, &po->iov, &po->st);
 	if (r < 0) {
 		pageout_end(po);
@@ -255,32 +236,32 @@ static int step(struct pageout *po)
 
 static void finish(struct pageout *po)
 {
-	uint64_t after = vm_swap(po->pid);
+	uint64_t after = proc_vm_swap(po->pid);
 
 	po->st.paged_out = after > po->swap_before ? after - po->swap_before : 0;
-	po->st.seconds = (double)(mono_ns() - po->t0_ns) / 1e9;
+	po->st.seconds = (double)(now_ns() - po->t0_ns) / 1e9;
 	/* "done" counted whole pieces, resident or not: what was asked is the bound */
 	po->st.done = MIN(po->st.done, po->st.anon);
 }
 
 int pageout_run(struct pageout *po, uint64_t budget_ns)
 {
-	uint64_t t0 = mono_ns(), spent;
+	uint64_t t0 = now_ns(), spent;
 	int r = 0;
 
 	do {
-		uint64_t t = mono_ns(), took;
+		uint64_t t = now_ns(), took;
 
 		if (po->next >= po->n)
 			break;
 		r = step(po);
-		took = mono_ns() - t;
+		took = now_ns() - t;
 		if (took > budget_ns / 4 && po->step > PAGEOUT_PIECE)
 			po->step /= 2;
 		else if (took < budget_ns / 16 && po->step < PAGEOUT_STEP_MAX)
 			po->step *= 2;
-	} while (r == 0 && mono_ns() - t0 < budget_ns);
-	spent = mono_ns() - t0;
+	} while (r == 0 && now_ns() - t0 < budget_ns);
+	spent = now_ns() - t0;
 	po->st.slices++;
 	po->st.longest_slice = MAX(po->st.longest_slice, (double)spent / 1e9);
 	if (r < 0 || po->next >= po->n) {
@@ -348,21 +329,11 @@ struct pageout_job {
 	char comm[64], policy[72];
 };
 
-static uint64_t slice_usec(void)
-{
-	uint64_t wd = 0;
-
-	/* a tenth of the watchdog at most: the loop pings it between slices */
-	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < PAGEOUT_SLICE_USEC)
-		return MAX(wd / 10, 1000);
-	return PAGEOUT_SLICE_USEC;
-}
-
 void pageouts_init(struct pageouts *q, sd_event *event)
 {
 	memset(q, 0, sizeof(*q));
 	q->event = event;
-	q->slice_usec = slice_usec();
+	q->slice_usec = reclaim_slice_usec(PAGEOUT_SLICE_USEC);
 }
 
 static void job_free(struct pageout_job *j)
@@ -394,19 +365,8 @@ static int on_slice(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void arm(struct pageouts *q)
 {
-	uint64_t now;
-
-	if (!q->jobs || !q->event)
-		return;
-	sd_event_now(q->event, CLOCK_MONOTONIC, &now);
-	/* 10 ms later: the sampling timer and signals get their turn between slices */
-	if (!q->source) {
-		if (sd_event_add_time(q->event, &q->source, CLOCK_MONOTONIC, now + 10000, 1000, on_slice, q) < 0)
-			q->source = NULL;
-		return;
-	}
-	sd_event_source_set_time(q->source, now + 10000);
-	sd_event_source_set_enabled(q->source, SD_EVENT_ONESHOT);
+	if (q->jobs && q->event)
+		reclaim_slice_later(q->event, &q->source, on_slice, q);
 }
 
 /* One slice of the oldest job; the next one after the loop has had a turn. */

@@ -13,25 +13,12 @@
 #include "proc.h"
 #include "util.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t page_up(uint64_t v)
-{
-	return (v + 4095) / 4096 * 4096;
-}
-
 void reclaim_room_compute(struct reclaim_room *r)
 {
 	uint64_t swappable = MIN(r->anon, MIN(r->swap_free, r->swap_left));
 	uint64_t can_go = MIN(r->usage, r->file + swappable);
 
-	r->floor = page_up(r->usage - can_go);
+	r->floor = cg_page_up(r->usage - can_go);
 }
 
 static void measure(const struct cgroup_backend *cg, const char *rel, const struct cg_limits *want,
@@ -75,7 +62,7 @@ static uint64_t max_above(const struct reclaim *rc, uint64_t high, uint64_t usag
 		return CG_UNLIMITED;
 	if (MAX(high, usage) <= rc->want.high)
 		return rc->want.max;
-	return MAX(rc->want.max, page_up(MAX(high, usage) + JAIL_MARGIN_MIN));
+	return MAX(rc->want.max, cg_page_up(MAX(high, usage) + JAIL_MARGIN_MIN));
 }
 
 /*
@@ -88,7 +75,7 @@ static uint64_t swap_at_least_held(const struct reclaim *rc, uint64_t high)
 
 	if (rc->want.swap == CG_UNLIMITED || rc->cg->version != CG_V1 || cg_usage(rc->cg, rc->rel, &u) < 0)
 		return rc->want.swap;
-	return MAX(rc->want.swap, page_up(u.memory + u.swap) > high ? page_up(u.memory + u.swap) - high : 0);
+	return MAX(rc->want.swap, cg_page_up(u.memory + u.swap) > high ? cg_page_up(u.memory + u.swap) - high : 0);
 }
 
 static void finish(struct reclaim *rc, enum reclaim_end end)
@@ -109,7 +96,7 @@ static void finish(struct reclaim *rc, enum reclaim_end end)
 		l.high = rc->want.high;
 		l.max = rc->want.max;
 	} else {
-		l.high = MAX(rc->want.high, page_up(rc->usage));
+		l.high = MAX(rc->want.high, cg_page_up(rc->usage));
 		l.max = max_above(rc, l.high, rc->usage);
 	}
 	l.swap = swap_at_least_held(rc, l.high);
@@ -127,7 +114,7 @@ static void finish(struct reclaim *rc, enum reclaim_end end)
 			end = RECLAIM_FAILED; /* the throttle written at the start holds */
 	}
 	rc->end = end;
-	rc->seconds = (double)(mono_ns() - rc->t0_ns) / 1e9;
+	rc->seconds = (double)(now_ns() - rc->t0_ns) / 1e9;
 	if (rc->done)
 		rc->done(rc, rc->userdata);
 }
@@ -147,7 +134,7 @@ static uint64_t step(struct reclaim *rc)
 	} else {
 		struct cg_limits l = rc->set;
 
-		l.high = MAX(rc->target, page_up(rc->usage - ask));
+		l.high = MAX(rc->target, cg_page_up(rc->usage - ask));
 		/* EBUSY: it could not go; the limit stays where it was */
 		set_limits(rc, &l, NULL);
 	}
@@ -159,17 +146,17 @@ static uint64_t step(struct reclaim *rc)
 /* Run for about one slice; true while there is more to do. */
 static bool slice(struct reclaim *rc)
 {
-	uint64_t t0 = mono_ns(), budget = rc->slice_usec * 1000;
+	uint64_t t0 = now_ns(), budget = rc->slice_usec * 1000;
 
 	uint64_t took = 0;
 
 	do {
-		uint64_t t = mono_ns(), went;
+		uint64_t t = now_ns(), went;
 
 		if (rc->usage <= rc->target)
 			break;
 		went = step(rc);
-		took = mono_ns() - t;
+		took = now_ns() - t;
 		/* less than a sixteenth of the step: nothing more is coming out */
 		rc->misses = went < rc->step / 16 ? rc->misses + 1 : 0;
 		if (took > budget / 4 && rc->step > RECLAIM_STEP_MIN)
@@ -177,14 +164,14 @@ static bool slice(struct reclaim *rc)
 		else if (took < budget / 16 && rc->step < RECLAIM_STEP_MAX)
 			rc->step *= 2;
 		/* one more step like the last would overrun the slice: the loop gets its turn first */
-	} while (rc->misses < RECLAIM_MISSES && mono_ns() - t0 + took < budget);
+	} while (rc->misses < RECLAIM_MISSES && now_ns() - t0 + took < budget);
 	rc->slices++;
-	rc->longest = MAX(rc->longest, (double)(mono_ns() - t0) / 1e9);
-	if (rc->cg->version == CG_V2 && rc->set_each_slice && page_up(rc->usage) < rc->set.high) {
+	rc->longest = MAX(rc->longest, (double)(now_ns() - t0) / 1e9);
+	if (rc->cg->version == CG_V2 && rc->set_each_slice && cg_page_up(rc->usage) < rc->set.high) {
 		/* the throttle follows the usage down: what went does not come back */
 		struct cg_limits l = rc->set;
 
-		l.high = MAX(rc->target, page_up(rc->usage));
+		l.high = MAX(rc->target, cg_page_up(rc->usage));
 		set_limits(rc, &l, NULL);
 	}
 	return rc->usage > rc->target && rc->misses < RECLAIM_MISSES;
@@ -199,11 +186,28 @@ static enum reclaim_end why_ended(const struct reclaim *rc)
 	return RECLAIM_STUCK;
 }
 
+int reclaim_slice_later(sd_event *event, sd_event_source **src, sd_event_time_handler_t handler,
+			void *userdata)
+{
+	uint64_t now;
+	int r;
+
+	sd_event_now(event, CLOCK_MONOTONIC, &now);
+	if (!*src) {
+		r = sd_event_add_time(event, src, CLOCK_MONOTONIC, now + 10000, 1000, handler, userdata);
+		if (r < 0)
+			*src = NULL;
+		return r;
+	}
+	sd_event_source_set_time(*src, now + 10000);
+	return sd_event_source_set_enabled(*src, SD_EVENT_ONESHOT);
+}
+
 static int on_slice(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct reclaim *rc = userdata;
-	uint64_t now;
 
+	(void)s;
 	(void)usec;
 	if (!slice(rc)) {
 		finish(rc, why_ended(rc));
@@ -211,18 +215,17 @@ static int on_slice(sd_event_source *s, uint64_t usec, void *userdata)
 	}
 	/* the watchdog is kept between slices; the loop's other timers get their turn */
 	sd_notify(0, "WATCHDOG=1");
-	sd_event_now(rc->event, CLOCK_MONOTONIC, &now);
-	sd_event_source_set_time(s, now + 10000);
-	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return reclaim_slice_later(rc->event, &rc->timer, on_slice, rc);
 }
 
-static uint64_t slice_usec(void)
+uint64_t reclaim_slice_usec(uint64_t usec)
 {
 	uint64_t wd = 0;
 
-	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < RECLAIM_SLICE_USEC)
+	/* a tenth of the watchdog at most: the loop pings it between slices */
+	if (sd_watchdog_enabled(0, &wd) > 0 && wd / 10 < usec)
 		return MAX(wd / 10, 1000);
-	return RECLAIM_SLICE_USEC;
+	return usec;
 }
 
 int reclaim_start(struct reclaim *rc, sd_event *event, const struct cgroup_backend *cg, const char *rel,
@@ -243,8 +246,8 @@ int reclaim_start(struct reclaim *rc, sd_event *event, const struct cgroup_backe
 	rc->done = done;
 	rc->userdata = userdata;
 	rc->step = RECLAIM_STEP;
-	rc->slice_usec = slice_usec();
-	rc->t0_ns = mono_ns();
+	rc->slice_usec = reclaim_slice_usec(RECLAIM_SLICE_USEC);
+	rc->t0_ns = now_ns();
 	/*
 	 * The throttle at what it holds now: growth stops, and the write does
 	 * not reclaim. A usage that grew between the read and the write makes a
@@ -255,7 +258,7 @@ int reclaim_start(struct reclaim *rc, sd_event *event, const struct cgroup_backe
 		rc->usage = rc->room.usage;
 		rc->target = MAX(want->high, rc->room.floor);
 		l = *want;
-		l.high = MAX(want->high, page_up(rc->usage + (tries ? 1 * MIB : 0)));
+		l.high = MAX(want->high, cg_page_up(rc->usage + (tries ? 1 * MIB : 0)));
 		l.max = max_above(rc, l.high, rc->usage);
 		/* v1 memsw stays open while the usage comes down: the step down must not meet it */
 		l.swap = cg->version == CG_V1 ? CG_UNLIMITED : want->swap;

@@ -105,4 +105,20 @@ void reclaim_format(const struct reclaim *rc, char *buf, size_t size);
 /* Stop (the cgroup is going): no more slices, done is not called. */
 void reclaim_cancel(struct reclaim *rc);
 
+/*
+ * How long a slice of a long job on the loop may take: usec, or a tenth of
+ * the service's watchdog when that is shorter (at least 1 ms), since the
+ * loop pings the watchdog between slices.
+ */
+uint64_t reclaim_slice_usec(uint64_t usec);
+
+/*
+ * The next slice of a long job on the loop (this reclaim, a page-out, a
+ * unit's reclaim): src fires once, 10 ms from now, so that the sampling
+ * timer and signals get their turn between slices; it is made the first
+ * time (*src NULL). Returns 0 or -errno (*src stays NULL if it was).
+ */
+int reclaim_slice_later(sd_event *event, sd_event_source **src, sd_event_time_handler_t handler,
+			void *userdata);
+
 #endif

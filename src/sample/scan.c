@@ -514,13 +514,11 @@ static bool sample_stat(struct scanner *s, struct proc_entry **ep, const char *n
  */
 static uint64_t read_swap(struct scanner *s, const struct proc_entry *e, const char *name, uint64_t old)
 {
-	char path[300], buf[4096];
+	char path[300];
 	uint64_t bytes;
 
 	task_path(e, name, "status", path, sizeof(path));
-	if (read_file_at(s->procfd, path, buf, sizeof(buf)) < 0 || !proc_status_kb(buf, "VmSwap", &bytes))
-		return old;
-	return bytes;
+	return proc_vm_swap_at(s->procfd, path, &bytes) ? bytes : old;
 }
 
 static bool read_statm(struct scanner *s, const struct proc_entry *e, const char *name,
