@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."
 
 out=$("$LEAKJAIL" check --config policies/leakjail.conf --policies policies/policies.d) ||
 	fail "shipped policies rejected: $out"
-echo "$out" | grep -q "policy default" || fail "shipped default policy not listed: $out"
+grep -q "policy default" <<<"$out" || fail "shipped default policy not listed: $out"
 "$LEAKJAIL" check --config policies/leakjail.conf --policies policies/examples >/dev/null ||
 	fail "shipped examples rejected"
 
@@ -16,7 +16,7 @@ window = 30s"
 if out=$("$LEAKJAIL" check --config policies/leakjail.conf --policies "$T_DIR/p" 2>&1); then
 	fail "a broken policy was accepted"
 fi
-echo "$out" | grep -q "^$T_DIR/p/10-broken.conf:3: invalid growth 'lots'" ||
+grep -q "^$T_DIR/p/10-broken.conf:3: invalid growth 'lots'" <<<"$out" ||
 	fail "error does not name file and line: $out"
 note "broken file reported as: $(echo "$out" | head -1)"
 
@@ -33,7 +33,7 @@ note "short window reported as: $(echo "$out" | head -1)"
 
 chmod 0666 "$T_DIR/p/10-broken.conf"
 out=$("$LEAKJAIL" check --config policies/leakjail.conf --policies "$T_DIR/p" 2>&1) && fail "world-writable accepted"
-echo "$out" | grep -q "writable by group or others" || fail "unsafe file not named: $out"
+grep -q "writable by group or others" <<<"$out" || fail "unsafe file not named: $out"
 
 # Mistakes that used to pass: a size without a unit (taken as bytes), a factor
 # without its x, a mistyped key; each named by file:line with what was meant.
@@ -49,18 +49,18 @@ for want in "10-mistakes.conf:3: growth = 512: a size needs a unit: 512M?" \
 	"10-mistakes.conf:4: min_rss = 1024: a size needs a unit: 1024M?" \
 	"10-mistakes.conf:5: jail_size = 1.5: a factor needs an x, a size a unit: 1.5x?" \
 	"10-mistakes.conf:6: unknown key 'grwoth' in \[policy\]: did you mean growth?"; do
-	echo "$out" | grep -q "^$T_DIR/m/$want" || fail "no '$want' in: $out"
+	grep -q "^$T_DIR/m/$want" <<<"$out" || fail "no '$want' in: $out"
 done
 
 # NUL and control bytes: refused, and shown escaped, never raw on the terminal
 printf '[policy web]\nmatch_comm = nginx\ngrowth = 5\000G\nmatch_user = \033[2Jroot\n' >"$T_DIR/m/10-mistakes.conf"
 out=$("$LEAKJAIL" check --config policies/leakjail.conf --policies "$T_DIR/m" 2>&1) &&
 	fail "a NUL in a value was accepted: $out"
-echo "$out" | grep -qF "10-mistakes.conf:3: a control byte in line 'growth = 5\\x00G'" ||
+grep -qF "10-mistakes.conf:3: a control byte in line 'growth = 5\\x00G'" <<<"$out" ||
 	fail "the NUL is not named escaped: $out"
-echo "$out" | grep -qF "10-mistakes.conf:4: a control byte in line 'match_user = \\x1b[2Jroot'" ||
+grep -qF "10-mistakes.conf:4: a control byte in line 'match_user = \\x1b[2Jroot'" <<<"$out" ||
 	fail "the ESC is not named escaped: $out"
-if echo "$out" | grep -q $'\033'; then
+if grep -q $'\033' <<<"$out"; then
 	fail "a control byte reached the terminal raw: $(echo "$out" | od -c | head)"
 fi
 
@@ -69,12 +69,12 @@ if [ -d "$(memory_root 2>/dev/null)" ]; then
 	printf '[daemon]\nscope = /%s-nosuch\njail_parent = %s-nosuch/jails\n' "$T_ID" "$T_ID" >"$T_DIR/w.conf"
 	out=$("$LEAKJAIL" check --config "$T_DIR/w.conf" --policies policies/policies.d 2>&1) ||
 		fail "a missing scope failed the check (a warning is enough): $out"
-	echo "$out" | grep -q "^$T_DIR/w.conf:2: warning: scope /$T_ID-nosuch does not exist" ||
+	grep -q "^$T_DIR/w.conf:2: warning: scope /$T_ID-nosuch does not exist" <<<"$out" ||
 		fail "missing scope not warned of: $out"
-	echo "$out" | grep -q "^$T_DIR/w.conf:3: warning: jail_parent $T_ID-nosuch/jails does not exist" ||
+	grep -q "^$T_DIR/w.conf:3: warning: jail_parent $T_ID-nosuch/jails does not exist" <<<"$out" ||
 		fail "missing jail_parent not warned of: $out"
 	out=$("$LEAKJAIL" check --config policies/leakjail.conf --policies policies/policies.d 2>&1)
-	if echo "$out" | grep -q "warning"; then
+	if grep -q "warning" <<<"$out"; then
 		fail "the shipped files warn on a fresh machine: $out"
 	fi
 fi
@@ -102,15 +102,15 @@ match_comm = memhog sleep x*
 match_comm = memhgo"
 	out=$("$LEAKJAIL" check --config "$T_DIR/mt.conf" --policies "$T_DIR/mt" --matches 2>&1) ||
 		fail "check --matches failed: $out"
-	echo "$out" | grep -q "^$T_DIR/mt/10-m.conf:1: policy hogs watches 2 processes now (scope /${CG##*/}), 1 kept out" ||
+	grep -q "^$T_DIR/mt/10-m.conf:1: policy hogs watches 2 processes now (scope /${CG##*/}), 1 kept out" <<<"$out" ||
 		fail "--matches: hogs header: $out"
-	echo "$out" | grep -q "^  watched  pid $hog memhog " || fail "--matches does not list memhog as watched: $out"
-	echo "$out" | grep -q "^  kept out pid $sl sleep .*: exempt_comm$" || fail "--matches does not list sleep as exempt: $out"
-	echo "$out" | grep -q "^$T_DIR/mt/10-m.conf:3: policy typo watches 0 processes now" ||
+	grep -q "^  watched  pid $hog memhog " <<<"$out" || fail "--matches does not list memhog as watched: $out"
+	grep -q "^  kept out pid $sl sleep .*: exempt_comm$" <<<"$out" || fail "--matches does not list sleep as exempt: $out"
+	grep -q "^$T_DIR/mt/10-m.conf:3: policy typo watches 0 processes now" <<<"$out" ||
 		fail "--matches: the policy that matches nothing: $out"
 	# proc_parse_stat() shows a control byte of a comm as '?': what reaches the screen is never raw
-	echo "$out" | grep -q "pid $esc x?\[2Jy " || fail "--matches does not show a hostile comm safely: $out"
-	if echo "$out" | grep -q $'\033'; then fail "--matches echoed a control byte raw"; fi
+	grep -q "pid $esc x?\[2Jy " <<<"$out" || fail "--matches does not show a hostile comm safely: $out"
+	if grep -q $'\033' <<<"$out"; then fail "--matches echoed a control byte raw"; fi
 	note "--matches: $(echo "$out" | grep -c '^  ') lines for 2 policies"
 fi
 
@@ -123,8 +123,8 @@ commands=$("$LEAKJAIL" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .
 for cmd in $commands; do
 	# --help: a sentence of what the command does and a line per option, -h/--help among them
 	help=$("$LEAKJAIL" "$cmd" --help) || fail "$cmd --help failed"
-	echo "$help" | grep -q "^usage: leakjail $cmd " || fail "$cmd --help has no usage line: $help"
-	echo "$help" | grep -qE '^  -h, --help +show this help' || fail "$cmd --help has no line per option: $help"
+	grep -q "^usage: leakjail $cmd " <<<"$help" || fail "$cmd --help has no usage line: $help"
+	grep -qE '^  -h, --help +show this help' <<<"$help" || fail "$cmd --help has no line per option: $help"
 	opts=$(echo "$help" | grep -cE '^  (-[a-zA-Z], )?--[a-z-]+.* {2,}[a-z]')
 	[ "$opts" -ge 2 ] || fail "$cmd --help describes $opts options: $help"
 	[ "$("$LEAKJAIL" help "$cmd")" = "$help" ] || fail "leakjail help $cmd differs from $cmd --help"
@@ -146,19 +146,19 @@ rc=0
 out=$(timeout 20 "$LEAKJAIL" daemon extra --dry-run --passes 1 --config "$T_DIR/d.conf" \
 	--policies policies/policies.d 2>&1) || rc=$?
 [ "$rc" = 2 ] || fail "daemon with a stray argument: exit $rc: $out"
-echo "$out" | grep -q "^leakjail daemon: unexpected argument 'extra'" || fail "daemon extra: $out"
+grep -q "^leakjail daemon: unexpected argument 'extra'" <<<"$out" || fail "daemon extra: $out"
 rc=0
 out=$("$LEAKJAIL" diagnose foo 2>&1) || rc=$?
-[ "$rc" = 2 ] && echo "$out" | grep -q "^leakjail diagnose: unexpected argument 'foo'" ||
+[ "$rc" = 2 ] && grep -q "^leakjail diagnose: unexpected argument 'foo'" <<<"$out" ||
 	fail "diagnose foo: exit $rc: $out"
 rc=0
 out=$("$LEAKJAIL" status --top 0 2>&1) || rc=$?
-[ "$rc" = 2 ] && echo "$out" | grep -q "^leakjail status: invalid --top '0'" || fail "status --top 0: exit $rc: $out"
+[ "$rc" = 2 ] && grep -q "^leakjail status: invalid --top '0'" <<<"$out" || fail "status --top 0: exit $rc: $out"
 
 # every command takes --config (diagnose too), and -P is --policy, not daemon's --passes
 "$LEAKJAIL" diagnose --config policies/leakjail.conf --top 1 >/dev/null || fail "diagnose --config refused"
 out=$("$LEAKJAIL" daemon -P 1 2>&1) && fail "daemon -P accepted"
-echo "$out" | grep -q "^leakjail daemon: unknown option '-P'" || fail "daemon -P: $out"
+grep -q "^leakjail daemon: unknown option '-P'" <<<"$out" || fail "daemon -P: $out"
 
 # run: its own failures exit 125, a command that cannot run 126, one not found 127
 rc=0
@@ -174,8 +174,8 @@ if [ "$(id -u)" = 0 ] && setpriv --help 2>&1 | grep -- --reuid >/dev/null && [ -
 	out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "$T_DIR/leakjail" run \
 		--config "$T_DIR/d.conf" --limit 64M -- true 2>&1) || rc=$?
 	[ "$rc" = 125 ] || fail "run as nobody: exit $rc, want 125: $out"
-	echo "$out" | grep -q "Permission denied" || fail "run as nobody does not name the permission problem: $out"
-	echo "$out" | grep -q "No such file" && fail "run as nobody still says: $out"
+	grep -q "Permission denied" <<<"$out" || fail "run as nobody does not name the permission problem: $out"
+	grep -q "No such file" <<<"$out" && fail "run as nobody still says: $out"
 	note "run as nobody: $(echo "$out" | head -1)"
 fi
 exit 0

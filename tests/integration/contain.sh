@@ -34,7 +34,7 @@ grep -q "$T_ID-jails/memhog-$LEAKER\$" "/proc/$LEAKER/cgroup" || fail "leaker no
 ! grep -q "misjudged: pid $LEAKER " "$log" || fail "the leaker was judged a mistake: $(grep "misjudged: pid $LEAKER " "$log")"
 
 out=$("$LEAKJAIL" status --config "$T_DIR/leakjail.conf" --interval 200ms)
-echo "$out" | grep -q "^ *$LEAKER  memhog .*atop" || fail "status does not show the jail: $out"
+grep -q "^ *$LEAKER  memhog .*atop" <<<"$out" || fail "status does not show the jail: $out"
 "$LEAKJAIL" status --json --config "$T_DIR/leakjail.conf" --interval 200ms |
 	grep -q "\"pid\":$LEAKER,\"comm\":\"memhog\",\"policy\":\"atop\"" || fail "status --json does not show the jail"
 

@@ -68,7 +68,7 @@ EOF
 "$LEAKJAIL" diagnose >"$T_DIR/d.txt" || fail "diagnose failed"
 line=$(grep -E "^  tcp +ESTAB .* 127\.0\.0\.1:$full_port +127\.0\.0\.1:[0-9]+ " "$T_DIR/d.txt") ||
 	fail "no line for 127.0.0.1:$full_port: $(cat "$T_DIR/d.txt")"
-echo "$line" | grep -q " $full_receiver (sockhog)\$" || fail "socket line does not name pid $full_receiver: $line"
+grep -q " $full_receiver (sockhog)\$" <<<"$line" || fail "socket line does not name pid $full_receiver: $line"
 note "text: $(echo "$line" | tr -s ' ')"
 grep -q "^Where the memory is: MemTotal" "$T_DIR/d.txt" || fail "no split in the text"
 grep -q "^  unaccounted " "$T_DIR/d.txt" || fail "no unaccounted line"

@@ -41,12 +41,12 @@ out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "${pids[0]}" 2>&1) || 
 # --all: the rest, and the parent once empty
 out=$("$LEAKJAIL" release --all --config "$T_DIR/leakjail.conf" 2>&1) || fail "release --all: $out"
 for p in "${pids[@]:1}"; do
-	echo "$out" | grep -q "^released pid $p\$" || fail "release --all did not release $p: $out"
+	grep -q "^released pid $p\$" <<<"$out" || fail "release --all did not release $p: $out"
 	[ "$(mem_cgroup "$p")" = "$scope" ] || fail "$p not back home: $(mem_cgroup "$p")"
 	[ ! -e "$state/jails/$p" ] || fail "the record of $p is left"
 done
 [ ! -e "$JAILS" ] || fail "the empty jail parent $JAILS is left: $(ls "$JAILS")"
 note "release --all: $(echo "$out" | grep -c '^released pid') released; the jail parent removed after the last"
 out=$("$LEAKJAIL" release --all --config "$T_DIR/leakjail.conf" 2>&1) || fail "release --all with no jails: $out"
-echo "$out" | grep -q "no jails recorded" || fail "release --all with no jails said: $out"
+grep -q "no jails recorded" <<<"$out" || fail "release --all with no jails said: $out"
 note "again: $out"

@@ -33,5 +33,5 @@ out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "$leaker" 2>&1) || rc=
 note "release: $out"
 [ $rc -eq 0 ] || fail "release failed ($rc): $out"
 [ "$(mem_cgroup "$leaker")" = "/${home##*/}/app" ] || fail "back in $(mem_cgroup "$leaker"), not in its own /${home##*/}/app"
-echo "$out" | grep -q "had been removed: made again" || fail "release does not say its cgroup was made again: $out"
+grep -q "had been removed: made again" <<<"$out" || fail "release does not say its cgroup was made again: $out"
 [ ! -d "$JAILS/memhog-$leaker" ] || fail "the jail was left"

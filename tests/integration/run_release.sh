@@ -78,7 +78,7 @@ jail=$(sed 's/,"interval_ms":.*//' "$T_DIR/status.json" | grep -o "{\"pid\":$chi
 	fail "status --json shows no jail of pid $child: $(cat "$T_DIR/status.json")"
 for want in "\"jail\":\"$cg\"" '"backend":"run"' "\"run\":{\"pid\":$run,\"command\":\"$MEMHOG leak 20 200 --seconds 40\"}" \
 	'"alive":true' '"limit":[1-9]'; do
-	printf '%s' "$jail" | grep -q "$want" || fail "status --json: no $want in $jail"
+	grep -q "$want" <<<"$jail" || fail "status --json: no $want in $jail"
 done
 # the schema, where python3 is (the v2 VM has none)
 if command -v python3 >/dev/null; then

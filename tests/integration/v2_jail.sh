@@ -25,7 +25,7 @@ conf "$T_DIR/jp.conf" "$T_ID-jp" /
 rc=0
 out=$("$LEAKJAIL" run --config "$T_DIR/jp.conf" --limit 32M -- true 2>&1) || rc=$?
 [ $rc -eq 125 ] || fail "run under a jail_parent with processes: exit $rc (want 125, run's own failure)"
-echo "$out" | grep -q "holds processes" || fail "the v2 rule is not named: $out"
+grep -q "holds processes" <<<"$out" || fail "the v2 rule is not named: $out"
 note "jail_parent with a process: $out"
 
 # 2. memory.high throttles: the leaker lives under its limit, memory.events counts it

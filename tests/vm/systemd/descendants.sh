@@ -32,7 +32,7 @@ start_daemon "$log"
 jailed_in "$log" "$leaker"
 line=$(grep "jailed pid $leaker " "$log")
 note "$(echo "$line" | sed 's/policy=t: .*; backend/... backend/')"
-echo "$line" | grep -q "moved into scope" || fail "not moved into a scope: $line"
+grep -q "moved into scope" <<<"$line" || fail "not moved into a scope: $line"
 scope=$(proc_cgroup "$leaker")
 case $scope in */leakjail-*.scope) ;; *) fail "leaker in $scope" ;; esac
 [ "$(proc_cgroup "$child")" = "$scope" ] || fail "its child $child stayed in $(proc_cgroup "$child"), the leaker is in $scope"

@@ -23,13 +23,13 @@ start_daemon "$log"
 jailed_in "$log" "$pid"
 line=$(grep "jailed pid $pid " "$log")
 note "$(echo "$line" | sed 's/policy=t: .*; backend/... backend/')"
-echo "$line" | grep -q "limited in place" || fail "not limited in place: $line"
+grep -q "limited in place" <<<"$line" || fail "not limited in place: $line"
 cg=/sys/fs/cgroup/system.slice/$u.service
 # killed at the jail's write already?
 [ "$(systemctl show -P ActiveState "$u.service")" = active ] ||
 	fail "the service died at its jail: $(systemctl show -P Result "$u.service")"
-echo "$line" | grep -q "reclaimed in place" && fail "the record says it reclaimed, without swap: $line"
-echo "$line" | grep -q "nothing reclaimed: no room in swap" || fail "the record does not say why nothing was reclaimed: $line"
+grep -q "reclaimed in place" <<<"$line" && fail "the record says it reclaimed, without swap: $line"
+grep -q "nothing reclaimed: no room in swap" <<<"$line" || fail "the record does not say why nothing was reclaimed: $line"
 high=$(cat "$cg/memory.high")
 [ "$high" != max ] || fail "memory.high was not set"
 max=$(cat "$cg/memory.max")
