@@ -144,7 +144,7 @@ footprint_section() {
 	footprint_of bpf
 	say "## 3. Footprint"
 	say
-	say "The daemon (dry run, interval 2 s, the default policy) with 1,000 idle processes, with each sampler, 5 s after its start and again after $FP_BIRTHS (fork, exit, reap). Before: the same measure of the daemon as it was before it loaded libcgroup only for the moment it is used and libbpf only for the bpf sampler (VmRSS / PSS)."
+	say "The daemon (dry run, interval 2 s, the default policy) with 1,000 idle processes, with each sampler, 5 s after its start and again after $FP_BIRTHS (fork, exit, reap). Before: the same measure of the daemon as it was before it loaded libcgroup only for the moment it is used and libbpf only while the bpf sampler loads its programs (VmRSS / PSS)."
 	say
 	say "| sampler | before: VmRSS / PSS | after start: VmRSS / RssAnon / PSS / open fds | after 100,000 births and deaths |"
 	say "|---|---:|---:|---:|"
