@@ -59,6 +59,10 @@ systemctl daemon-reload
 systemctl start "$d" || fail "the shipped unit did not start: $(journalctl -u "$d" -o cat | tail -20)"
 jlog() { journalctl -u "$d" -o cat --no-pager; }
 wait_for 30 sh -c "journalctl -u $d -o cat --no-pager | grep -q 'started:'" || fail "the daemon did not start: $(jlog | tail)"
+# what the daemon costs on a host where systemd is PID 1: libsystemd and the libraries it links
+# are shared with the manager, journald and the rest, so their pages divide among many (kB)
+dp=$(systemctl show -P MainPID "$d")
+note "the daemon's memory: $(awk '/^(Rss|Pss|Pss_Anon|Pss_File):/ {printf "%s %s  ", $1, $2}' "/proc/$dp/smaps_rollup")libsystemd and what it links, Pss: $(awk '/^[0-9a-f]+-/ {lib = $6 ~ /lib(systemd|gcrypt|gpg-error|zstd|lzma|lz4|cap)\./} lib && /^Pss:/ {s += $2} END {print s}' "/proc/$dp/smaps") ($(grep -l 'libsystemd\.so' /proc/[0-9]*/maps 2>/dev/null | wc -l) processes map libsystemd)"
 # the leakers start once the daemon watches: caught early, as they leak
 start_service "$ug" User=$GUEST_USER -- "$MEMHOG" leak 10 300
 start_service "$uk" User=$GUEST_USER -- "$MEMHOG" leak 10 300
