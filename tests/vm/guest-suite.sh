@@ -31,6 +31,6 @@ export BIG_HOST_MIB=640 BIG_HOLD_MIB=40 BIG_GROWTH=30M
 # tests of what does not depend on the cgroup version and needs tools the VM has not
 # (node exporter, curl, python3, dpkg, man, script, a FUSE device, make; a JVM: jail_thrash runs
 # two, which neither the initramfs nor 512 MiB holds)
-export LJ_NOT_HERE="diagnose metrics package manpages completion status_watch json_schema stuck_cmdline install doc_examples docs_current explain container_podman jail_thrash"
+export LJ_NOT_HERE="diagnose metrics package manpages completion status_watch json_schema stuck_cmdline install doc_examples docs_current layers explain container_podman jail_thrash"
 export LJ_NOT_HERE_WHY="does not depend on the cgroup version, or needs tools the VM has not: run on the host"
 exec bash tests/run.sh --integration "$O"
