@@ -40,6 +40,10 @@ t_cleanup() {
 	rm -rf "$T_DIR"
 }
 trap t_cleanup EXIT
+# a signal ends the test through exit, so that the cleanup above always runs
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 require_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (cgroups, other processes' /proc)"; }
 

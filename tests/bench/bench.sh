@@ -11,6 +11,9 @@ export LEAKJAIL="$PWD/$O/leakjail" MEMHOG="$PWD/$O/progs/memhog"
 [ "$(id -u)" -eq 0 ] || { echo "make bench needs root" >&2; exit 1; }
 root=$(memory_root) || { echo "no memory controller" >&2; exit 1; }
 B="$PWD/$O/bench"
+for b in scanbench idle births histbench; do
+	[ -x "$B/$b" ] || fail "$B/$b is missing: make bench builds it"
+done
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 PASSES=${PASSES:-40}
 REPORT="$T_DIR/report.md"
@@ -24,7 +27,12 @@ idle_start() {
 	mk_cgroup "idle-$1-$IDLE_RUNS"
 	spawn "$CG" "$B/idle" "$1" >/dev/null
 	IDLE=$SPAWNED
-	until [ "$(wc -l <"$CG/cgroup.procs")" -gt "$1" ]; do sleep 0.2; done
+	local t
+	for ((t = 0; t < 300; t++)); do
+		[ "$(wc -l <"$CG/cgroup.procs")" -gt "$1" ] && return 0
+		sleep 0.2
+	done
+	fail "$1 idle processes did not start in 60 s"
 }
 idle_stop() { kill -TERM "$IDLE"; wait "$IDLE" 2>/dev/null || true; }
 
