@@ -59,6 +59,7 @@ struct daemon {
 	uint64_t next_usec;
 	struct control *control; /* answers `status` and `explain` (control.h) */
 	struct query_ctx query;
+	struct jail_asked *asked; /* jails the backend answers later (jail_entered()) */
 };
 
 static void print_diags(const struct diag_list *d, int prio)
@@ -240,10 +241,51 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
+/*
+ * A jail asked of the backend, kept until it says how it ended: at once
+ * (cgroupfs), or later from the loop (systemd's answers over D-Bus). It holds
+ * what the log record needs, since the process may be gone by then.
+ */
+struct jail_asked {
+	struct jail_asked *next;
+	pid_t pid;
+	uint64_t starttime;
+	char comm[64], policy[72];
+	struct cg_limits limits;
+	bool pageout;
+	unsigned int attempt;
+	uint64_t retry_in_ms;
+	char evs[700], stays[96];
+	char f[WATCH_FIELDS_MAX][WATCH_FIELD_SIZE];
+	size_t n;
+};
+
+static void jail_answered(struct daemon *d, struct jail_asked *a, int r, struct jail_outcome *out,
+			  struct lj_error *err, bool later);
+
+/* The backend's answer, later from the loop (jail.h: jb->entered). */
+static void jail_entered(void *ctx, const struct jail_request *req, int r, struct jail_outcome *out,
+			 struct lj_error *err)
+{
+	struct daemon *d = ctx;
+
+	for (struct jail_asked **pp = &d->asked; *pp; pp = &(*pp)->next) {
+		struct jail_asked *a = *pp;
+
+		if (a->pid != req->pid || a->starttime != req->starttime)
+			continue;
+		*pp = a->next;
+		jail_answered(d, a, r, out, err, true);
+		free(a);
+		return;
+	}
+}
+
 static int jail_process(struct watch *w, const struct policy *p, struct proc_entry *e,
 			const struct evidence *ev)
 {
 	struct daemon *d = w->userdata;
+	struct jail_asked *a = calloc(1, sizeof(*a));
 	struct jail_request req = {
 		.pid = e->pid,
 		.starttime = e->starttime,
@@ -254,37 +296,76 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		.pageout = p->jail_pageout,
 		.descendants = p->jail_descendants,
 	};
-	char evs[700], high[24], max[24], swap[24], outcome[600], path[1400], retry[64], stays[96];
-	char f[WATCH_FIELDS_MAX][WATCH_FIELD_SIZE];
-	const char *fields[WATCH_FIELDS_MAX];
 	struct lj_error err = { 0 };
 	struct jail_outcome out;
-	uint64_t paged_out = 0;
-	size_t n;
 	int r;
 
+	if (!a) {
+		lj_log(LOG_ERR, "could not jail pid %d (%s) policy=%s: out of memory", e->pid, e->comm, p->name);
+		return -ENOMEM;
+	}
+	a->pid = e->pid;
+	a->starttime = e->starttime;
+	snprintf(a->comm, sizeof(a->comm), "%s", e->comm);
+	snprintf(a->policy, sizeof(a->policy), "%s", p->name);
+	a->limits = req.limits;
+	a->pageout = p->jail_pageout;
+	a->attempt = w->attempt;
+	a->retry_in_ms = w->retry_in_ms;
 	/*
 	 * Pages do not move with a process: what it holds at the move stays
 	 * charged to its origin cgroup, and only new pages are charged to the
 	 * jail. A jail that moves it says so in its record, which `status`
 	 * shows; one in place (a unit, a container) has nothing left behind.
 	 */
-	evidence_format(ev, evs, sizeof(evs));
-	snprintf(stays, sizeof(stays), "%llu MiB resident at the move stays charged to its origin cgroup",
+	evidence_format(ev, a->evs, sizeof(a->evs));
+	snprintf(a->stays, sizeof(a->stays), "%llu MiB resident at the move stays charged to its origin cgroup",
 		 (unsigned long long)(e->last.rss >> 20));
-	req.reason = evs;
-	req.moved_note = stays;
+	a->n = watch_fields(e, p, ev, "jail", a->f, WATCH_FIELDS_MAX - 5);
+	req.reason = a->evs;
+	req.moved_note = a->stays;
 	/* the records stay where the jails of this run were found: a reload does not move them */
 	d->jb.event = d->event; /* work in slices (an in-place reclaim) goes on from the loop */
+	d->jb.entered = jail_entered;
+	d->jb.entered_ctx = d;
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
-	if (r == -EALREADY) {
-		/* born in a jail or moved there with its parent: it is that jail's, not a new leak to jail */
+	if (r == -EINPROGRESS) {
+		/* the backend answers from the loop (jail_entered()): not judged again meanwhile */
 		e->jailed = true;
-		lj_log(LOG_INFO, "pid %d (%s) policy=%s: %s: judged with that jail", e->pid, e->comm, p->name,
-		       err.msg);
+		a->next = d->asked;
+		d->asked = a;
 		return 0;
 	}
-	n = watch_fields(e, p, ev, "jail", f, WATCH_FIELDS_MAX - 5);
+	jail_answered(d, a, r, &out, &err, false);
+	free(a);
+	return r == -EALREADY ? 0 : r;
+}
+
+/*
+ * How a jail ended: the record in the journal, the metrics, the page-out to
+ * start. later: the backend answered from the loop, so the process's next
+ * attempt is set here (watch.c sets it for an answer given at once).
+ */
+static void jail_answered(struct daemon *d, struct jail_asked *a, int r, struct jail_outcome *out,
+			  struct lj_error *err, bool later)
+{
+	struct proc_entry *e = track_find(&d->sc.procs, a->pid);
+	char high[24], max[24], swap[24], outcome[600], path[1400], retry[64];
+	const char *fields[WATCH_FIELDS_MAX];
+	char(*f)[WATCH_FIELD_SIZE] = a->f;
+	uint64_t paged_out = 0;
+	size_t n = a->n;
+
+	if (e && e->starttime != a->starttime)
+		e = NULL;
+	if (r == -EALREADY) {
+		/* born in a jail or moved there with its parent: it is that jail's, not a new leak to jail */
+		if (e)
+			e->jailed = true;
+		lj_log(LOG_INFO, "pid %d (%s) policy=%s: %s: judged with that jail", a->pid, a->comm, a->policy,
+		       err->msg);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		fields[i] = f[i];
 	if (r < 0) {
@@ -294,68 +375,72 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 		/* gone, or never to be jailed: no next attempt (watch.c) */
 		retry[0] = '\0';
 		if (r != -ESRCH && r != -EPERM)
-			snprintf(retry, sizeof(retry), " (attempt %u, next in %.1f s while it leaks)", w->attempt,
-				 (double)w->retry_in_ms / 1000.0);
+			snprintf(retry, sizeof(retry), " (attempt %u, next in %.1f s while it leaks)", a->attempt,
+				 (double)a->retry_in_ms / 1000.0);
 		if (r != -ESRCH) /* it exited first: nothing failed */
-			metrics_jail_failed(&d->metrics, p->name);
+			metrics_jail_failed(&d->metrics, a->policy);
 		lj_log_record(r == -ESRCH ? LOG_INFO : LOG_ERR, LJ_MSGID_JAILED, fields, n,
-			      "could not jail pid %d (%s) policy=%s: %s%s; evidence: %s", e->pid, e->comm,
-			      p->name, err.msg, retry, evs);
-		return r;
+			      "could not jail pid %d (%s) policy=%s: %s%s; evidence: %s", a->pid, a->comm,
+			      a->policy, err->msg, retry, a->evs);
+		if (later && e) {
+			e->jailed = false;
+			e->retry_at = r != -ESRCH && r != -EPERM ? d->sc.sys.t_ms + a->retry_in_ms : 0;
+		}
+		return;
 	}
-	e->jailed = true;
-	if (out.moved > 0)
-		snprintf(evs + strlen(evs), sizeof(evs) - strlen(evs), "; %s", stays);
-	jail_fmt_limit(high, sizeof(high), req.limits.high);
-	jail_fmt_limit(max, sizeof(max), req.limits.max);
+	if (e)
+		e->jailed = true;
+	if (out->moved > 0)
+		snprintf(a->evs + strlen(a->evs), sizeof(a->evs) - strlen(a->evs), "; %s", a->stays);
+	jail_fmt_limit(high, sizeof(high), a->limits.high);
+	jail_fmt_limit(max, sizeof(max), a->limits.max);
 	/* v1 caps memory + swap together: say what was written */
 	jail_fmt_limit(swap, sizeof(swap),
-		       d->cg.version == CG_V1 && req.limits.swap != CG_UNLIMITED ? req.limits.high + req.limits.swap
-										 : req.limits.swap);
-	cg_path(&d->cg, out.state.jail, path, sizeof(path));
-	if (out.pageout_done)
-		snprintf(outcome, sizeof(outcome), "%s", out.pageout[0] ? out.pageout : "reclaimed in place");
-	else if (out.pageout_skipped)
+		       d->cg.version == CG_V1 && a->limits.swap != CG_UNLIMITED ? a->limits.high + a->limits.swap
+										 : a->limits.swap);
+	cg_path(&d->cg, out->state.jail, path, sizeof(path));
+	if (out->pageout_done)
+		snprintf(outcome, sizeof(outcome), "%s", out->pageout[0] ? out->pageout : "reclaimed in place");
+	else if (out->pageout_skipped)
 		snprintf(outcome, sizeof(outcome), "no page-out: no swap");
-	else if (p->jail_pageout)
-		pageouts_start(&d->pageouts, e->pid, e->starttime, e->comm, p->name, outcome, sizeof(outcome),
+	else if (a->pageout)
+		pageouts_start(&d->pageouts, a->pid, a->starttime, a->comm, a->policy, outcome, sizeof(outcome),
 			       &paged_out);
 	else
 		snprintf(outcome, sizeof(outcome), "no page-out (jail_pageout = no)");
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_JAIL=%.160s", path);
 	fields[n] = f[n];
 	n++;
-	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_LIMIT=%llu", (unsigned long long)req.limits.high);
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_LIMIT=%llu", (unsigned long long)a->limits.high);
 	fields[n] = f[n];
 	n++;
 	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_PAGED_OUT=%llu", (unsigned long long)paged_out);
 	fields[n] = f[n];
 	n++;
-	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_BACKEND=%s", out.state.backend);
+	snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_BACKEND=%s", out->state.backend);
 	fields[n] = f[n];
 	n++;
-	if (out.state.unit[0]) {
-		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_UNIT=%.160s", out.state.unit);
+	if (out->state.unit[0]) {
+		snprintf(f[n], WATCH_FIELD_SIZE, "LEAKJAIL_UNIT=%.160s", out->state.unit);
 		fields[n] = f[n];
 		n++;
 	}
-	if (out.how[0])
+	if (out->how[0])
 		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
-			      "jailed pid %d (%s) policy=%s: %s; backend %s: %s; cgroup %s; %s", e->pid, e->comm,
-			      p->name, evs, out.state.backend, out.how, path, outcome);
+			      "jailed pid %d (%s) policy=%s: %s; backend %s: %s; cgroup %s; %s", a->pid, a->comm,
+			      a->policy, a->evs, out->state.backend, out->how, path, outcome);
 	else if (d->cg.version == CG_V2)
 		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
 			      "jailed pid %d (%s) policy=%s: %s; jail %s high=%s max=%s swap=%s; moved %d; %s",
-			      e->pid, e->comm, p->name, evs, path, high, max, swap, out.moved, outcome);
+			      a->pid, a->comm, a->policy, a->evs, path, high, max, swap, out->moved, outcome);
 	else
 		lj_log_record(LOG_WARNING, LJ_MSGID_JAILED, fields, n,
 			      "jailed pid %d (%s) policy=%s: %s; jail %s limit=%s memsw=%s; moved %d; %s%s",
-			      e->pid, e->comm, p->name, evs, path, high, swap, out.moved, outcome,
-			      out.oom_kills ? "; at its limit it is OOM-killed (memory.oom_control refused oom_kill_disable)"
-					    : "");
-	jails_add(&d->jails, &out.state);
-	metrics_jail_made(&d->metrics, p->name);
-	return 0;
+			      a->pid, a->comm, a->policy, a->evs, path, high, swap, out->moved, outcome,
+			      out->oom_kills ? "; at its limit it is OOM-killed (memory.oom_control refused oom_kill_disable)"
+					     : "");
+	jails_add(&d->jails, &out->state);
+	metrics_jail_made(&d->metrics, a->policy);
 }
 
 /* Find the memory controller; unless in a dry run, the jails of an earlier run, and say what jails can do here. */
@@ -599,7 +684,13 @@ int cmd_daemon(int argc, char **argv)
 	stuck = d.sc.cmdread ? cmdread_stuck(d.sc.cmdread) : 0;
 	scanner_free(&d.sc);
 	jails_free(&d.jails);
-	jail_backend_close(&d.jb);
+	jail_backend_close(&d.jb); /* jails still being made are dropped: their records say what was done */
+	while (d.asked) {
+		struct jail_asked *a = d.asked;
+
+		d.asked = a->next;
+		free(a);
+	}
 	if (d.have_sw)
 		syswatch_free(&d.sw);
 	metrics_free(&d.metrics);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jail-systemd.h"
@@ -58,56 +59,36 @@ static const struct {
 	{ "RestrictFileSystems", "(bas)", NULL },
 };
 
-/* The property's value in *reply: 1, or 0 when this systemd does not have it, or -errno. */
-static int get_property(sd_bus *bus, const char *path, const char *iface, const char *name, const char *sig,
-			sd_bus_message **reply)
+/* Is the array property empty in the GetAll reply? 1 yes, 0 no, -errno. elem NULL: RestrictNetworkInterfaces' (bas). */
+static int property_unset(sd_bus_message *all, const char *name, const char *sig, const char *elem)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r = sd_bus_get_property(bus, SD_DEST, path, iface, name, &e, reply, sig);
-
-	if (r < 0) {
-		r = sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_PROPERTY) ? 0 : sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
-	return 1;
-}
-
-/* Is the array property empty? 1 yes, 0 no, -errno. elem NULL: RestrictNetworkInterfaces' (bas). */
-static int property_unset(sd_bus *bus, const char *path, const char *iface, const char *name, const char *sig,
-			  const char *elem)
-{
-	sd_bus_message *reply = NULL;
-	int r = get_property(bus, path, iface, name, sig, &reply);
+	int r = sdj_prop(all, name, sig);
 
 	/* an older systemd without it cannot have it set */
 	if (r <= 0)
 		return r == 0 ? 1 : r;
 	if (elem) {
-		r = sd_bus_message_enter_container(reply, 'a', elem);
+		r = sd_bus_message_enter_container(all, 'a', elem);
 		if (r >= 0)
-			r = sd_bus_message_at_end(reply, false);
+			r = sd_bus_message_at_end(all, false);
 	} else {
 		int allow;
 
-		r = sd_bus_message_enter_container(reply, 'r', "bas");
+		r = sd_bus_message_enter_container(all, 'r', "bas");
 		if (r >= 0)
-			r = sd_bus_message_read(reply, "b", &allow);
+			r = sd_bus_message_read(all, "b", &allow);
 		if (r >= 0)
-			r = sd_bus_message_enter_container(reply, 'a', "s");
+			r = sd_bus_message_enter_container(all, 'a', "s");
 		if (r >= 0)
-			r = sd_bus_message_at_end(reply, false);
+			r = sd_bus_message_at_end(all, false);
 	}
-	sd_bus_message_unref(reply);
 	return r;
 }
 
-/* Append ("Name", <the origin's value>) to an a(sv) being built. */
-static int copy_property(sd_bus *bus, sd_bus_message *m, const char *path, const char *iface, const char *name,
-			 const char *sig)
+/* Append ("Name", <the origin's value>) to an a(sv) being built: 1, 0 when the origin has none, -errno. */
+static int copy_property(sd_bus_message *all, sd_bus_message *m, const char *name, const char *sig)
 {
-	sd_bus_message *reply = NULL;
-	int r = get_property(bus, path, iface, name, sig, &reply);
+	int r = sdj_prop(all, name, sig);
 
 	if (r <= 0)
 		return r;
@@ -117,12 +98,11 @@ static int copy_property(sd_bus *bus, sd_bus_message *m, const char *path, const
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'v', sig);
 	if (r >= 0)
-		r = sd_bus_message_copy(m, reply, true);
+		r = sd_bus_message_copy(m, all, true);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
-	sd_bus_message_unref(reply);
 	return r < 0 ? r : 1;
 }
 
@@ -143,26 +123,6 @@ static void scope_name(const char *comm, pid_t pid, char *out, size_t size)
 				 : '_';
 	c[n] = '\0';
 	snprintf(out, size, "leakjail-%s-%d.scope", n ? c : "proc", pid);
-}
-
-/*
- * Wait (at most 3 s) until /proc/PID/cgroup says cgroup: the scope's start
- * job attaches the pid, in the manager's next turn (milliseconds). Bounded
- * well below the watchdog; a start job that has not run by then is
- * cancelled (cancel_start()).
- */
-static bool wait_in_cgroup(pid_t pid, const char *cgroup)
-{
-	char now[1024];
-
-	for (int i = 0; i < 300; i++) {
-		if (proc_memory_cgroup(pid, now, sizeof(now)) < 0)
-			return false;
-		if (strcmp(now, cgroup) == 0)
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 /*
@@ -198,92 +158,199 @@ int sdj_unit_descendants(const struct cgroup_backend *cg, const char *rel, pid_t
 	return k;
 }
 
-/*
- * The scope's start job did not attach the pid in time: cancel it, so that
- * it cannot take the pid later with no record of it. 1 when the job had run
- * after all (the pid is in the scope), else 0.
- */
-static int cancel_start(sd_bus *bus, const char *job, pid_t pid, const char *cgroup)
+/* The scope holds the pid: still the process that was judged? Then the jail is made. */
+static void scope_confirmed(struct sdj_enter *op)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char now[1024];
+	char limits[160];
+	uint64_t now_st;
 
-	if (job[0]) {
-		sd_bus_call_method(bus, SD_DEST, job, "org.freedesktop.systemd1.Job", "Cancel", &e, NULL, "");
-		sd_bus_error_free(&e);
+	/*
+	 * systemd 252 has no PIDFDs=: the pid went over the bus as a number.
+	 * Still the process that was judged? Else the scope holds a newcomer:
+	 * its limits are lifted at once, and no jail is recorded.
+	 */
+	if (proc_starttime(op->req.pid, &now_st) < 0 || now_st != op->req.starttime) {
+		struct cg_limits open = { CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
+
+		sdj_set_limits(sdj_bus(op->jb), op->st.unit, &open, SDJ_ALL, NULL);
+		jail_state_remove(op->state_dir, op->st.pid);
+		sdj_enter_fail(op, -ESRCH, "pid %d exited while it was moved into scope %s: no jail", op->req.pid,
+			       op->st.unit);
+		return;
 	}
-	return proc_memory_cgroup(pid, now, sizeof(now)) == 0 && strcmp(now, cgroup) == 0;
+	op->out.moved = op->scope.n_pids;
+	/* its pages stay charged to the origin's cgroup: the caller pushes them out (pageouts_start()) */
+	sdj_fmt_limits(limits, sizeof(limits), &op->st.limits);
+	snprintf(op->out.how, sizeof(op->out.how),
+		 "shares %.100s: moved into scope %.80s%s (slice %.60s, PartOf/BindsTo the origin; %.100s; carried over: %.120s; budgets left to the slice, not doubled: %.100s)",
+		 op->u.name, op->st.unit, op->scope.n_pids > 1 ? " with its descendants" : "", op->scope.slice, limits,
+		 op->scope.copied[0] ? op->scope.copied : "nothing",
+		 op->scope.budgets[0] ? op->scope.budgets : "none set");
+	sdj_enter_done(op, 0);
 }
 
-int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-		      struct unit_info *u, struct jail_state *st, struct jail_outcome *out,
-		      struct lj_error *err)
+static bool in_scope(const struct sdj_enter *op)
 {
-	sd_bus *bus = sdj_bus(jb);
+	char now[1024];
+
+	return proc_memory_cgroup(op->req.pid, now, sizeof(now)) == 0 && strcmp(now, op->scope.cgroup) == 0;
+}
+
+/*
+ * The scope's start job did not attach the pid in time: cancel it, so that
+ * it cannot take the pid later with no record of it (one call, its answer
+ * waited for: the cancel must be done before the record goes).
+ */
+static void scope_not_taken(struct sdj_enter *op, const char *why)
+{
 	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char now[1024] = "";
+
+	if (op->scope.job[0])
+		sd_bus_call_method(sdj_bus(op->jb), SD_DEST, op->scope.job, "org.freedesktop.systemd1.Job", "Cancel",
+				   &e, NULL, "");
+	sd_bus_error_free(&e);
+	if (in_scope(op)) {
+		/* the job had run after all */
+		scope_confirmed(op);
+		return;
+	}
+	proc_memory_cgroup(op->req.pid, now, sizeof(now));
+	jail_state_remove(op->state_dir, op->st.pid);
+	sdj_enter_fail(op, -EIO, "pid %d: scope %s did not take it (%s; now in %s): its start job cancelled",
+		       op->req.pid, op->st.unit, why, now);
+}
+
+/*
+ * Until /proc/PID/cgroup says the scope: its start job attaches the pid in
+ * the manager's next turn (milliseconds). Looked at every 10 ms from the
+ * loop, for at most 3 s; a start job that has not run by then is cancelled.
+ */
+static int on_wait(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct sdj_enter *op = userdata;
+	char now[1024];
+
+	if (in_scope(op)) {
+		op->wait = sd_event_source_disable_unref(op->wait);
+		scope_confirmed(op);
+		return 0;
+	}
+	if (usec >= op->wait_until || proc_memory_cgroup(op->req.pid, now, sizeof(now)) < 0) {
+		op->wait = sd_event_source_disable_unref(op->wait);
+		scope_not_taken(op, "not in time");
+		return 0;
+	}
+	sd_event_source_set_time(s, usec + 10000);
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int on_started(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+{
+	struct sdj_enter *op = userdata;
+	const char *msg, *o = NULL;
+	uint64_t now;
+	int r;
+
+	(void)ret;
+	op->slot = sd_bus_slot_unref(op->slot);
+	r = sdj_reply_errno(reply, &msg);
+	if (r < 0) {
+		/* a call that timed out may have been done: its job must not take the pid later */
+		char why[300];
+
+		snprintf(why, sizeof(why), "StartTransientUnit: %s", msg);
+		scope_not_taken(op, why);
+		return 0;
+	}
+	if (sd_bus_message_read(reply, "o", &o) >= 0 && o)
+		snprintf(op->scope.job, sizeof(op->scope.job), "%s", o);
+	if (in_scope(op)) {
+		scope_confirmed(op);
+		return 0;
+	}
+	sd_event_now(op->jb->event, CLOCK_MONOTONIC, &now);
+	op->wait_until = now + 3000000;
+	r = sd_event_add_time(op->jb->event, &op->wait, CLOCK_MONOTONIC, now + 10000, 1000, on_wait, op);
+	if (r < 0)
+		scope_not_taken(op, "no timer to wait with");
+	return 0;
+}
+
+void sdj_into_scope(struct sdj_enter *op)
+{
+	struct jail_backend *jb = op->jb;
+	const struct jail_request *req = &op->req;
+	struct unit_info *u = &op->u;
+	struct jail_state *st = &op->st;
 	sd_bus_message *m = NULL;
-	sd_bus_message *reply = NULL;
-	char slice[256], desc[400], cgroup[1100], copied[400] = "", limits[160], budget_names[160] = "", job[256] = "";
+	char desc[400], *slash;
 	uint32_t pids[64];
-	int n_pids;
 	size_t used = 0, nb = 0;
-	uint64_t now_st;
-	char *slash;
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(not_carried); i++) {
-		r = property_unset(bus, u->path, u->iface, not_carried[i].name, not_carried[i].sig,
-				   not_carried[i].elem);
-		if (r < 0)
-			return lj_error_set(err, r, "cannot read %s of %s: %s", not_carried[i].name, u->name,
-					    strerror(-r));
-		if (r == 0)
-			return lj_error_set(err, -EPERM,
-					    "pid %d shares %s, whose %s cannot be carried over to a scope: not moved",
-					    req->pid, u->name, not_carried[i].name);
+		r = property_unset(op->props, not_carried[i].name, not_carried[i].sig, not_carried[i].elem);
+		if (r < 0) {
+			sdj_enter_fail(op, r, "cannot read %s of %s: %s", not_carried[i].name, u->name, strerror(-r));
+			return;
+		}
+		if (r == 0) {
+			sdj_enter_fail(op, -EPERM, "pid %d shares %s, whose %s cannot be carried over to a scope: not moved",
+				       req->pid, u->name, not_carried[i].name);
+			return;
+		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(budgets); i++) {
 		uint64_t v = CG_UNLIMITED;
 		bool set;
 
 		if (budgets[i].sig[0] == 't')
-			set = sdj_get_u64(bus, u->path, u->iface, budgets[i].name, &v) == 0 && v != CG_UNLIMITED;
+			set = sdj_prop_u64(op->props, budgets[i].name, &v) == 0 && v != CG_UNLIMITED;
 		else
-			set = property_unset(bus, u->path, u->iface, budgets[i].name, budgets[i].sig, "(st)") == 0;
-		if (set && nb + strlen(budgets[i].name) + 2 < sizeof(budget_names))
-			nb += (size_t)snprintf(budget_names + nb, sizeof(budget_names) - nb, "%s%s", nb ? "," : "",
-					       budgets[i].name);
+			set = property_unset(op->props, budgets[i].name, budgets[i].sig, "(st)") == 0;
+		if (set && nb + strlen(budgets[i].name) + 2 < sizeof(op->scope.budgets))
+			nb += (size_t)snprintf(op->scope.budgets + nb, sizeof(op->scope.budgets) - nb, "%s%s",
+					       nb ? "," : "", budgets[i].name);
 	}
-	n_pids = req->descendants ? sdj_unit_descendants(jb->cg, u->cgroup + 1, req->pid, pids, (int)ARRAY_SIZE(pids)) : 1;
+	op->scope.n_pids = req->descendants ? sdj_unit_descendants(jb->cg, u->cgroup + 1, req->pid, pids,
+								   (int)ARRAY_SIZE(pids))
+					    : 1;
 	pids[0] = (uint32_t)req->pid;
-	r = sdj_get_string(bus, u->path, u->iface, "Slice", slice, sizeof(slice));
+	r = sdj_prop_string(op->props, "Slice", op->scope.slice, sizeof(op->scope.slice));
 	if (r >= 0)
-		r = sdj_get_limits(bus, u->path, u->iface, &st->prev);
-	if (r < 0)
-		return lj_error_set(err, r, "cannot read %s: %s", u->name, strerror(-r));
+		r = sdj_prop_limits(op->props, &st->prev);
+	if (r < 0) {
+		sdj_enter_fail(op, r, "cannot read %s: %s", u->name, strerror(-r));
+		return;
+	}
 	st->limits.high = sdj_min(st->limits.high, st->prev.high);
 	st->limits.max = sdj_min(st->limits.max, st->prev.max);
 	st->limits.swap = sdj_min(st->limits.swap, st->prev.swap);
 	scope_name(req->comm, req->pid, st->unit, sizeof(st->unit));
 	/* the scope's cgroup sits next to its origin's, in the same slice's */
-	snprintf(cgroup, sizeof(cgroup), "%s", u->cgroup);
-	slash = strrchr(cgroup, '/');
-	if (!slash)
-		return lj_error_set(err, -EINVAL, "unexpected cgroup %s of %s", u->cgroup, u->name);
-	snprintf(slash + 1, sizeof(cgroup) - (size_t)(slash + 1 - cgroup), "%s", st->unit);
-	if ((size_t)snprintf(st->jail, sizeof(st->jail), "%s", cgroup + 1) >= sizeof(st->jail))
-		return lj_error_set(err, -ENAMETOOLONG, "the cgroup path of %s is too long", u->name);
+	snprintf(op->scope.cgroup, sizeof(op->scope.cgroup), "%s", u->cgroup);
+	slash = strrchr(op->scope.cgroup, '/');
+	if (!slash) {
+		sdj_enter_fail(op, -EINVAL, "unexpected cgroup %s of %s", u->cgroup, u->name);
+		return;
+	}
+	snprintf(slash + 1, sizeof(op->scope.cgroup) - (size_t)(slash + 1 - op->scope.cgroup), "%s", st->unit);
+	if ((size_t)snprintf(st->jail, sizeof(st->jail), "%s", op->scope.cgroup + 1) >= sizeof(st->jail)) {
+		sdj_enter_fail(op, -ENAMETOOLONG, "the cgroup path of %s is too long", u->name);
+		return;
+	}
 	snprintf(desc, sizeof(desc), "leakjail: pid %d (%.64s) of %.200s", req->pid, req->comm, u->name);
 
-	r = sd_bus_message_new_method_call(bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
+	r = sd_bus_message_new_method_call(sdj_bus(jb), &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", st->unit, "fail");
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s", slice,
-					  "PartOf", "as", 1, u->name, "BindsTo", "as", 1, u->name, "CollectMode", "s",
-					  "inactive-or-failed");
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
+					  op->scope.slice, "PartOf", "as", 1, u->name, "BindsTo", "as", 1, u->name,
+					  "CollectMode", "s", "inactive-or-failed");
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'r', "sv");
 	if (r >= 0)
@@ -291,7 +358,7 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'v', "au");
 	if (r >= 0)
-		r = sd_bus_message_append_array(m, 'u', pids, (size_t)n_pids * sizeof(pids[0]));
+		r = sd_bus_message_append_array(m, 'u', pids, (size_t)op->scope.n_pids * sizeof(pids[0]));
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -299,10 +366,10 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 	if (r >= 0)
 		r = sdj_append_limits(m, &st->limits, SDJ_ALL);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(carried); i++) {
-		r = copy_property(bus, m, u->path, u->iface, carried[i].name, carried[i].sig);
-		if (r > 0 && used + strlen(carried[i].name) + 2 < sizeof(copied))
-			used += (size_t)snprintf(copied + used, sizeof(copied) - used, "%s%s", used ? "," : "",
-						 carried[i].name);
+		r = copy_property(op->props, m, carried[i].name, carried[i].sig);
+		if (r > 0 && used + strlen(carried[i].name) + 2 < sizeof(op->scope.copied))
+			used += (size_t)snprintf(op->scope.copied + used, sizeof(op->scope.copied) - used, "%s%s",
+						 used ? "," : "", carried[i].name);
 	}
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
@@ -310,62 +377,22 @@ int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct 
 		r = sd_bus_message_append(m, "a(sa(sv))", 0);
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		return lj_error_set(err, r, "cannot build the scope for pid %d from %s: %s", req->pid, u->name,
-				    strerror(-r));
+		sdj_enter_fail(op, r, "cannot build the scope for pid %d from %s: %s", req->pid, u->name, strerror(-r));
+		return;
 	}
 	/* recorded before the move: a crash after it must not lose the way back */
 	jail_state_note_move(st, req);
 	st->origin_ino = cg_ino(jb->cg, u->cgroup + 1);
-	r = jail_state_save(state_dir, st);
+	r = jail_state_save(op->state_dir, st);
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		return lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
+		sdj_enter_fail(op, r, "cannot record the jail in %s: %s", op->state_dir, strerror(-r));
+		return;
 	}
-	r = sd_bus_call(bus, m, 0, &e, &reply);
+	r = sdj_call(op, m, on_started);
 	sd_bus_message_unref(m);
 	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		lj_error_set(err, r, "StartTransientUnit(%s) for pid %d: %s", st->unit, req->pid,
-			     e.message ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		/* a call that timed out may have been done: its job must not take the pid later */
-		if (!cancel_start(bus, "", req->pid, cgroup)) {
-			jail_state_remove(state_dir, st->pid);
-			return r;
-		}
-		r = 0;
-	} else {
-		const char *o = NULL;
-
-		if (sd_bus_message_read(reply, "o", &o) >= 0 && o)
-			snprintf(job, sizeof(job), "%s", o);
-		sd_bus_message_unref(reply);
+		jail_state_remove(op->state_dir, st->pid);
+		sdj_enter_fail(op, r, "StartTransientUnit(%s) for pid %d: %s", st->unit, req->pid, strerror(-r));
 	}
-	if (!wait_in_cgroup(req->pid, cgroup) && !cancel_start(bus, job, req->pid, cgroup)) {
-		proc_memory_cgroup(req->pid, cgroup, sizeof(cgroup));
-		jail_state_remove(state_dir, st->pid);
-		return lj_error_set(err, -EIO, "pid %d: scope %s did not take it in time (now in %s): its start job cancelled",
-				    req->pid, st->unit, cgroup);
-	}
-	/*
-	 * systemd 252 has no PIDFDs=: the pid went over the bus as a number.
-	 * Still the process that was judged? Else the scope holds a newcomer:
-	 * its limits are lifted at once, and no jail is recorded.
-	 */
-	if (proc_starttime(req->pid, &now_st) < 0 || now_st != req->starttime) {
-		struct cg_limits open = { CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
-
-		sdj_set_limits(bus, st->unit, &open, SDJ_ALL, NULL);
-		jail_state_remove(state_dir, st->pid);
-		return lj_error_set(err, -ESRCH, "pid %d exited while it was moved into scope %s: no jail",
-				    req->pid, st->unit);
-	}
-	out->moved = n_pids;
-	/* its pages stay charged to the origin's cgroup: the caller pushes them out (pageouts_start()) */
-	sdj_fmt_limits(limits, sizeof(limits), &st->limits);
-	snprintf(out->how, sizeof(out->how),
-		 "shares %.100s: moved into scope %.80s%s (slice %.60s, PartOf/BindsTo the origin; %.100s; carried over: %.120s; budgets left to the slice, not doubled: %.100s)",
-		 u->name, st->unit, n_pids > 1 ? " with its descendants" : "", slice, limits,
-		 copied[0] ? copied : "nothing", budget_names[0] ? budget_names : "none set");
-	return 0;
 }

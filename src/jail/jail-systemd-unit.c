@@ -352,32 +352,139 @@ void sdj_reclaims_free(struct jail_backend *jb)
 	b->timer = sd_event_source_disable_unref(b->timer);
 }
 
-int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-		 struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err)
+/* The unit's limits are written (or needed no change): still the same process? Then the reclaim. */
+static void in_place_done(struct sdj_enter *op)
 {
-	sd_bus *bus = sdj_bus(jb);
-	struct cg_usage use = { 0 };
-	struct cg_limits l;
-	uint64_t anon, file, room, goal, target, want_max, now_st;
-	unsigned int which = 0;
+	struct jail_backend *jb = op->jb;
+	struct jail_state *st = &op->st;
+	struct jail_outcome *out = &op->out;
+	const struct cg_limits *l = &st->limits;
+	uint64_t now_st, goal = op->place.goal;
 	char was[160], now[160], a[24], b[24], c[24];
+
+	/* the round trips took time: still the same process? else the jail goes */
+	if (proc_starttime(op->req.pid, &now_st) < 0 || now_st != op->req.starttime) {
+		char done[300];
+		struct lj_error e2 = { 0 };
+
+		sdj_restore_unit(jb, st, done, sizeof(done), &e2);
+		jail_state_remove(op->state_dir, st->pid);
+		sdj_enter_fail(op, -ESRCH, "pid %d exited while its unit %s was being limited: restored (%s)",
+			       op->req.pid, op->u.name, e2.code ? e2.msg : done);
+		return;
+	}
+	sdj_fmt_limits(now, sizeof(now), l);
+	sdj_fmt_limits(was, sizeof(was), &st->prev);
+	snprintf(out->how, sizeof(out->how), "alone in its unit: %.150s limited in place, %.100s (runtime; was %.100s)%s",
+		 op->u.name, now, was,
+		 op->place.want_max < l->max
+			 ? "; MemoryMax stays until the usage is below it (a lower one would reclaim in PID 1, or OOM-kill)"
+			 : "");
+	if (op->container[0]) {
+		char how[sizeof(out->how)];
+
+		snprintf(how, sizeof(how), "in its container %s: %.500s%s", op->container, out->how,
+			 op->container_others ? "; the container holds other processes: they share the limit" : "");
+		snprintf(out->how, sizeof(out->how), "%s", how);
+	}
+	/* every page it has is charged to its unit's cgroup: a reclaim there is the page-out */
+	out->pageout_done = true;
+	snprintf(a, sizeof(a), "%llu", (unsigned long long)(op->place.usage >> 20));
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)(op->place.room >> 20));
+	snprintf(c, sizeof(c), "%llu", (unsigned long long)(goal >> 20));
+	if (goal < PAGEOUT_PIECE || !op->req.pageout) {
+		snprintf(out->pageout, sizeof(out->pageout),
+			 "nothing reclaimed: %s; held by MemoryHigh at its usage (%s MiB)",
+			 !op->req.pageout		   ? "jail_pageout = no"
+			 : op->place.usage <= op->place.target ? "it is within the jail's size"
+							       : "no room in swap for its anonymous memory, and no file pages to drop",
+			 a);
+		sdj_enter_done(op, 0);
+		return;
+	}
+	{
+		struct sd_backend *bk = jb->data;
+		struct reclaim_job *j = calloc(1, sizeof(*j));
+
+		if (!j) {
+			snprintf(out->pageout, sizeof(out->pageout), "no reclaim: out of memory; held by MemoryHigh");
+			sdj_enter_done(op, 0);
+			return;
+		}
+		snprintf(j->state_dir, sizeof(j->state_dir), "%s", op->state_dir);
+		j->st = *st;
+		j->target = op->place.target;
+		j->want_max = op->place.want_max;
+		j->goal = goal;
+		j->start_usage = op->place.usage;
+		j->step = 2 * PAGEOUT_PIECE; /* small first: a step of 16 MiB took 1.5 s under TCG */
+		j->t0_ns = now_ns();
+		snprintf(out->pageout, sizeof(out->pageout),
+			 "reclaiming up to %s MiB of its %s MiB in leakjail's own slices (swap room %s MiB), MemoryHigh following it down",
+			 c, a, b);
+		j->next = bk->jobs;
+		bk->jobs = j;
+		reclaims_arm(jb);
+	}
+	sdj_enter_done(op, 0);
+}
+
+static int on_limited(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+{
+	struct sdj_enter *op = userdata;
+	const char *msg;
 	int r;
 
-	r = sdj_get_limits(bus, u->path, u->iface, &st->prev);
-	if (r < 0)
-		return lj_error_set(err, r, "cannot read the memory limits of %s: %s", u->name, strerror(-r));
-	snprintf(st->unit, sizeof(st->unit), "%s", u->name);
-	snprintf(st->jail, sizeof(st->jail), "%s", u->cgroup + 1);
-	st->prev_dropins = dropins_present(u->name);
+	(void)ret;
+	op->slot = sd_bus_slot_unref(op->slot);
+	r = sdj_reply_errno(reply, &msg);
+	if (r < 0) {
+		char done[300];
+		struct lj_error e2 = { 0 };
+
+		/* a call that timed out may still have been done: undo as for a release */
+		sdj_restore_unit(op->jb, &op->st, done, sizeof(done), &e2);
+		jail_state_remove(op->state_dir, op->st.pid);
+		sdj_enter_fail(op, r, "SetUnitProperties(%s): %s", op->u.name, msg);
+		return 0;
+	}
+	in_place_done(op);
+	return 0;
+}
+
+void sdj_in_place(struct sdj_enter *op)
+{
+	struct jail_backend *jb = op->jb;
+	struct jail_state *st = &op->st;
+	sd_bus_message *m = NULL;
+	struct cg_usage use = { 0 };
+	struct cg_limits l;
+	uint64_t anon, file, target, want_max;
+	unsigned int which = 0;
+	int r;
+
+	r = sdj_prop_limits(op->props, &st->prev);
+	if (r < 0) {
+		sdj_enter_fail(op, r, "cannot read the memory limits of %s: %s", op->u.name, strerror(-r));
+		return;
+	}
+	snprintf(st->unit, sizeof(st->unit), "%s", op->u.name);
+	snprintf(st->jail, sizeof(st->jail), "%s", op->u.cgroup + 1);
+	st->prev_dropins = dropins_present(op->u.name);
 	/* never looser than what the unit had: a jail only tightens */
 	target = sdj_min(st->limits.high, st->prev.high);
 	want_max = sdj_min(st->limits.max, st->prev.max);
 	l.swap = sdj_min(st->limits.swap, st->prev.swap);
-	if (cg_usage(jb->cg, st->jail, &use) < 0)
-		return lj_error_set(err, -ESRCH, "cannot read the memory of %s", u->cgroup);
+	if (cg_usage(jb->cg, st->jail, &use) < 0) {
+		sdj_enter_fail(op, -ESRCH, "cannot read the memory of %s", op->u.cgroup);
+		return;
+	}
 	unit_stat(jb->cg, st->jail, &anon, &file);
-	room = swap_room(jb->cg, st->jail, l.swap);
-	goal = use.memory > target ? sdj_min(use.memory - target, file + sdj_min(anon, room)) : 0;
+	op->place.usage = use.memory;
+	op->place.target = target;
+	op->place.want_max = want_max;
+	op->place.room = swap_room(jb->cg, st->jail, l.swap);
+	op->place.goal = use.memory > target ? sdj_min(use.memory - target, file + sdj_min(anon, op->place.room)) : 0;
 	/* MemoryHigh at the usage (never below the jail's size): the write reclaims nothing */
 	l.high = MAX(target, cg_page_up(use.memory + HIGH_SLACK));
 	if (l.high < st->prev.high)
@@ -396,86 +503,23 @@ int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct ja
 	/* the unit's earlier OOM kills and limit hits are not the jail's: counted from here */
 	cg_events(jb->cg, st->jail, &st->events);
 	/* recorded before the change: a crash after it must not lose the previous values */
-	r = jail_state_save(state_dir, st);
-	if (r < 0)
-		return lj_error_set(err, r, "cannot record the jail in %s: %s", state_dir, strerror(-r));
-	if (which) {
-		r = sdj_set_limits(bus, u->name, &l, which, err);
-		if (r < 0) {
-			char done[300];
-			struct lj_error e2 = { 0 };
-
-			/* a call that timed out may still have been done: undo as for a release */
-			sdj_restore_unit(jb, st, done, sizeof(done), &e2);
-			jail_state_remove(state_dir, st->pid);
-			return r;
-		}
+	r = jail_state_save(op->state_dir, st);
+	if (r < 0) {
+		sdj_enter_fail(op, r, "cannot record the jail in %s: %s", op->state_dir, strerror(-r));
+		return;
 	}
-	/* the round trips took time: still the same process? else the jail goes */
-	if (proc_starttime(req->pid, &now_st) < 0 || now_st != req->starttime) {
-		char done[300];
-		struct lj_error e2 = { 0 };
-
-		sdj_restore_unit(jb, st, done, sizeof(done), &e2);
-		jail_state_remove(state_dir, st->pid);
-		return lj_error_set(err, -ESRCH, "pid %d exited while its unit %s was being limited: restored (%s)",
-				    req->pid, u->name, e2.code ? e2.msg : done);
+	if (!which) {
+		in_place_done(op);
+		return;
 	}
-	sdj_fmt_limits(now, sizeof(now), &l);
-	sdj_fmt_limits(was, sizeof(was), &st->prev);
-	snprintf(out->how, sizeof(out->how), "alone in its unit: %.150s limited in place, %.100s (runtime; was %.100s)%s",
-		 u->name, now, was,
-		 want_max < l.max ? "; MemoryMax stays until the usage is below it (a lower one would reclaim in PID 1, or OOM-kill)"
-				  : "");
-	/* every page it has is charged to its unit's cgroup: a reclaim there is the page-out */
-	out->pageout_done = true;
-	snprintf(a, sizeof(a), "%llu", (unsigned long long)(use.memory >> 20));
-	snprintf(b, sizeof(b), "%llu", (unsigned long long)(room >> 20));
-	snprintf(c, sizeof(c), "%llu", (unsigned long long)(goal >> 20));
-	if (goal < PAGEOUT_PIECE || !req->pageout) {
-		snprintf(out->pageout, sizeof(out->pageout),
-			 "nothing reclaimed: %s; held by MemoryHigh at its usage (%s MiB)",
-			 !req->pageout ? "jail_pageout = no"
-			 : use.memory <= target ? "it is within the jail's size"
-						: "no room in swap for its anonymous memory, and no file pages to drop",
-			 a);
-		return 0;
+	r = sdj_limits_message(sdj_bus(jb), op->u.name, &l, which, &m);
+	if (r >= 0)
+		r = sdj_call(op, m, on_limited);
+	sd_bus_message_unref(m);
+	if (r < 0) {
+		jail_state_remove(op->state_dir, st->pid);
+		sdj_enter_fail(op, r, "SetUnitProperties(%s): %s", op->u.name, strerror(-r));
 	}
-	{
-		struct sd_backend *bk = jb->data;
-		struct reclaim_job *j = calloc(1, sizeof(*j));
-
-		if (!j) {
-			snprintf(out->pageout, sizeof(out->pageout), "no reclaim: out of memory; held by MemoryHigh");
-			return 0;
-		}
-		snprintf(j->state_dir, sizeof(j->state_dir), "%s", state_dir);
-		j->st = *st;
-		j->target = target;
-		j->want_max = want_max;
-		j->goal = goal;
-		j->start_usage = use.memory;
-		j->step = 2 * PAGEOUT_PIECE; /* small first: a step of 16 MiB took 1.5 s under TCG */
-		j->t0_ns = now_ns();
-		snprintf(out->pageout, sizeof(out->pageout),
-			 "reclaiming up to %s MiB of its %s MiB in leakjail's own slices (swap room %s MiB), MemoryHigh following it down",
-			 c, a, b);
-		if (!jb->event) {
-			/* no loop to go on from (a caller without one): finish here */
-			int r2;
-
-			while ((r2 = reclaim_slice(jb, j, reclaim_slice_usec(PAGEOUT_SLICE_USEC) * 1000)) > 0)
-				;
-			reclaim_finish(jb, j, r2);
-			*st = j->st;
-			free(j);
-			return 0;
-		}
-		j->next = bk->jobs;
-		bk->jobs = j;
-		reclaims_arm(jb);
-	}
-	return 0;
 }
 
 /* Manager.Reload, not waited for: systemd forgets the drop-ins removed (see the top of this file). */

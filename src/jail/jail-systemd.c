@@ -24,16 +24,13 @@
  * they are: memory.reclaim (a one-off request, no setting systemd keeps) and
  * putting a process back into the leaf cgroup of its own unit.
  */
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "container.h"
 #include "jail-systemd.h"
 #include "proc.h"
 
@@ -72,6 +69,7 @@ static void systemd_close(struct jail_backend *jb)
 
 	if (!b)
 		return;
+	sdj_enter_free_all(jb);
 	sdj_reclaims_free(jb);
 	sd_bus_flush_close_unref(b->bus);
 	free(b);
@@ -79,7 +77,7 @@ static void systemd_close(struct jail_backend *jb)
 }
 
 /* The D-Bus interface that holds a unit type's cgroup properties. */
-static const char *unit_iface(const char *unit)
+const char *sdj_unit_iface(const char *unit)
 {
 	const char *dot = strrchr(unit, '.');
 
@@ -158,20 +156,6 @@ int sdj_get_limits(sd_bus *bus, const char *path, const char *iface, struct cg_l
 	return r;
 }
 
-static int get_bool(sd_bus *bus, const char *path, const char *iface, const char *name, bool *out)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int v = 0;
-	int r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, name, &e, 'b', &v);
-
-	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-	}
-	*out = v != 0;
-	return r;
-}
-
 /* A unit's InvocationID (16 bytes) as 32 hex digits: which run of the unit this is. */
 static int get_invocation(sd_bus *bus, const char *path, char *out, size_t size)
 {
@@ -208,10 +192,9 @@ int sdj_append_limits(sd_bus_message *m, const struct cg_limits *l, unsigned int
 	return r;
 }
 
-int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
-		   struct lj_error *err)
+int sdj_limits_message(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
+		       sd_bus_message **out)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
 	sd_bus_message *m = NULL;
 	int r;
 
@@ -224,6 +207,22 @@ int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, uns
 		r = sdj_append_limits(m, l, which);
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
+		   struct lj_error *err)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sdj_limits_message(bus, unit, l, which, &m);
 	if (r >= 0)
 		r = sd_bus_call(bus, m, 0, &e, NULL);
 	sd_bus_message_unref(m);
@@ -251,165 +250,6 @@ void sdj_fmt_limits(char *buf, size_t size, const struct cg_limits *l)
 	snprintf(buf, size, "MemoryHigh=%s MemoryMax=%s MemorySwapMax=%s", h, m, s);
 }
 
-static int unit_of_pid(sd_bus *bus, pid_t pid, struct unit_info *u, struct lj_error *err)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *p;
-	int r;
-
-	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnitByPID", &e, &reply, "u", (uint32_t)pid);
-	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		lj_error_set(err, r == -ENXIO ? -ESRCH : r, "GetUnitByPID(%d): %s", pid,
-			     e.message ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		return err->code;
-	}
-	r = sd_bus_message_read(reply, "o", &p);
-	u->path = r >= 0 ? strdup(p) : NULL;
-	sd_bus_message_unref(reply);
-	if (!u->path)
-		return lj_error_set(err, -ENOMEM, "out of memory");
-	r = sdj_get_string(bus, u->path, SD_UNIT, "Id", u->name, sizeof(u->name));
-	if (r < 0)
-		return lj_error_set(err, r, "pid %d: cannot read its unit's name: %s", pid, strerror(-r));
-	u->iface = unit_iface(u->name);
-	if (!u->iface)
-		return lj_error_set(err, -EPERM, "pid %d is in %s, a unit that holds no limits of its own: not jailed",
-				    pid, u->name);
-	r = sdj_get_string(bus, u->path, u->iface, "ControlGroup", u->cgroup, sizeof(u->cgroup));
-	if (r >= 0)
-		r = get_invocation(bus, u->path, u->invocation, sizeof(u->invocation));
-	if (r < 0)
-		return lj_error_set(err, r, "pid %d: cannot read unit %s: %s", pid, u->name, strerror(-r));
-	return 0;
-}
-
-/*
- * A container's scope, limited in place through systemd. The target is what
- * the container's other processes hold plus the leaker's jail size: the
- * others keep theirs. MemoryMax and MemorySwapMax stay the runtime's.
- */
-static int container_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-			   struct unit_info *u, struct jail_state *st, struct container *c, struct jail_outcome *out,
-			   struct lj_error *err)
-{
-	char label[sizeof(st->container)], how[sizeof(out->how)], path[1400], buf[256];
-	struct proc_statm sm;
-	struct cg_usage use;
-	struct stat sb;
-	uint64_t rss = 0, others;
-	pid_t procs[256];
-	int n, r;
-
-	if (strcmp(u->cgroup, c->cgroup) != 0)
-		return lj_error_set(err, -EPERM, "pid %d is in container %s, whose cgroup %s is not its unit %s's; not jailed",
-				    req->pid, c->id, c->cgroup, u->name);
-	container_read_name_cached(c);
-	container_describe(c, label, sizeof(label));
-	snprintf(path, sizeof(path), "/proc/%d/statm", req->pid);
-	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) > 0 && proc_parse_statm(buf, &sm))
-		rss = sm.resident * (uint64_t)sysconf(_SC_PAGESIZE);
-	if (cg_usage(jb->cg, u->cgroup + 1, &use) < 0)
-		return lj_error_set(err, -ESRCH, "cannot read the memory of %s", u->cgroup);
-	others = use.memory > rss ? use.memory - rss : 0;
-	st->limits.high = others + req->limits.high;
-	st->limits.max = CG_UNLIMITED;
-	st->limits.swap = CG_UNLIMITED;
-	snprintf(st->container, sizeof(st->container), "%s", label);
-	cg_path(jb->cg, u->cgroup + 1, path, sizeof(path));
-	st->cg_ino = stat(path, &sb) == 0 ? (uint64_t)sb.st_ino : 0;
-	n = cg_procs(jb->cg, u->cgroup + 1, procs, (int)ARRAY_SIZE(procs));
-	r = sdj_in_place(jb, state_dir, req, u, st, out, err);
-	if (r < 0)
-		return r;
-	snprintf(how, sizeof(how), "in its container %s: %.500s%s", label, out->how,
-		 n > 1 ? "; the container holds other processes: they share the limit" : "");
-	snprintf(out->how, sizeof(out->how), "%s", how);
-	return 0;
-}
-
-static int systemd_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-			 struct jail_outcome *out, struct lj_error *err)
-{
-	sd_bus *bus = sdj_bus(jb);
-	cleanup_close int pidfd = -1;
-	struct unit_info u = { 0 };
-	struct jail_state st = { 0 };
-	char cgroup[1024];
-	pid_t procs[2], all[256];
-	uint32_t kids[256];
-	bool delegate = false;
-	struct container c;
-	int n, r;
-
-	memset(out, 0, sizeof(*out));
-	pidfd = jail_target_open(req, err);
-	if (pidfd < 0)
-		return pidfd;
-	if (proc_memory_cgroup(req->pid, cgroup, sizeof(cgroup)) < 0)
-		return lj_error_set(err, -ESRCH, "pid %d has exited", req->pid);
-	r = unit_of_pid(bus, req->pid, &u, err);
-	if (r < 0)
-		goto out;
-	st.pid = req->pid;
-	st.starttime = req->starttime;
-	snprintf(st.backend, sizeof(st.backend), "systemd");
-	snprintf(st.comm, sizeof(st.comm), "%s", req->comm);
-	snprintf(st.policy, sizeof(st.policy), "%s", req->policy);
-	snprintf(st.reason, sizeof(st.reason), "%s", req->reason ? req->reason : "");
-	snprintf(st.origin, sizeof(st.origin), "%s", cgroup);
-	snprintf(st.origin_unit, sizeof(st.origin_unit), "%s", u.name);
-	snprintf(st.origin_id, sizeof(st.origin_id), "%s", u.invocation);
-	st.since = now_wall();
-	st.limits = req->limits;
-
-	if (startswith(u.name, "leakjail-") && strcmp(u.iface, "org.freedesktop.systemd1.Scope") == 0) {
-		/* a child born in a scope jail, or moved there with its parent: the jail's, not a new leak */
-		r = lj_error_set(err, -EALREADY, "pid %d is already in the jail %s", req->pid, u.name);
-		goto out;
-	}
-	/*
-	 * A container whose cgroup is a scope of systemd's (Podman, Docker, the
-	 * kubelet with the systemd driver; machined's machines): its subtree is
-	 * the runtime's, but the scope's memory properties are systemd's, and
-	 * set through systemd like any unit's. The container is limited in
-	 * place (container.h): never moved out of it.
-	 */
-	if (container_of_cgroup(cgroup, &c) && c.scope) {
-		r = container_scope(jb, state_dir, req, &u, &st, &c, out, err);
-		goto out;
-	}
-	/* Delegate=yes, or a cgroup below its unit's: the subtree is its owner's, not systemd's or ours */
-	if (strcmp(u.iface, "org.freedesktop.systemd1.Service") == 0 ||
-	    strcmp(u.iface, "org.freedesktop.systemd1.Scope") == 0)
-		get_bool(bus, u.path, u.iface, "Delegate", &delegate);
-	if (delegate || strcmp(cgroup, u.cgroup) != 0) {
-		r = lj_error_set(err, -EPERM,
-				 "pid %d is in %s, inside the delegated subtree of %s: it belongs to that unit's own manager; not jailed",
-				 req->pid, cgroup, u.name);
-		goto out;
-	}
-	n = cg_procs(jb->cg, u.cgroup + 1, procs, (int)ARRAY_SIZE(procs));
-	if (n < 0) {
-		r = lj_error_set(err, n, "cannot read the processes of %s: %s", u.cgroup, strerror(-n));
-		goto out;
-	}
-	/* alone in its unit, or (jail_descendants) there with its descendants only: the unit is the jail */
-	if ((n == 1 && procs[0] == req->pid) ||
-	    (req->descendants && n > 1 && sdj_unit_descendants(jb->cg, u.cgroup + 1, req->pid, kids, (int)ARRAY_SIZE(kids)) ==
-					      cg_procs(jb->cg, u.cgroup + 1, all, (int)ARRAY_SIZE(all))))
-		r = sdj_in_place(jb, state_dir, req, &u, &st, out, err);
-	else
-		r = sdj_into_scope(jb, state_dir, req, &u, &st, out, err);
-	if (r == 0)
-		out->state = st;
-out:
-	free(u.path);
-	return r;
-}
-
 /*
  * Back from the scope into the origin unit, only if it is the same run of
  * that unit (its InvocationID), active, and its cgroup is the leaf it was.
@@ -421,7 +261,7 @@ static int back_from_scope(struct jail_backend *jb, const struct jail_state *j, 
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char *path = NULL, id[40] = "", state[32] = "", cgroup[1024] = "", now[1024];
 	pid_t procs[256];
-	const char *iface = unit_iface(j->origin_unit);
+	const char *iface = sdj_unit_iface(j->origin_unit);
 	int n, r, moved = 0;
 	bool left;
 
@@ -572,7 +412,7 @@ static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, c
 const struct jail_backend_ops jail_systemd_ops = {
 	.follow = systemd_follow,
 	.name = "systemd",
-	.enter = systemd_enter,
+	.enter = sdj_enter,
 	.release = systemd_release,
 	.retire = systemd_retire,
 	.set_limits = sdj_set_jail_limits,

@@ -28,11 +28,14 @@
 
 struct reclaim_job;
 
+struct sdj_enter;
+
 /* The backend's own data (jb->data). */
 struct sd_backend {
 	sd_bus *bus;
 	struct reclaim_job *jobs;  /* in-place reclaims under way (jail-systemd-unit.c) */
 	sd_event_source *timer;    /* on while a job is queued */
+	struct sdj_enter *entering; /* jails being made (jail-systemd-enter.c) */
 };
 
 /* What a unit is: its object path, name, cgroup, cgroup interface, invocation. */
@@ -43,6 +46,61 @@ struct unit_info {
 	const char *iface;
 	char invocation[40];
 };
+
+/*
+ * A jail being made (jail-systemd-enter.c). Every call to the manager is
+ * asynchronous, and its answer takes the next step from the loop; the wait
+ * for a scope to take its pid is a timer of the loop. What the steps share.
+ */
+struct sdj_enter {
+	struct sdj_enter *next;
+	struct jail_backend *jb;
+	char state_dir[512];
+	struct jail_request req; /* its strings are the copies below */
+	char comm[64], policy[72], jail_parent[256], reason[1024], moved_note[160];
+	int pidfd;
+	char cgroup[1024];          /* the pid's memory cgroup when it was asked */
+	struct unit_info u;
+	sd_bus_message *unit_props; /* GetAll of org.freedesktop.systemd1.Unit */
+	sd_bus_message *props;      /* GetAll of the unit type's interface (u.iface) */
+	sd_bus_slot *slot;          /* the call under way */
+	sd_event_source *wait;      /* until the scope takes the pid */
+	uint64_t wait_until;        /* CLOCK_MONOTONIC, usec */
+	struct jail_state st;
+	struct jail_outcome out;
+	struct lj_error err;
+	struct {
+		char slice[256], copied[400], budgets[160], cgroup[1100], job[256];
+		int n_pids;
+	} scope;                     /* into a scope (jail-systemd-scope.c) */
+	struct {
+		uint64_t usage, target, want_max, room, goal;
+	} place;                     /* in place (jail-systemd-unit.c) */
+	char container[160];         /* a container's scope, limited in place: which */
+	bool container_others;       /* and it holds other processes */
+};
+
+/*
+ * The steps: each ends in another call, in a timer, or in sdj_enter_done(),
+ * which tells the caller (jb->entered) and frees op: nothing touches op
+ * after it. r < 0 with op->err set, or 0 with op->out filled.
+ */
+void sdj_enter_done(struct sdj_enter *op, int r);
+int sdj_enter_fail(struct sdj_enter *op, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Call m asynchronously (SD_CALL_TIMEOUT_USEC); its reply goes to cb with op. */
+int sdj_call(struct sdj_enter *op, sd_bus_message *m, sd_bus_message_handler_t cb);
+/* An error reply's -errno (with its message in *msg), or 0 for a method return. */
+int sdj_reply_errno(sd_bus_message *reply, const char **msg);
+void sdj_enter_free_all(struct jail_backend *jb);
+
+/*
+ * A property in a GetAll reply: the message is left inside its variant.
+ * 1 found, 0 not there (this systemd does not have it), -errno.
+ */
+int sdj_prop(sd_bus_message *all, const char *name, const char *sig);
+int sdj_prop_string(sd_bus_message *all, const char *name, char *out, size_t size);
+int sdj_prop_u64(sd_bus_message *all, const char *name, uint64_t *out);
+int sdj_prop_limits(sd_bus_message *all, struct cg_limits *out);
 
 sd_bus *sdj_bus(struct jail_backend *jb);
 int sdj_bus_errno(const sd_bus_error *e, int r);
@@ -64,16 +122,23 @@ int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, uns
 		   struct lj_error *err);
 
 int sdj_append_limits(sd_bus_message *m, const struct cg_limits *l, unsigned int which);
+/* That call, built and not sent: for sdj_call(). */
+int sdj_limits_message(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
+		       sd_bus_message **out);
+/* The D-Bus interface that holds a unit type's cgroup properties; NULL for a type without them. */
+const char *sdj_unit_iface(const char *unit);
+/* jail-systemd-enter.c: the backend's enter (jail.h); -EINPROGRESS, answered through jb->entered */
+int sdj_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
+	      struct jail_outcome *out, struct lj_error *err);
 
-/* jail-systemd-scope.c */
-int sdj_into_scope(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-		   struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err);
+/* jail-systemd-scope.c: the next step of op, into a scope of its own */
+void sdj_into_scope(struct sdj_enter *op);
 /* pid and its descendants in rel's cgroup (pid first); the count */
 int sdj_unit_descendants(const struct cgroup_backend *cg, const char *rel, pid_t pid, uint32_t *out, int max);
 
 /* jail-systemd-unit.c */
-int sdj_in_place(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
-		 struct unit_info *u, struct jail_state *st, struct jail_outcome *out, struct lj_error *err);
+/* the next step of op: its unit limited in place */
+void sdj_in_place(struct sdj_enter *op);
 int sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
 		     struct lj_error *err);
 int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,

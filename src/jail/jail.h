@@ -124,6 +124,15 @@ struct jail_backend {
 	void *data; /* the backend's own (systemd: the bus) */
 	/* the caller's loop, for work done in slices (systemd: an in-place reclaim); NULL: none */
 	struct sd_event *event;
+	/*
+	 * Where a backend that answers from the loop (systemd: its calls to the
+	 * manager are asynchronous) says how a jail_enter() that returned
+	 * -EINPROGRESS ended: r and out as jail_enter() would have returned
+	 * them; req carries the pid and start time of the request.
+	 */
+	void (*entered)(void *ctx, const struct jail_request *req, int r, struct jail_outcome *out,
+			struct lj_error *err);
+	void *entered_ctx;
 };
 
 extern const struct jail_backend_ops jail_cgroupfs_ops;
@@ -159,6 +168,8 @@ const char *jail_backend_name(const struct jail_backend *jb);
  * process's pages stayed behind, is the caller's to start
  * (pageouts_start()): it says here only whether there is swap to page out to.
  * -ESRCH: it exited or its pid was reused; -EPERM: never jailed.
+ * -EINPROGRESS: the backend goes on from jb->event and tells jb->entered
+ * (systemd: it needs both, and refuses a caller without a loop).
  */
 int jail_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 	       struct jail_outcome *out, struct lj_error *err);
