@@ -92,7 +92,7 @@ int sdj_prop_limits(sd_bus_message *all, struct cg_limits *out)
 }
 
 /* InvocationID (16 bytes) as 32 hex digits: which run of the unit this is. */
-static int prop_invocation(sd_bus_message *all, char *out, size_t size)
+int sdj_prop_invocation(sd_bus_message *all, char *out, size_t size)
 {
 	const void *id = NULL;
 	size_t n = 0;
@@ -120,16 +120,12 @@ int sdj_reply_errno(sd_bus_message *reply, const char **msg)
 
 int sdj_call(struct sdj_enter *op, sd_bus_message *m, sd_bus_message_handler_t cb)
 {
-	sd_bus *bus = sdj_bus(op->jb);
-	int r;
-
 	/* the replies, and their timeouts, are the loop's to dispatch */
-	if (!sd_bus_get_event(bus)) {
-		r = sd_bus_attach_event(bus, op->jb->event, SD_EVENT_PRIORITY_NORMAL);
-		if (r < 0)
-			return r;
-	}
-	return sd_bus_call_async(bus, &op->slot, m, cb, op, SD_CALL_TIMEOUT_USEC);
+	int r = sdj_attach(op->jb);
+
+	if (r < 0)
+		return r;
+	return sd_bus_call_async(sdj_bus(op->jb), &op->slot, m, cb, op, SD_CALL_TIMEOUT_USEC);
 }
 
 /* A method call, its arguments as sd_bus_message_append() takes them; its reply goes to cb. */
@@ -346,7 +342,7 @@ static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *re
 	op->unit_props = sd_bus_message_ref(reply);
 	r = sdj_prop_string(reply, "Id", op->u.name, sizeof(op->u.name));
 	if (r >= 0)
-		r = prop_invocation(reply, op->u.invocation, sizeof(op->u.invocation));
+		r = sdj_prop_invocation(reply, op->u.invocation, sizeof(op->u.invocation));
 	if (r < 0) {
 		sdj_enter_fail(op, r, "pid %d: cannot read its unit's name: %s", op->req.pid, strerror(-r));
 		return 0;

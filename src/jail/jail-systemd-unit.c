@@ -151,6 +151,7 @@ struct reclaim_job {
 	unsigned int slices, misses;
 	double longest;
 	bool reached;
+	bool high_asked; /* a lower MemoryHigh asked of systemd, not answered yet */
 };
 
 /* Is the jail still the one of this job: the same process, recorded, not released meanwhile? */
@@ -161,6 +162,42 @@ static bool job_current(const struct reclaim_job *j, struct jail_state *rec)
 
 	return jail_state_load(j->state_dir, j->st.pid, rec) == 0 && rec->starttime == j->st.starttime &&
 	       strcmp(rec->unit, j->st.unit) == 0 && proc_starttime(j->st.pid, &st) == 0 && st == j->st.starttime;
+}
+
+/* What ask_high() asked, for its answer: the job may be gone by then. */
+struct high_asked {
+	pid_t pid;
+	uint64_t starttime, high;
+};
+
+static void on_high(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct sd_backend *b = jb->data;
+	const struct high_asked *a = ctx;
+
+	(void)reply;
+	(void)msg;
+	for (struct reclaim_job *j = b->jobs; j; j = j->next) {
+		if (j->st.pid != a->pid || j->st.starttime != a->starttime)
+			continue;
+		j->high_asked = false;
+		if (r == 0)
+			j->st.limits.high = a->high;
+	}
+}
+
+/* MemoryHigh lowered through systemd, not waited for: the answer comes to on_high() from the loop. */
+static void ask_high(struct jail_backend *jb, struct reclaim_job *j, uint64_t high)
+{
+	struct high_asked a = { .pid = j->st.pid, .starttime = j->st.starttime, .high = high };
+	struct cg_limits l = j->st.limits;
+	sd_bus_message *m = NULL;
+
+	l.high = high;
+	if (sdj_limits_message(sdj_bus(jb), j->st.unit, &l, SDJ_HIGH, &m) >= 0 &&
+	    sdj_call_then(jb, m, on_high, &a, sizeof(a)) >= 0)
+		j->high_asked = true;
+	sd_bus_message_unref(m);
 }
 
 /* One slice: 1 more to do, 0 done, -ECANCELED when the jail is no longer this job's. */
@@ -206,14 +243,9 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 			if (s > j->longest)
 				j->longest = s;
 			/* MemoryHigh follows the usage down, never below it: systemd's write reclaims nothing */
-			if (cg_usage(jb->cg, j->st.jail, &u) == 0 &&
-			    u.memory + HIGH_SLACK + HIGH_FOLLOW < j->st.limits.high) {
-				struct cg_limits l = j->st.limits;
-
-				l.high = MAX(j->target, cg_page_up(u.memory + HIGH_SLACK));
-				if (sdj_set_limits(sdj_bus(jb), j->st.unit, &l, SDJ_HIGH, NULL) == 0)
-					j->st.limits.high = l.high;
-			}
+			if (!j->high_asked && cg_usage(jb->cg, j->st.jail, &u) == 0 &&
+			    u.memory + HIGH_SLACK + HIGH_FOLLOW < j->st.limits.high)
+				ask_high(jb, j, MAX(j->target, cg_page_up(u.memory + HIGH_SLACK)));
 			return 1;
 		}
 	}

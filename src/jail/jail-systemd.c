@@ -25,6 +25,9 @@
  * putting a process back into the leaf cgroup of its own unit.
  */
 #include <inttypes.h>
+#include <stdalign.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #include "jail-systemd.h"
+#include "log.h"
 #include "proc.h"
 
 sd_bus *sdj_bus(struct jail_backend *jb)
@@ -44,6 +48,93 @@ int sdj_bus_errno(const sd_bus_error *e, int r)
 	int code = sd_bus_error_get_errno(e);
 
 	return code > 0 ? -code : r < 0 ? r : -EIO;
+}
+
+int sdj_attach(struct jail_backend *jb)
+{
+	sd_bus *bus = sdj_bus(jb);
+
+	if (sd_bus_get_event(bus) || !jb->event)
+		return 0;
+	return sd_bus_attach_event(bus, jb->event, SD_EVENT_PRIORITY_NORMAL);
+}
+
+/* A call of sdj_call_then(): what to do with the answer, and a copy of the caller's context. */
+struct sdj_then {
+	struct jail_backend *jb;
+	sdj_answer_fn answer;
+	_Alignas(max_align_t) unsigned char ctx[];
+};
+
+static int on_then(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+{
+	struct sdj_then *t = userdata;
+	const char *msg;
+	int r = sdj_reply_errno(reply, &msg);
+
+	(void)ret;
+	t->answer(t->jb, reply, r, msg, t->ctx);
+	return 0;
+}
+
+int sdj_call_then(struct jail_backend *jb, sd_bus_message *m, sdj_answer_fn answer, const void *ctx, size_t size)
+{
+	sd_bus *bus = sdj_bus(jb);
+	sd_bus_slot *slot = NULL;
+	struct sdj_then *t;
+	int r;
+
+	if (!jb->event) {
+		/* no loop (a command): the answer is waited for */
+		sd_bus_error e = SD_BUS_ERROR_NULL;
+		sd_bus_message *reply = NULL;
+
+		r = sd_bus_call(bus, m, 0, &e, &reply);
+		if (r < 0)
+			r = sdj_bus_errno(&e, r);
+		answer(jb, reply, r < 0 ? r : 0, r < 0 ? (e.message ? e.message : strerror(-r)) : NULL,
+		       (void *)ctx);
+		sd_bus_error_free(&e);
+		sd_bus_message_unref(reply);
+		return 0;
+	}
+	t = malloc(sizeof(*t) + size);
+	if (!t)
+		return -ENOMEM;
+	t->jb = jb;
+	t->answer = answer;
+	memcpy(t->ctx, ctx, size);
+	r = sdj_attach(jb);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, &slot, m, on_then, t, SD_CALL_TIMEOUT_USEC);
+	if (r < 0) {
+		free(t);
+		return r;
+	}
+	/* the bus owns the call from here, and frees t when it is answered, or at close */
+	sd_bus_slot_set_destroy_callback(slot, free);
+	sd_bus_slot_set_floating(slot, 1);
+	sd_bus_slot_unref(slot);
+	return 0;
+}
+
+int sdj_method_then(struct jail_backend *jb, const char *path, const char *iface, const char *member,
+		    sdj_answer_fn answer, const void *ctx, size_t size, const char *types, ...)
+{
+	sd_bus_message *m = NULL;
+	va_list ap;
+	int r;
+
+	r = sd_bus_message_new_method_call(sdj_bus(jb), &m, SD_DEST, path, iface, member);
+	if (r >= 0) {
+		va_start(ap, types);
+		r = sd_bus_message_appendv(m, types, ap);
+		va_end(ap);
+	}
+	if (r >= 0)
+		r = sdj_call_then(jb, m, answer, ctx, size);
+	sd_bus_message_unref(m);
+	return r;
 }
 
 int jail_systemd_open(struct jail_backend *jb, struct lj_error *err)
@@ -359,15 +450,132 @@ static int systemd_retire(struct jail_backend *jb, const struct jail_state *j, c
  * job it would get is dropped, and the old worker would run on beside the
  * new run of its service. Checked here every pass instead: once the origin
  * is another run, or no longer active, the scope is stopped as a restart
- * would have stopped the worker in its own cgroup.
+ * would have stopped the worker in its own cgroup. The questions to the
+ * manager are asynchronous: each answer asks the next from the loop, and
+ * the last one logs what was done (one check under way per jail).
  */
+struct follow {
+	pid_t pid;
+	char comm[64], unit[256], origin_unit[256], origin_id[40], jail[1024];
+	char id[40], state[32];
+};
+
+static bool following(struct sd_backend *b, pid_t pid, bool set, bool clear)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(b->following); i++) {
+		if (b->following[i] == pid) {
+			if (clear)
+				b->following[i] = 0;
+			return true;
+		}
+	}
+	for (size_t i = 0; set && i < ARRAY_SIZE(b->following); i++) {
+		if (!b->following[i]) {
+			b->following[i] = pid;
+			return false;
+		}
+	}
+	return set; /* no room: said to be under way, asked again next pass */
+}
+
+static void follow_end(struct jail_backend *jb, const struct follow *f)
+{
+	following(jb->data, f->pid, false, true);
+}
+
+static void on_scope_stopped(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct follow *f = ctx;
+
+	(void)reply;
+	follow_end(jb, f);
+	if (r < 0)
+		lj_log(LOG_WARNING, "jail %s of pid %d (%s): %s is %s, but stopping scope %s failed: %s", f->jail,
+		       f->pid, f->comm, f->origin_unit, !f->id[0] ? "gone" : "another run now", f->unit, msg);
+	else
+		lj_log(LOG_WARNING, "jail %s of pid %d (%s): %s is %s: scope %s stopped with it", f->jail, f->pid,
+		       f->comm, f->origin_unit,
+		       !f->id[0] ? "gone" : strcmp(f->id, f->origin_id) != 0 ? "another run now (restarted)" : f->state,
+		       f->unit);
+}
+
+static void stop_scope(struct jail_backend *jb, struct follow *f)
+{
+	if (sdj_method_then(jb, SD_PATH, SD_MANAGER, "StopUnit", on_scope_stopped, f, sizeof(*f), "ss", f->unit,
+			    "replace") < 0)
+		follow_end(jb, f);
+}
+
+static void on_origin_props(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct follow *f = ctx;
+
+	(void)msg;
+	if (r < 0) { /* the bus is busy or gone: asked again next pass */
+		follow_end(jb, f);
+		return;
+	}
+	sdj_prop_invocation(reply, f->id, sizeof(f->id));
+	sdj_prop_string(reply, "ActiveState", f->state, sizeof(f->state));
+	if (strcmp(f->id, f->origin_id) == 0 &&
+	    (strcmp(f->state, "active") == 0 || strcmp(f->state, "reloading") == 0 ||
+	     strcmp(f->state, "activating") == 0)) {
+		follow_end(jb, f);
+		return;
+	}
+	stop_scope(jb, f);
+}
+
+static void on_origin(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct follow *f = ctx;
+	const char *path = NULL;
+
+	(void)msg;
+	if (r == -ENOENT) {
+		stop_scope(jb, f);
+		return;
+	}
+	if (r < 0 || sd_bus_message_read(reply, "o", &path) < 0 ||
+	    sdj_method_then(jb, path, "org.freedesktop.DBus.Properties", "GetAll", on_origin_props, f, sizeof(*f),
+			    "s", SD_UNIT) < 0)
+		follow_end(jb, f);
+}
+
+static void on_scope_props(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct follow *f = ctx;
+	char state[32] = "";
+
+	(void)msg;
+	/* a scope already on its way out (stopped in an earlier pass) is told once */
+	if (r < 0 || sdj_prop_string(reply, "ActiveState", state, sizeof(state)) < 0 ||
+	    strcmp(state, "active") != 0 ||
+	    sdj_method_then(jb, SD_PATH, SD_MANAGER, "GetUnit", on_origin, f, sizeof(*f), "s", f->origin_unit) < 0)
+		follow_end(jb, f);
+}
+
+static void on_scope(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct follow *f = ctx;
+	const char *path = NULL;
+
+	(void)msg;
+	if (r == -ENOENT)
+		r = sdj_method_then(jb, SD_PATH, SD_MANAGER, "GetUnit", on_origin, f, sizeof(*f), "s", f->origin_unit);
+	else if (r >= 0 && (r = sd_bus_message_read(reply, "o", &path)) >= 0)
+		r = sdj_method_then(jb, path, "org.freedesktop.DBus.Properties", "GetAll", on_scope_props, f,
+				    sizeof(*f), "s", SD_UNIT);
+	if (r < 0)
+		follow_end(jb, f);
+}
+
 static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
 {
-	sd_bus *bus = sdj_bus(jb);
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char *path = NULL, id[40] = "", state[32] = "";
-	int r;
+	struct follow f = { .pid = j->pid };
 
+	(void)done;
+	(void)size;
 	if (strcmp(j->unit, j->origin_unit) == 0 || !cg_exists(jb->cg, j->jail))
 		return 0;
 	/*
@@ -377,36 +585,16 @@ static int systemd_follow(struct jail_backend *jb, const struct jail_state *j, c
 	 */
 	if (j->origin_ino && cg_ino(jb->cg, j->origin + 1) == j->origin_ino)
 		return 0;
-	/* a scope already on its way out (stopped in an earlier pass) is told once */
-	r = sdj_unit_path(bus, j->unit, &path);
-	if (r == 0)
-		sdj_get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
-	free(path);
-	path = NULL;
-	if (r == 0 && strcmp(state, "active") != 0)
+	if (following(jb->data, j->pid, true, false))
 		return 0;
-	state[0] = '\0';
-	r = sdj_unit_path(bus, j->origin_unit, &path);
-	if (r == 0) {
-		get_invocation(bus, path, id, sizeof(id));
-		sdj_get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
-	}
-	free(path);
-	if (r < 0 && r != -ENOENT)
-		return 0; /* the bus is busy or gone: try again next pass */
-	if (r == 0 && strcmp(id, j->origin_id) == 0 &&
-	    (strcmp(state, "active") == 0 || strcmp(state, "reloading") == 0 || strcmp(state, "activating") == 0))
-		return 0;
-	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "StopUnit", &e, NULL, "ss", j->unit, "replace");
-	if (r < 0) {
-		snprintf(done, size, "%s is %s, but stopping scope %s failed: %s", j->origin_unit,
-			 r == -ENOENT ? "gone" : "another run now", j->unit, e.message ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		return 1;
-	}
-	snprintf(done, size, "%s is %s: scope %s stopped with it", j->origin_unit,
-		 !id[0] ? "gone" : strcmp(id, j->origin_id) != 0 ? "another run now (restarted)" : state, j->unit);
-	return 1;
+	snprintf(f.comm, sizeof(f.comm), "%s", j->comm);
+	snprintf(f.unit, sizeof(f.unit), "%s", j->unit);
+	snprintf(f.origin_unit, sizeof(f.origin_unit), "%s", j->origin_unit);
+	snprintf(f.origin_id, sizeof(f.origin_id), "%s", j->origin_id);
+	snprintf(f.jail, sizeof(f.jail), "%s", j->jail);
+	if (sdj_method_then(jb, SD_PATH, SD_MANAGER, "GetUnit", on_scope, &f, sizeof(f), "s", f.unit) < 0)
+		follow_end(jb, &f);
+	return 0;
 }
 
 const struct jail_backend_ops jail_systemd_ops = {

@@ -36,6 +36,7 @@ struct sd_backend {
 	struct reclaim_job *jobs;  /* in-place reclaims under way (jail-systemd-unit.c) */
 	sd_event_source *timer;    /* on while a job is queued */
 	struct sdj_enter *entering; /* jails being made (jail-systemd-enter.c) */
+	pid_t following[32];        /* jails whose origin is being asked about (systemd_follow()) */
 };
 
 /* What a unit is: its object path, name, cgroup, cgroup interface, invocation. */
@@ -101,8 +102,24 @@ int sdj_prop(sd_bus_message *all, const char *name, const char *sig);
 int sdj_prop_string(sd_bus_message *all, const char *name, char *out, size_t size);
 int sdj_prop_u64(sd_bus_message *all, const char *name, uint64_t *out);
 int sdj_prop_limits(sd_bus_message *all, struct cg_limits *out);
+/* InvocationID as 32 hex digits: which run of the unit this is */
+int sdj_prop_invocation(sd_bus_message *all, char *out, size_t size);
 
 sd_bus *sdj_bus(struct jail_backend *jb);
+/* The bus's replies and timeouts dispatched by the caller's loop (jb->event), once. */
+int sdj_attach(struct jail_backend *jb);
+
+/*
+ * A call whose answer the loop takes: answer(jb, reply, r, msg, ctx) runs
+ * when the reply, or the timeout (SD_CALL_TIMEOUT_USEC), comes; r is 0 or
+ * the -errno of an error reply, msg its text. ctx is a copy of the caller's
+ * (size bytes), so a step can pass it on to the next call. Without a loop
+ * (a command), the answer is waited for.
+ */
+typedef void (*sdj_answer_fn)(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx);
+int sdj_call_then(struct jail_backend *jb, sd_bus_message *m, sdj_answer_fn answer, const void *ctx, size_t size);
+int sdj_method_then(struct jail_backend *jb, const char *path, const char *iface, const char *member,
+		    sdj_answer_fn answer, const void *ctx, size_t size, const char *types, ...);
 int sdj_bus_errno(const sd_bus_error *e, int r);
 int sdj_unit_path(sd_bus *bus, const char *unit, char **path);
 int sdj_get_string(sd_bus *bus, const char *path, const char *iface, const char *name, char *out, size_t size);
