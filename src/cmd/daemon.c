@@ -325,9 +325,6 @@ static int jail_process(struct watch *w, const struct policy *p, struct proc_ent
 	req.reason = a->evs;
 	req.moved_note = a->stays;
 	/* the records stay where the jails of this run were found: a reload does not move them */
-	d->jb.event = d->event; /* work in slices (an in-place reclaim) goes on from the loop */
-	d->jb.entered = jail_entered;
-	d->jb.entered_ctx = d;
 	r = jail_enter(&d->jb, d->jails.state_dir, &req, &out, &err);
 	if (r == -EINPROGRESS) {
 		/* the backend answers from the loop (jail_entered()): not judged again meanwhile */
@@ -666,6 +663,10 @@ int cmd_daemon(int argc, char **argv)
 	if (r < 0) {
 		lj_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-r));
 	} else {
+		/* the backend's work goes on from the loop: in slices, and answers of systemd's */
+		d.jb.event = d.event;
+		d.jb.entered = jail_entered;
+		d.jb.entered_ctx = &d;
 		open_control(&d);
 		lj_log_record(LOG_INFO, LJ_MSGID_STARTED, NULL, 0,
 			      "started: %zu policies, interval %llu ms, scope %s, sampler %s, %s, backend %s%s",

@@ -396,13 +396,9 @@ static void in_place_done(struct sdj_enter *op)
 
 	/* the round trips took time: still the same process? else the jail goes */
 	if (proc_starttime(op->req.pid, &now_st) < 0 || now_st != op->req.starttime) {
-		char done[300];
-		struct lj_error e2 = { 0 };
-
-		sdj_restore_unit(jb, st, done, sizeof(done), &e2);
-		jail_state_remove(op->state_dir, st->pid);
-		sdj_enter_fail(op, -ESRCH, "pid %d exited while its unit %s was being limited: restored (%s)",
-			       op->req.pid, op->u.name, e2.code ? e2.msg : done);
+		sdj_undo_reported(jb, op->state_dir, st, sdj_restore_unit);
+		sdj_enter_fail(op, -ESRCH, "pid %d exited while its unit %s was being limited: its limits are restored",
+			       op->req.pid, op->u.name);
 		return;
 	}
 	sdj_fmt_limits(now, sizeof(now), l);
@@ -471,12 +467,8 @@ static int on_limited(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
 	op->slot = sd_bus_slot_unref(op->slot);
 	r = sdj_reply_errno(reply, &msg);
 	if (r < 0) {
-		char done[300];
-		struct lj_error e2 = { 0 };
-
 		/* a call that timed out may still have been done: undo as for a release */
-		sdj_restore_unit(op->jb, &op->st, done, sizeof(done), &e2);
-		jail_state_remove(op->state_dir, op->st.pid);
+		sdj_undo_reported(op->jb, op->state_dir, &op->st, sdj_restore_unit);
 		sdj_enter_fail(op, r, "SetUnitProperties(%s): %s", op->u.name, msg);
 		return 0;
 	}
@@ -560,46 +552,105 @@ static int ask_reload(sd_bus *bus)
 	return sd_bus_call_method_async(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Reload", NULL, NULL, "");
 }
 
-int sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
-		     struct lj_error *err)
-{
-	sd_bus *bus = sdj_bus(jb);
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char *path = NULL;
-	char was[160];
+/* A restore's steps share this (a copy passes from one answer to the next call). */
+struct restore {
+	pid_t pid;
+	uint64_t starttime;
+	char unit[256];
+	struct cg_limits prev;
+	unsigned int prev_dropins;
 	bool loaded;
-	int r, removed;
+};
 
-	if (jb->data)
-		reclaims_cancel(jb, j->pid);
-	r = sdj_unit_path(bus, j->unit, &path);
-	free(path);
-	if (r < 0 && r != -ENOENT)
-		return lj_error_set(err, r, "cannot look up %s: %s", j->unit, strerror(-r));
-	loaded = r == 0;
-	if (!loaded && j->prev_dropins) {
+/* The limits are back (or the unit is not loaded): leakjail's drop-ins go. */
+static void restore_end(struct jail_backend *jb, struct restore *c)
+{
+	char was[160], done[600];
+	int removed = dropins_remove(c->unit, c->prev_dropins);
+
+	if (removed < 0) {
+		sdj_undo_failed(jb, c->pid, c->starttime, removed, "unit %s: cannot remove leakjail's drop-ins: %s",
+				c->unit, strerror(-removed));
+		return;
+	}
+	if (removed > 0 && c->loaded)
+		ask_reload(sdj_bus(jb));
+	sdj_fmt_limits(was, sizeof(was), &c->prev);
+	snprintf(done, sizeof(done), "unit %s %s%s; %d drop-in%s of leakjail's removed%s", c->unit,
+		 c->loaded ? "restored to " : "is not loaded: it loads as before", c->loaded ? was : "", removed,
+		 removed == 1 ? "" : "s",
+		 removed > 0 && c->loaded ? ", daemon-reload asked so that systemd forgets them" : "");
+	sdj_undo_done(jb, c->pid, c->starttime, done);
+}
+
+static void on_restored(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct restore *c = ctx;
+
+	(void)reply;
+	if (r < 0)
+		sdj_undo_failed(jb, c->pid, c->starttime, r, "SetUnitProperties(%s): %s", c->unit, msg);
+	else
+		restore_end(jb, c);
+}
+
+static void restore_limits(struct jail_backend *jb, struct restore *c)
+{
+	sd_bus_message *m = NULL;
+	int r;
+
+	if (!c->loaded) {
+		restore_end(jb, c);
+		return;
+	}
+	/* all three: what systemd holds, and the cgroup, are as before */
+	r = sdj_limits_message(sdj_bus(jb), c->unit, &c->prev, SDJ_ALL, &m);
+	if (r >= 0)
+		r = sdj_call_then(jb, m, on_restored, c, sizeof(*c));
+	sd_bus_message_unref(m);
+	if (r < 0)
+		sdj_undo_failed(jb, c->pid, c->starttime, r, "SetUnitProperties(%s): %s", c->unit, strerror(-r));
+}
+
+static void on_loaded(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct restore *c = ctx;
+
+	(void)reply;
+	(void)msg;
+	c->loaded = r >= 0;
+	restore_limits(jb, c);
+}
+
+static void on_looked_up(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct restore *c = ctx;
+
+	(void)reply;
+	if (r < 0 && r != -ENOENT) {
+		sdj_undo_failed(jb, c->pid, c->starttime, r, "cannot look up %s: %s", c->unit, msg);
+		return;
+	}
+	c->loaded = r == 0;
+	if (!c->loaded && c->prev_dropins) {
 		/* not loaded, but a drop-in of the administrator's was overwritten: load it to write it back */
-		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", &e, NULL, "s", j->unit);
-		sd_bus_error_free(&e);
-		loaded = r >= 0;
+		if (sdj_method_then(jb, SD_PATH, SD_MANAGER, "LoadUnit", on_loaded, c, sizeof(*c), "s", c->unit) < 0)
+			restore_limits(jb, c);
+		return;
 	}
-	sdj_fmt_limits(was, sizeof(was), &j->prev);
-	if (loaded) {
-		/* all three: what systemd holds, and the cgroup, are as before */
-		r = sdj_set_limits(bus, j->unit, &j->prev, SDJ_ALL, err);
-		if (r < 0)
-			return r;
-	}
-	removed = dropins_remove(j->unit, j->prev_dropins);
-	if (removed < 0)
-		return lj_error_set(err, removed, "unit %s: cannot remove leakjail's drop-ins: %s", j->unit,
-				    strerror(-removed));
-	if (removed > 0 && loaded)
-		ask_reload(bus);
-	snprintf(done, size, "unit %s %s%s; %d drop-in%s of leakjail's removed%s", j->unit,
-		 loaded ? "restored to " : "is not loaded: it loads as before", loaded ? was : "", removed,
-		 removed == 1 ? "" : "s", removed > 0 && loaded ? ", daemon-reload asked so that systemd forgets them" : "");
-	return 0;
+	restore_limits(jb, c);
+}
+
+void sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j)
+{
+	struct restore c = { .pid = j->pid, .starttime = j->starttime, .prev = j->prev, .prev_dropins = j->prev_dropins };
+	int r;
+
+	reclaims_cancel(jb, j->pid);
+	snprintf(c.unit, sizeof(c.unit), "%s", j->unit);
+	r = sdj_method_then(jb, SD_PATH, SD_MANAGER, "GetUnit", on_looked_up, &c, sizeof(c), "s", c.unit);
+	if (r < 0)
+		sdj_undo_failed(jb, c.pid, c.starttime, r, "cannot look up %s: %s", c.unit, strerror(-r));
 }
 
 int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,

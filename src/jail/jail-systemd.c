@@ -161,6 +161,7 @@ static void systemd_close(struct jail_backend *jb)
 	if (!b)
 		return;
 	sdj_enter_free_all(jb);
+	sdj_undo_free_all(jb);
 	sdj_reclaims_free(jb);
 	sd_bus_flush_close_unref(b->bus);
 	free(b);
@@ -185,89 +186,6 @@ const char *sdj_unit_iface(const char *unit)
 	if (strcmp(dot, ".swap") == 0)
 		return "org.freedesktop.systemd1.Swap";
 	return NULL;
-}
-
-/* The object path of a unit by name; -ENOENT when it is not loaded. */
-int sdj_unit_path(sd_bus *bus, const char *unit, char **path)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const char *p;
-	int r;
-
-	r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s", unit);
-	if (r < 0) {
-		r = sd_bus_error_has_name(&e, "org.freedesktop.systemd1.NoSuchUnit") ? -ENOENT : sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
-	r = sd_bus_message_read(reply, "o", &p);
-	if (r >= 0)
-		*path = strdup(p);
-	sd_bus_message_unref(reply);
-	return r < 0 ? r : *path ? 0 : -ENOMEM;
-}
-
-int sdj_get_string(sd_bus *bus, const char *path, const char *iface, const char *name, char *out, size_t size)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char *v = NULL;
-	int r = sd_bus_get_property_string(bus, SD_DEST, path, iface, name, &e, &v);
-
-	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
-	snprintf(out, size, "%s", v);
-	free(v);
-	return 0;
-}
-
-int sdj_get_u64(sd_bus *bus, const char *path, const char *iface, const char *name, uint64_t *out)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r = sd_bus_get_property_trivial(bus, SD_DEST, path, iface, name, &e, 't', out);
-
-	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-	}
-	return r;
-}
-
-int sdj_get_limits(sd_bus *bus, const char *path, const char *iface, struct cg_limits *out)
-{
-	int r = sdj_get_u64(bus, path, iface, "MemoryHigh", &out->high);
-
-	if (r >= 0)
-		r = sdj_get_u64(bus, path, iface, "MemoryMax", &out->max);
-	if (r >= 0)
-		r = sdj_get_u64(bus, path, iface, "MemorySwapMax", &out->swap);
-	return r;
-}
-
-/* A unit's InvocationID (16 bytes) as 32 hex digits: which run of the unit this is. */
-static int get_invocation(sd_bus *bus, const char *path, char *out, size_t size)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *reply = NULL;
-	const void *id = NULL;
-	size_t n = 0;
-	int r;
-
-	out[0] = '\0';
-	r = sd_bus_get_property(bus, SD_DEST, path, SD_UNIT, "InvocationID", &e, &reply, "ay");
-	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		sd_bus_error_free(&e);
-		return r;
-	}
-	r = sd_bus_message_read_array(reply, 'y', &id, &n);
-	for (size_t i = 0; r >= 0 && i < n && 2 * i + 2 < size; i++)
-		snprintf(out + 2 * i, size - 2 * i, "%02x", ((const unsigned char *)id)[i]);
-	sd_bus_message_unref(reply);
-	return r < 0 ? r : 0;
 }
 
 int sdj_append_limits(sd_bus_message *m, const struct cg_limits *l, unsigned int which)
@@ -342,92 +260,351 @@ void sdj_fmt_limits(char *buf, size_t size, const struct cg_limits *l)
 }
 
 /*
+ * Undoing a jail through the manager (a release, the retire of a unit
+ * limited in place) is asynchronous like the rest: the caller is told
+ * -EINPROGRESS and asks again next pass, when the answer is kept here.
+ * Without a loop (`leakjail release`) every answer is waited for, and the
+ * first ask gets it.
+ */
+struct sdj_undo {
+	struct sdj_undo *next;
+	pid_t pid;
+	uint64_t starttime;
+	bool answered;
+	int r;
+	char done[600];
+	char msg[512];
+	/* nobody asks again (a jail undone while it was being made): the end is logged, the record removed */
+	bool reported;
+	char state_dir[512], unit[256];
+};
+
+static struct sdj_undo *undo_find(struct jail_backend *jb, pid_t pid, uint64_t starttime, bool reported)
+{
+	struct sd_backend *b = jb->data;
+
+	for (struct sdj_undo *u = b->undoing; u; u = u->next)
+		if (u->pid == pid && u->starttime == starttime && u->reported == reported && !u->answered)
+			return u;
+	return NULL;
+}
+
+static struct sdj_undo *undo_new(struct jail_backend *jb, const struct jail_state *j)
+{
+	struct sd_backend *b = jb->data;
+	struct sdj_undo *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->pid = j->pid;
+	u->starttime = j->starttime;
+	snprintf(u->unit, sizeof(u->unit), "%s", j->unit);
+	u->next = b->undoing;
+	b->undoing = u;
+	return u;
+}
+
+static void undo_free(struct jail_backend *jb, struct sdj_undo *u)
+{
+	struct sd_backend *b = jb->data;
+
+	for (struct sdj_undo **pp = &b->undoing; *pp; pp = &(*pp)->next)
+		if (*pp == u) {
+			*pp = u->next;
+			break;
+		}
+	free(u);
+}
+
+static void undo_answer(struct jail_backend *jb, pid_t pid, uint64_t starttime, int r, const char *text)
+{
+	struct sdj_undo *u = undo_find(jb, pid, starttime, false);
+
+	if (u) {
+		u->answered = true;
+		u->r = r;
+		snprintf(r < 0 ? u->msg : u->done, sizeof(u->msg), "%s", text);
+		return;
+	}
+	u = undo_find(jb, pid, starttime, true);
+	if (!u)
+		return;
+	if (r == 0) {
+		jail_state_remove(u->state_dir, pid);
+		lj_log(LOG_INFO, "the jail of pid %d is undone: %s", pid, text);
+	} else {
+		lj_log(LOG_WARNING, "could not undo the jail of pid %d (%s): %s; its record stays for the next start",
+		       pid, u->unit, text);
+	}
+	undo_free(jb, u);
+}
+
+void sdj_undo_done(struct jail_backend *jb, pid_t pid, uint64_t starttime, const char *done)
+{
+	undo_answer(jb, pid, starttime, 0, done);
+}
+
+void sdj_undo_failed(struct jail_backend *jb, pid_t pid, uint64_t starttime, int r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	undo_answer(jb, pid, starttime, r, msg);
+}
+
+void sdj_undo_reported(struct jail_backend *jb, const char *state_dir, const struct jail_state *j, sdj_undo_fn start)
+{
+	struct sdj_undo *u = undo_new(jb, j);
+
+	if (!u) {
+		lj_log(LOG_WARNING, "could not undo the jail of pid %d (%s): out of memory; its record stays for the next start",
+		       j->pid, j->unit);
+		return;
+	}
+	u->reported = true;
+	snprintf(u->state_dir, sizeof(u->state_dir), "%s", state_dir);
+	start(jb, j);
+}
+
+/* Start the undo, or give its answer once there is one. */
+static int undo_run(struct jail_backend *jb, const struct jail_state *j, sdj_undo_fn start, char *done, size_t size,
+		    struct lj_error *err)
+{
+	struct sd_backend *b = jb->data;
+	struct sdj_undo *u = NULL;
+	int r;
+
+	for (struct sdj_undo *v = b->undoing; v && !u; v = v->next)
+		if (v->pid == j->pid && v->starttime == j->starttime && !v->reported)
+			u = v;
+	if (!u) {
+		u = undo_new(jb, j);
+		if (!u)
+			return lj_error_set(err, -ENOMEM, "out of memory");
+		start(jb, j);
+	}
+	if (!u->answered)
+		return lj_error_set(err, -EINPROGRESS, "the jail of pid %d (%s) is being undone through systemd", j->pid,
+				    j->unit);
+	r = u->r;
+	if (r < 0)
+		lj_error_set(err, r, "%s", u->msg);
+	else
+		snprintf(done, size, "%s", u->done);
+	undo_free(jb, u);
+	return r;
+}
+
+void sdj_undo_free_all(struct jail_backend *jb)
+{
+	struct sd_backend *b = jb->data;
+
+	while (b->undoing)
+		undo_free(jb, b->undoing);
+}
+
+/*
  * Back from the scope into the origin unit, only if it is the same run of
  * that unit (its InvocationID), active, and its cgroup is the leaf it was.
+ * The steps share this; a copy passes from each answer to the next call.
  */
-static int back_from_scope(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
-			   struct lj_error *err)
-{
-	sd_bus *bus = sdj_bus(jb);
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	char *path = NULL, id[40] = "", state[32] = "", cgroup[1024] = "", now[1024];
+struct back {
+	pid_t pid;
+	uint64_t starttime;
+	char unit[256], origin_unit[256], origin_id[40], origin[1024], jail[1024];
+	char path[256], id[40], state[32], cgroup[1024];
+	char text[600]; /* what to say once the scope's limits are lifted */
+	bool left, gone;
+	int n, i, moved;
 	pid_t procs[256];
-	const char *iface = sdj_unit_iface(j->origin_unit);
-	int n, r, moved = 0;
-	bool left;
+};
 
+static void back_next(struct jail_backend *jb, struct back *c);
+
+static void on_attached(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct back *c = ctx;
+	struct lj_error err = { 0 };
+	pid_t p = c->procs[c->i];
+
+	(void)reply;
+	(void)msg;
+	/*
+	 * Not a delegated unit: the process goes back into the leaf cgroup of
+	 * the same run of its own unit, where systemd started it; stop and
+	 * kill of that unit reach it again there.
+	 */
+	if (r < 0)
+		r = cg_move(jb->cg, c->origin + 1, p, &err);
+	if (r == 0) {
+		c->moved++;
+	} else if (p == c->pid) {
+		sdj_undo_failed(jb, c->pid, c->starttime, r, "%s", err.msg);
+		return;
+	}
+	c->i++;
+	back_next(jb, c);
+}
+
+static void back_next(struct jail_backend *jb, struct back *c)
+{
+	char done[700];
+
+	if (c->i < c->n) {
+		/* AttachProcessesToUnit: systemd's own way, for units that allow it (delegated ones, in 252) */
+		if (sdj_method_then(jb, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", on_attached, c, sizeof(*c), "ssau",
+				    c->origin_unit, "/", 1, (uint32_t)c->procs[c->i]) < 0)
+			on_attached(jb, NULL, -ENOMEM, "out of memory", c);
+		return;
+	}
+	snprintf(done, sizeof(done),
+		 "moved %d process%s back into %.200s (%.200s, same run)%s; scope %.100s is empty and collected by systemd",
+		 c->moved, c->moved == 1 ? "" : "es", c->origin_unit, c->origin,
+		 c->left ? " (pid had left the scope: left where it is)" : "", c->unit);
+	sdj_undo_done(jb, c->pid, c->starttime, done);
+}
+
+static void on_opened(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct back *c = ctx;
+
+	(void)reply;
+	if (r < 0)
+		sdj_undo_failed(jb, c->pid, c->starttime, r, "SetUnitProperties(%s): %s", c->unit, msg);
+	else
+		sdj_undo_done(jb, c->pid, c->starttime, c->text);
+}
+
+/* What the manager said of the origin: back into it, or the scope stays with its limits lifted. */
+static void back_decide(struct jail_backend *jb, struct back *c)
+{
+	struct cg_limits open = { CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
+	sd_bus_message *m = NULL;
+	const char *why;
+	char done[600];
+	int r;
+
+	if (!c->gone && strcmp(c->id, c->origin_id) == 0 && strcmp(c->state, "active") == 0 &&
+	    strcmp(c->cgroup, c->origin) == 0) {
+		c->n = MAX(cg_procs(jb->cg, c->jail, c->procs, (int)ARRAY_SIZE(c->procs)), 0);
+		back_next(jb, c);
+		return;
+	}
+	/* never into a new run of the unit, nor into an inner node: the scope stays, its limits go */
+	why = c->gone || !c->id[0]		 ? "gone"
+	      : strcmp(c->id, c->origin_id) != 0 ? "another run now (restarted)"
+	      : strcmp(c->state, "active") != 0	 ? "not active"
+						 : "in another cgroup now";
+	if (!cg_exists(jb->cg, c->jail)) {
+		snprintf(done, sizeof(done), "%.200s is %s, and scope %.200s is gone", c->origin_unit, why, c->unit);
+		sdj_undo_done(jb, c->pid, c->starttime, done);
+		return;
+	}
+	snprintf(c->text, sizeof(c->text),
+		 "%.100s is %s: pid %d stays in scope %.80s (never moved into another run or an inner cgroup), its memory limits lifted",
+		 c->origin_unit, why, c->pid, c->unit);
+	r = sdj_limits_message(sdj_bus(jb), c->unit, &open, SDJ_ALL, &m);
+	if (r >= 0)
+		r = sdj_call_then(jb, m, on_opened, c, sizeof(*c));
+	sd_bus_message_unref(m);
+	if (r < 0)
+		sdj_undo_failed(jb, c->pid, c->starttime, r, "SetUnitProperties(%s): %s", c->unit, strerror(-r));
+}
+
+static void on_origin_cgroup(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct back *c = ctx;
+	const char *cg = NULL;
+
+	(void)msg;
+	if (r >= 0 && sd_bus_message_enter_container(reply, 'v', "s") > 0 && sd_bus_message_read(reply, "s", &cg) > 0)
+		snprintf(c->cgroup, sizeof(c->cgroup), "%s", cg);
+	back_decide(jb, c);
+}
+
+static void on_origin_unit(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct back *c = ctx;
+	const char *iface = sdj_unit_iface(c->origin_unit);
+
+	(void)msg;
+	if (r >= 0) {
+		sdj_prop_invocation(reply, c->id, sizeof(c->id));
+		sdj_prop_string(reply, "ActiveState", c->state, sizeof(c->state));
+	}
+	if (!iface || sdj_method_then(jb, c->path, "org.freedesktop.DBus.Properties", "Get", on_origin_cgroup, c,
+				      sizeof(*c), "ss", iface, "ControlGroup") < 0)
+		back_decide(jb, c);
+}
+
+static void on_origin_path(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	struct back *c = ctx;
+	const char *path = NULL;
+
+	if (r == -ENOENT) {
+		c->gone = true;
+		back_decide(jb, c);
+		return;
+	}
+	if (r < 0 || sd_bus_message_read(reply, "o", &path) < 0) {
+		sdj_undo_failed(jb, c->pid, c->starttime, r < 0 ? r : -EBADMSG, "cannot look up %s: %s", c->origin_unit,
+				r < 0 ? msg : "bad reply");
+		return;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if (sdj_method_then(jb, path, "org.freedesktop.DBus.Properties", "GetAll", on_origin_unit, c, sizeof(*c), "s",
+			    SD_UNIT) < 0)
+		back_decide(jb, c);
+}
+
+static void back_from_scope(struct jail_backend *jb, const struct jail_state *j)
+{
+	struct back *c = calloc(1, sizeof(*c));
+	char now[1024], done[1400];
+	pid_t one[1];
+	int r;
+
+	if (!c) {
+		sdj_undo_failed(jb, j->pid, j->starttime, -ENOMEM, "out of memory");
+		return;
+	}
+	c->pid = j->pid;
+	c->starttime = j->starttime;
+	snprintf(c->unit, sizeof(c->unit), "%s", j->unit);
+	snprintf(c->origin_unit, sizeof(c->origin_unit), "%s", j->origin_unit);
+	snprintf(c->origin_id, sizeof(c->origin_id), "%s", j->origin_id);
+	snprintf(c->origin, sizeof(c->origin), "%s", j->origin);
+	snprintf(c->jail, sizeof(c->jail), "%s", j->jail);
 	/*
 	 * The leader may have left the scope (moved by someone else): it stays
 	 * where it is, but what it left in the scope (its children) is still
 	 * the jail's, and is undone below like the rest, never orphaned.
 	 */
-	left = proc_memory_cgroup(j->pid, now, sizeof(now)) == 0 && strcmp(now + 1, j->jail) != 0;
-	if (left && (!cg_exists(jb->cg, j->jail) || cg_procs(jb->cg, j->jail, procs, 1) <= 0)) {
-		snprintf(done, size, "pid %d had left scope %s (now in %s): left there; the scope is empty", j->pid,
-			 j->unit, now);
-		return 0;
-	}
-	r = sdj_unit_path(bus, j->origin_unit, &path);
-	if (r == 0) {
-		get_invocation(bus, path, id, sizeof(id));
-		sdj_get_string(bus, path, SD_UNIT, "ActiveState", state, sizeof(state));
-		if (iface)
-			sdj_get_string(bus, path, iface, "ControlGroup", cgroup, sizeof(cgroup));
-	}
-	free(path);
-	if (r < 0 && r != -ENOENT)
-		return lj_error_set(err, r, "cannot look up %s: %s", j->origin_unit, strerror(-r));
-	if (r == -ENOENT || strcmp(id, j->origin_id) != 0 || strcmp(state, "active") != 0 ||
-	    strcmp(cgroup, j->origin) != 0) {
-		/* never into a new run of the unit, nor into an inner node: the scope stays, its limits go */
-		struct cg_limits open = { CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
-		const char *why = r == -ENOENT || !id[0]		 ? "gone"
-				  : strcmp(id, j->origin_id) != 0 ? "another run now (restarted)"
-				  : strcmp(state, "active") != 0  ? "not active"
-								  : "in another cgroup now";
-
-		if (!cg_exists(jb->cg, j->jail)) {
-			snprintf(done, size, "%s is %s, and scope %s is gone", j->origin_unit, why, j->unit);
-			return 0;
-		}
-		r = sdj_set_limits(bus, j->unit, &open, SDJ_ALL, err);
+	c->left = proc_memory_cgroup(j->pid, now, sizeof(now)) == 0 && strcmp(now + 1, j->jail) != 0;
+	if (c->left && (!cg_exists(jb->cg, j->jail) || cg_procs(jb->cg, j->jail, one, 1) <= 0)) {
+		snprintf(done, sizeof(done), "pid %d had left scope %s (now in %s): left there; the scope is empty",
+			 j->pid, j->unit, now);
+		sdj_undo_done(jb, j->pid, j->starttime, done);
+	} else {
+		r = sdj_method_then(jb, SD_PATH, SD_MANAGER, "GetUnit", on_origin_path, c, sizeof(*c), "s",
+				    c->origin_unit);
 		if (r < 0)
-			return r;
-		snprintf(done, size, "%s is %s: pid %d stays in scope %s (never moved into another run or an inner cgroup), its memory limits lifted",
-			 j->origin_unit, why, j->pid, j->unit);
-		return 0;
+			sdj_undo_failed(jb, j->pid, j->starttime, r, "cannot look up %s: %s", c->origin_unit,
+					strerror(-r));
 	}
-	n = cg_procs(jb->cg, j->jail, procs, (int)ARRAY_SIZE(procs));
-	for (int i = 0; i < n; i++) {
-		/* AttachProcessesToUnit: systemd's own way, for units that allow it (delegated ones, in 252) */
-		r = sd_bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "AttachProcessesToUnit", &e, NULL, "ssau",
-				       j->origin_unit, "/", 1, (uint32_t)procs[i]);
-		if (r < 0) {
-			sd_bus_error_free(&e);
-			/*
-			 * Not a delegated unit: the process goes back into the leaf
-			 * cgroup of the same run of its own unit, where systemd started
-			 * it; stop and kill of that unit reach it again there.
-			 */
-			r = cg_move(jb->cg, j->origin + 1, procs[i], err);
-		}
-		if (r == 0)
-			moved++;
-		else if (procs[i] == j->pid)
-			return r;
-	}
-	snprintf(done, size, "moved %d process%s back into %s (%s, same run)%s; scope %s is empty and collected by systemd",
-		 moved, moved == 1 ? "" : "es", j->origin_unit, j->origin, left ? " (pid had left the scope: left where it is)" : "",
-		 j->unit);
-	return 0;
+	free(c);
 }
 
 static int systemd_release(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
 			   struct lj_error *err)
 {
 	if (strcmp(j->unit, j->origin_unit) == 0)
-		return sdj_restore_unit(jb, j, done, size, err);
-	return back_from_scope(jb, j, done, size, err);
+		return undo_run(jb, j, sdj_restore_unit, done, size, err);
+	return undo_run(jb, j, back_from_scope, done, size, err);
 }
 
 static int systemd_retire(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
@@ -436,7 +613,7 @@ static int systemd_retire(struct jail_backend *jb, const struct jail_state *j, c
 	pid_t procs[1];
 
 	if (strcmp(j->unit, j->origin_unit) == 0)
-		return sdj_restore_unit(jb, j, done, size, err);
+		return undo_run(jb, j, sdj_restore_unit, done, size, err);
 	/* an empty scope is collected by systemd (CollectMode=inactive-or-failed); what it started keeps it */
 	if (cg_exists(jb->cg, j->jail) && cg_procs(jb->cg, j->jail, procs, 1) > 0)
 		return lj_error_set(err, -EBUSY, "scope %s still holds processes", j->unit);

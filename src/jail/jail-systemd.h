@@ -37,6 +37,7 @@ struct sd_backend {
 	sd_event_source *timer;    /* on while a job is queued */
 	struct sdj_enter *entering; /* jails being made (jail-systemd-enter.c) */
 	pid_t following[32];        /* jails whose origin is being asked about (systemd_follow()) */
+	struct sdj_undo *undoing;   /* releases and restores under way, or answered (jail-systemd.c) */
 };
 
 /* What a unit is: its object path, name, cgroup, cgroup interface, invocation. */
@@ -121,11 +122,6 @@ int sdj_call_then(struct jail_backend *jb, sd_bus_message *m, sdj_answer_fn answ
 int sdj_method_then(struct jail_backend *jb, const char *path, const char *iface, const char *member,
 		    sdj_answer_fn answer, const void *ctx, size_t size, const char *types, ...);
 int sdj_bus_errno(const sd_bus_error *e, int r);
-int sdj_unit_path(sd_bus *bus, const char *unit, char **path);
-int sdj_get_string(sd_bus *bus, const char *path, const char *iface, const char *name, char *out, size_t size);
-int sdj_get_u64(sd_bus *bus, const char *path, const char *iface, const char *name, uint64_t *out);
-/* A unit's MemoryHigh, MemoryMax and MemorySwapMax. */
-int sdj_get_limits(sd_bus *bus, const char *path, const char *iface, struct cg_limits *out);
 void sdj_fmt_limits(char *buf, size_t size, const struct cg_limits *l);
 uint64_t sdj_min(uint64_t a, uint64_t b);
 
@@ -148,6 +144,18 @@ const char *sdj_unit_iface(const char *unit);
 int sdj_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,
 	      struct jail_outcome *out, struct lj_error *err);
 
+/*
+ * Undoing a jail (jail-systemd.c): the steps end in sdj_undo_done() or
+ * sdj_undo_failed(), which keep the answer for the caller's next ask.
+ */
+typedef void (*sdj_undo_fn)(struct jail_backend *jb, const struct jail_state *j);
+void sdj_undo_done(struct jail_backend *jb, pid_t pid, uint64_t starttime, const char *done);
+void sdj_undo_failed(struct jail_backend *jb, pid_t pid, uint64_t starttime, int r, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* An undo nobody asks after (a jail undone while it was being made): its end is logged, the record removed. */
+void sdj_undo_reported(struct jail_backend *jb, const char *state_dir, const struct jail_state *j, sdj_undo_fn start);
+void sdj_undo_free_all(struct jail_backend *jb);
+
 /* jail-systemd-scope.c: the next step of op, into a scope of its own */
 void sdj_into_scope(struct sdj_enter *op);
 /* pid and its descendants in rel's cgroup (pid first); the count */
@@ -156,8 +164,8 @@ int sdj_unit_descendants(const struct cgroup_backend *cg, const char *rel, pid_t
 /* jail-systemd-unit.c */
 /* the next step of op: its unit limited in place */
 void sdj_in_place(struct sdj_enter *op);
-int sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size,
-		     struct lj_error *err);
+/* Put the unit's limits back and remove leakjail's drop-ins; answered through sdj_undo_done()/_failed(). */
+void sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j);
 int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
 			struct lj_error *err);
 int sdj_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);

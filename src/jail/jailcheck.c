@@ -246,14 +246,50 @@ static void record(const struct jail_state *j, enum jailcheck_verdict v, enum lj
 		      v == JAILCHECK_THRASH ? "thrashes in its jail" : "gives back what it held", evidence, done);
 }
 
+/*
+ * jail_thrash = release. A backend that answers later (systemd) is asked
+ * again each pass until it has: then the record, as for an answer at once.
+ * True once released.
+ */
+static bool release(struct jails *js, struct jail_state *j, struct jailcheck_state *st, enum jailcheck_verdict v,
+		    const char *evidence)
+{
+	struct lj_error err = { 0 };
+	char done[600], how[600];
+	int r = jail_release(js->jb, js->state_dir, j->pid, how, sizeof(how), &err);
+
+	if (r == -EINPROGRESS) {
+		if (st->releasing == JAILCHECK_NONE) {
+			st->releasing = v;
+			snprintf(st->releasing_evidence, sizeof(st->releasing_evidence), "%s", evidence);
+		}
+		return false;
+	}
+	st->releasing = JAILCHECK_NONE;
+	if (r < 0) {
+		snprintf(done, sizeof(done), "could not release it: %.500s", err.msg);
+		st->settled = true;
+		record(j, v, THRASH_RELEASE, evidence, done);
+		return false;
+	}
+	/* the cgroupfs backend says nothing of a release: where it went */
+	if (how[0])
+		snprintf(done, sizeof(done), "released: %.500s (jail_thrash = release)", how);
+	else
+		snprintf(done, sizeof(done), "released: back in %.500s (jail_thrash = release)", j->origin);
+	record(j, v, THRASH_RELEASE, evidence, done);
+	if (js->corrected)
+		js->corrected(js->corrected_ctx, j->policy, THRASH_RELEASE);
+	return true;
+}
+
 bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner *sc)
 {
 	const struct policy *p = sc ? config_policy(sc->cfg, j->policy) : NULL;
 	struct jailcheck_state *st = state_of(&js->check, j->pid, j->starttime);
 	struct jailcheck_policy jp;
 	struct jailcheck_sample s;
-	struct lj_error err = { 0 };
-	char evidence[600], done[600], how[600];
+	char evidence[600], done[600];
 	enum jailcheck_verdict v;
 	enum lj_thrash what;
 	uint64_t step;
@@ -261,6 +297,8 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 	if (!st)
 		return false;
 	st->seen = true;
+	if (st->releasing != JAILCHECK_NONE)
+		return release(js, j, st, st->releasing, st->releasing_evidence);
 	st->grows = MAX(st->grows, j->thrash_grows); /* a restarted daemon goes on counting */
 	/*
 	 * An OOM kill in the jail: the kernel's reaper frees the victim's
@@ -309,21 +347,7 @@ bool jailcheck_pass(struct jails *js, struct jail_state *j, const struct scanner
 		jailcheck_acted(st);
 		break;
 	case THRASH_RELEASE:
-		if (jail_release(js->jb, js->state_dir, j->pid, how, sizeof(how), &err) < 0) {
-			snprintf(done, sizeof(done), "could not release it: %.500s", err.msg);
-			st->settled = true;
-			record(j, v, what, evidence, done);
-			return false;
-		}
-		/* the cgroupfs backend says nothing of a release: where it went */
-		if (how[0])
-			snprintf(done, sizeof(done), "released: %.500s (jail_thrash = release)", how);
-		else
-			snprintf(done, sizeof(done), "released: back in %.500s (jail_thrash = release)", j->origin);
-		record(j, v, what, evidence, done);
-		if (js->corrected)
-			js->corrected(js->corrected_ctx, j->policy, what);
-		return true;
+		return release(js, j, st, v, evidence);
 	case THRASH_KEEP:
 		snprintf(done, sizeof(done), "left as it is (jail_thrash = keep)");
 		st->settled = true;

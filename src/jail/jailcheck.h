@@ -113,6 +113,9 @@ struct jailcheck_state {
 	unsigned int grows;     /* steps grown by jail_thrash = grow */
 	uint64_t oom_kills;     /* the jail's, as last seen */
 	bool settled;           /* said what it will not do (keep, or grown the most): no more records */
+	/* a release asked of a backend that answers later (systemd): the verdict that asked it */
+	enum jailcheck_verdict releasing;
+	char releasing_evidence[600];
 };
 
 /*

@@ -26,6 +26,9 @@ static bool retire(struct jails *js, const struct jail_state *j, bool *said)
 	size_t n;
 
 	if (jail_retire(js->jb, js->state_dir, j, done, sizeof(done), &err) < 0) {
+		/* being undone through systemd: its answer comes to a later pass */
+		if (err.code == -EINPROGRESS)
+			return false;
 		if (err.code != -EBUSY && !*said)
 			lj_log(LOG_WARNING, "%s; its record is kept for it (said once)", err.msg);
 		*said = err.code != -EBUSY;
