@@ -148,14 +148,14 @@ int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done,
 	return jb->ops->follow(jb, j, done, size);
 }
 
-int jail_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
-		    struct lj_error *err)
+int jail_set_limits(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+		    const struct cg_limits *l, struct lj_error *err)
 {
 	if (strcmp(j->backend, jail_container_ops.name) == 0)
-		return jail_container_ops.set_limits(jb, j, l, err);
+		return jail_container_ops.set_limits(jb, state_dir, j, l, err);
 	if (strcmp(j->backend, jb->ops->name) != 0 || !jb->ops->set_limits)
 		return -EOPNOTSUPP;
-	return jb->ops->set_limits(jb, j, l, err);
+	return jb->ops->set_limits(jb, state_dir, j, l, err);
 }
 
 int jail_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)

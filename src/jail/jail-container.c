@@ -240,9 +240,10 @@ static int container_retire(struct jail_backend *jb, const struct jail_state *j,
 }
 
 /* grow (jail_stalled, jail_thrash): the limit only, never above the container's own */
-static int container_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
-				struct lj_error *err)
+static int container_set_limits(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+				const struct cg_limits *l, struct lj_error *err)
 {
+	(void)state_dir;
 	const struct cgroup_backend *b = jb->cg;
 	uint64_t own = b->version == CG_V2 ? MIN(j->prev.high, j->prev.max) : j->prev.high;
 

@@ -128,8 +128,7 @@ int sdj_call(struct sdj_enter *op, sd_bus_message *m, sd_bus_message_handler_t c
 	return sd_bus_call_async(sdj_bus(op->jb), &op->slot, m, cb, op, SD_CALL_TIMEOUT_USEC);
 }
 
-/* A method call, its arguments as sd_bus_message_append() takes them; its reply goes to cb. */
-static int call_method(struct sdj_enter *op, const char *path, const char *iface, const char *member,
+int sdj_call_method(struct sdj_enter *op, const char *path, const char *iface, const char *member,
 		       sd_bus_message_handler_t cb, const char *types, ...)
 {
 	sd_bus_message *m = NULL;
@@ -353,7 +352,7 @@ static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *re
 			       op->req.pid, op->u.name);
 		return 0;
 	}
-	r = call_method(op, op->u.path, "org.freedesktop.DBus.Properties", "GetAll", on_type_props, "s",
+	r = sdj_call_method(op, op->u.path, "org.freedesktop.DBus.Properties", "GetAll", on_type_props, "s",
 			op->u.iface);
 	if (r < 0)
 		sdj_enter_fail(op, r, "pid %d: cannot ask for unit %s: %s", op->req.pid, op->u.name, strerror(-r));
@@ -379,7 +378,7 @@ static int on_unit_path(sd_bus_message *reply, void *userdata, sd_bus_error *ret
 		sdj_enter_fail(op, -ENOMEM, "out of memory");
 		return 0;
 	}
-	r = call_method(op, op->u.path, "org.freedesktop.DBus.Properties", "GetAll", on_unit_props, "s", SD_UNIT);
+	r = sdj_call_method(op, op->u.path, "org.freedesktop.DBus.Properties", "GetAll", on_unit_props, "s", SD_UNIT);
 	if (r < 0)
 		sdj_enter_fail(op, r, "pid %d: cannot ask for its unit: %s", op->req.pid, strerror(-r));
 	return 0;
@@ -423,7 +422,7 @@ int sdj_enter(struct jail_backend *jb, const char *state_dir, const struct jail_
 	}
 	jail_state_from_request(&op->st, &op->req, "systemd");
 	snprintf(op->st.origin, sizeof(op->st.origin), "%s", op->cgroup);
-	r = call_method(op, SD_PATH, SD_MANAGER, "GetUnitByPID", on_unit_path, "u", (uint32_t)req->pid);
+	r = sdj_call_method(op, SD_PATH, SD_MANAGER, "GetUnitByPID", on_unit_path, "u", (uint32_t)req->pid);
 	if (r < 0) {
 		enter_free(op);
 		return lj_error_set(err, r, "GetUnitByPID(%d): %s", req->pid, strerror(-r));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "jail-systemd.h"
+#include "log.h"
 #include "proc.h"
 
 /*
@@ -158,6 +159,15 @@ int sdj_unit_descendants(const struct cgroup_backend *cg, const char *rel, pid_t
 	return k;
 }
 
+static void on_lifted(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	(void)jb;
+	(void)reply;
+	if (r < 0)
+		lj_log(LOG_WARNING, "scope %s holds a newcomer, and its limits could not be lifted: %s", (const char *)ctx,
+		       msg);
+}
+
 /* The scope holds the pid: still the process that was judged? Then the jail is made. */
 static void scope_confirmed(struct sdj_enter *op)
 {
@@ -171,8 +181,13 @@ static void scope_confirmed(struct sdj_enter *op)
 	 */
 	if (proc_starttime(op->req.pid, &now_st) < 0 || now_st != op->req.starttime) {
 		struct cg_limits open = { CG_UNLIMITED, CG_UNLIMITED, CG_UNLIMITED };
+		sd_bus_message *m = NULL;
 
-		sdj_set_limits(sdj_bus(op->jb), op->st.unit, &open, SDJ_ALL, NULL);
+		/* not waited for: a refusal is logged from the loop (on_lifted()) */
+		if (sdj_limits_message(sdj_bus(op->jb), op->st.unit, &open, SDJ_ALL, &m) < 0 ||
+		    sdj_call_then(op->jb, m, on_lifted, op->st.unit, sizeof(op->st.unit)) < 0)
+			lj_log(LOG_WARNING, "scope %s holds a newcomer, and its limits could not be lifted", op->st.unit);
+		sd_bus_message_unref(m);
 		jail_state_remove(op->state_dir, op->st.pid);
 		sdj_enter_fail(op, -ESRCH, "pid %d exited while it was moved into scope %s: no jail", op->req.pid,
 			       op->st.unit);
@@ -196,20 +211,11 @@ static bool in_scope(const struct sdj_enter *op)
 	return proc_memory_cgroup(op->req.pid, now, sizeof(now)) == 0 && strcmp(now, op->scope.cgroup) == 0;
 }
 
-/*
- * The scope's start job did not attach the pid in time: cancel it, so that
- * it cannot take the pid later with no record of it (one call, its answer
- * waited for: the cancel must be done before the record goes).
- */
-static void scope_not_taken(struct sdj_enter *op, const char *why)
+/* The start job is cancelled (or there was none): the scope took the pid after all, or no jail. */
+static void scope_not_taken_end(struct sdj_enter *op)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char now[1024] = "";
 
-	if (op->scope.job[0])
-		sd_bus_call_method(sdj_bus(op->jb), SD_DEST, op->scope.job, "org.freedesktop.systemd1.Job", "Cancel",
-				   &e, NULL, "");
-	sd_bus_error_free(&e);
 	if (in_scope(op)) {
 		/* the job had run after all */
 		scope_confirmed(op);
@@ -218,7 +224,32 @@ static void scope_not_taken(struct sdj_enter *op, const char *why)
 	proc_memory_cgroup(op->req.pid, now, sizeof(now));
 	jail_state_remove(op->state_dir, op->st.pid);
 	sdj_enter_fail(op, -EIO, "pid %d: scope %s did not take it (%s; now in %s): its start job cancelled",
-		       op->req.pid, op->st.unit, why, now);
+		       op->req.pid, op->st.unit, op->scope.why, now);
+}
+
+static int on_cancelled(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+{
+	struct sdj_enter *op = userdata;
+
+	(void)reply;
+	(void)ret;
+	op->slot = sd_bus_slot_unref(op->slot);
+	scope_not_taken_end(op);
+	return 0;
+}
+
+/*
+ * The scope's start job did not attach the pid in time: cancel it, so that
+ * it cannot take the pid later with no record of it. The record goes once
+ * the cancel is answered.
+ */
+static void scope_not_taken(struct sdj_enter *op, const char *why)
+{
+	snprintf(op->scope.why, sizeof(op->scope.why), "%s", why);
+	if (op->scope.job[0] &&
+	    sdj_call_method(op, op->scope.job, "org.freedesktop.systemd1.Job", "Cancel", on_cancelled, "") >= 0)
+		return;
+	scope_not_taken_end(op);
 }
 
 /*

@@ -258,10 +258,55 @@ static int reclaim_slice(struct jail_backend *jb, struct reclaim_job *j, uint64_
 	return 0;
 }
 
+/* A change of a jail's limits asked of systemd, for its answer. */
+struct limits_asked {
+	pid_t pid;
+	uint64_t starttime;
+	char state_dir[512], unit[256];
+	struct cg_limits before, asked;
+};
+
+/* Refused (or no answer): the record goes back to what is in force, and says so once. */
+static void on_limits_set(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	const struct limits_asked *a = ctx;
+	struct jail_state rec;
+	char was[160];
+
+	(void)jb;
+	(void)reply;
+	if (r == 0)
+		return;
+	if (jail_state_load(a->state_dir, a->pid, &rec) == 0 && rec.starttime == a->starttime &&
+	    memcmp(&rec.limits, &a->asked, sizeof(rec.limits)) == 0) {
+		rec.limits = a->before;
+		jail_state_save(a->state_dir, &rec);
+	}
+	sdj_fmt_limits(was, sizeof(was), &a->before);
+	lj_log(LOG_WARNING, "the jail %s of pid %d: SetUnitProperties refused: %s; its limits stay %s", a->unit, a->pid,
+	       msg, was);
+}
+
+/* SetUnitProperties of the limits in `which`, not waited for; a refusal puts j's record back (on_limits_set()). */
+static int ask_limits(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+		      const struct cg_limits *l, unsigned int which)
+{
+	struct limits_asked a = { .pid = j->pid, .starttime = j->starttime, .before = j->limits, .asked = *l };
+	sd_bus_message *m = NULL;
+	int r;
+
+	snprintf(a.state_dir, sizeof(a.state_dir), "%s", state_dir);
+	snprintf(a.unit, sizeof(a.unit), "%s", j->unit);
+	r = sdj_limits_message(sdj_bus(jb), j->unit, l, which, &m);
+	if (r >= 0)
+		r = sdj_call_then(jb, m, on_limits_set, &a, sizeof(a));
+	sd_bus_message_unref(m);
+	return r;
+}
+
 /* The reclaim is over: MemoryHigh at the jail's size or what is left, MemoryMax above that; recorded. */
 static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r)
 {
-	struct lj_error err = { 0 };
 	struct cg_usage u = { 0 };
 	struct cg_limits l = j->st.limits;
 	struct jail_state rec;
@@ -293,9 +338,10 @@ static void reclaim_finish(struct jail_backend *jb, struct reclaim_job *j, int r
 		else
 			l.max = j->st.limits.max;
 	}
-	if (which && sdj_set_limits(sdj_bus(jb), j->st.unit, &l, which, &err) < 0) {
+	/* not waited for: recorded now, and a refusal puts the record back (on_limits_set()) */
+	if (which && (r = ask_limits(jb, j->state_dir, &j->st, &l, which)) < 0) {
 		lj_log(LOG_WARNING, "in-place reclaim of %s (pid %d) done, but its limits stay as they were: %s",
-		       j->st.unit, j->st.pid, err.msg);
+		       j->st.unit, j->st.pid, strerror(-r));
 		l = j->st.limits;
 	}
 	if (job_current(j, &rec)) {
@@ -653,10 +699,15 @@ void sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j)
 		sdj_undo_failed(jb, c.pid, c.starttime, r, "cannot look up %s: %s", c.unit, strerror(-r));
 }
 
-int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
-			struct lj_error *err)
+/*
+ * SetUnitProperties, not waited for: the caller records the new limits at
+ * once, and a refusal (answered from the loop) puts the record back.
+ */
+int sdj_set_jail_limits(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+			const struct cg_limits *l, struct lj_error *err)
 {
 	unsigned int which = 0;
+	int r;
 
 	if (l->high != j->limits.high)
 		which |= SDJ_HIGH;
@@ -664,7 +715,10 @@ int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, con
 		which |= SDJ_MAX;
 	if (l->swap != j->limits.swap)
 		which |= SDJ_SWAP;
-	return sdj_set_limits(sdj_bus(jb), j->unit, l, which ? which : SDJ_HIGH, err);
+	r = ask_limits(jb, state_dir, j, l, which ? which : SDJ_HIGH);
+	if (r < 0)
+		return lj_error_set(err, r, "SetUnitProperties(%s): %s", j->unit, strerror(-r));
+	return 0;
 }
 
 /*
@@ -673,18 +727,34 @@ int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, con
  * unit's own accounting says why it ended. The unit is the jail: the unit
  * limited in place (the process was alone in it) or the scope.
  */
+struct kill_asked {
+	pid_t pid;
+	char unit[256];
+};
+
+static void on_killed(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
+{
+	const struct kill_asked *a = ctx;
+
+	(void)jb;
+	(void)reply;
+	if (r < 0)
+		lj_log(LOG_WARNING, "the jail %s of pid %d: could not kill: KillUnit(%s): %s", a->unit, a->pid, a->unit,
+		       msg);
+}
+
+/* Not waited for: systemd kills as it takes the call; a refusal is logged from the loop (on_killed()). */
 int sdj_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
+	struct kill_asked a = { .pid = j->pid };
 	pid_t pids[1];
 	int n = cg_procs(jb->cg, j->jail, pids, 1), r;
 
-	r = sd_bus_call_method(sdj_bus(jb), SD_DEST, SD_PATH, SD_MANAGER, "KillUnit", &e, NULL, "ssi", j->unit,
-			       "all", (int32_t)SIGKILL);
+	snprintf(a.unit, sizeof(a.unit), "%s", j->unit);
+	r = sdj_method_then(jb, SD_PATH, SD_MANAGER, "KillUnit", on_killed, &a, sizeof(a), "ssi", j->unit, "all",
+			    (int32_t)SIGKILL);
 	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		snprintf(done, size, "could not kill: KillUnit(%s): %s", j->unit, e.message ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
+		snprintf(done, size, "could not kill: KillUnit(%s): %s", j->unit, strerror(-r));
 		return r;
 	}
 	snprintf(done, size, "killed through systemd: KillUnit(%s, all, SIGKILL)%s", j->unit,

@@ -224,26 +224,6 @@ int sdj_limits_message(sd_bus *bus, const char *unit, const struct cg_limits *l,
 	return 0;
 }
 
-int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
-		   struct lj_error *err)
-{
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m = NULL;
-	int r;
-
-	r = sdj_limits_message(bus, unit, l, which, &m);
-	if (r >= 0)
-		r = sd_bus_call(bus, m, 0, &e, NULL);
-	sd_bus_message_unref(m);
-	if (r < 0) {
-		r = sdj_bus_errno(&e, r);
-		lj_error_set(err, r, "SetUnitProperties(%s): %s", unit, e.message ? e.message : strerror(-r));
-		sd_bus_error_free(&e);
-		return r;
-	}
-	return 0;
-}
-
 uint64_t sdj_min(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;

@@ -19,10 +19,12 @@
 #define SD_UNIT "org.freedesktop.systemd1.Unit"
 
 /*
- * Every call on the bus waits at most this long (sd-bus's default is 25 s).
- * The manager answers a property read in microseconds; a call that takes
- * seconds means PID 1 is busy, and the daemon's loop (its watchdog: 30 s)
- * must not wait for it: the call fails, and the next pass tries again.
+ * The timeout of every call on the bus (sd-bus's default is 25 s). The
+ * manager answers a property read in microseconds; a call that takes
+ * seconds means PID 1 is busy. The daemon's loop does not wait for the
+ * answers (sdj_call_then(), jail-systemd-enter.c): a call past this fails,
+ * and the next pass tries again. Only a command without a loop (`leakjail
+ * release`) waits, at most this long for each call.
  */
 #define SD_CALL_TIMEOUT_USEC (3ULL * 1000000ULL)
 
@@ -72,7 +74,7 @@ struct sdj_enter {
 	struct jail_outcome out;
 	struct lj_error err;
 	struct {
-		char slice[256], copied[400], budgets[160], cgroup[1100], job[256];
+		char slice[256], copied[400], budgets[160], cgroup[1100], job[256], why[300];
 		int n_pids;
 	} scope;                     /* into a scope (jail-systemd-scope.c) */
 	struct {
@@ -91,6 +93,9 @@ void sdj_enter_done(struct sdj_enter *op, int r);
 int sdj_enter_fail(struct sdj_enter *op, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Call m asynchronously (SD_CALL_TIMEOUT_USEC); its reply goes to cb with op. */
 int sdj_call(struct sdj_enter *op, sd_bus_message *m, sd_bus_message_handler_t cb);
+/* A method call of op, its arguments as sd_bus_message_append() takes them; its reply goes to cb. */
+int sdj_call_method(struct sdj_enter *op, const char *path, const char *iface, const char *member,
+		    sd_bus_message_handler_t cb, const char *types, ...);
 /* An error reply's -errno (with its message in *msg), or 0 for a method return. */
 int sdj_reply_errno(sd_bus_message *reply, const char **msg);
 void sdj_enter_free_all(struct jail_backend *jb);
@@ -130,12 +135,8 @@ uint64_t sdj_min(uint64_t a, uint64_t b);
 #define SDJ_MAX 2u
 #define SDJ_SWAP 4u
 #define SDJ_ALL (SDJ_HIGH | SDJ_MAX | SDJ_SWAP)
-/* SetUnitProperties(unit, runtime=true, the limits in `which`): a drop-in under /run. */
-int sdj_set_limits(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
-		   struct lj_error *err);
-
 int sdj_append_limits(sd_bus_message *m, const struct cg_limits *l, unsigned int which);
-/* That call, built and not sent: for sdj_call(). */
+/* SetUnitProperties(unit, runtime=true, the limits in `which`), built for sdj_call*(): a drop-in under /run. */
 int sdj_limits_message(sd_bus *bus, const char *unit, const struct cg_limits *l, unsigned int which,
 		       sd_bus_message **out);
 /* The D-Bus interface that holds a unit type's cgroup properties; NULL for a type without them. */
@@ -166,8 +167,8 @@ int sdj_unit_descendants(const struct cgroup_backend *cg, const char *rel, pid_t
 void sdj_in_place(struct sdj_enter *op);
 /* Put the unit's limits back and remove leakjail's drop-ins; answered through sdj_undo_done()/_failed(). */
 void sdj_restore_unit(struct jail_backend *jb, const struct jail_state *j);
-int sdj_set_jail_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
-			struct lj_error *err);
+int sdj_set_jail_limits(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+			const struct cg_limits *l, struct lj_error *err);
 int sdj_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
 void sdj_reclaims_free(struct jail_backend *jb);
 

@@ -112,8 +112,8 @@ struct jail_backend_ops {
 	 * owns its cgroup (NULL: the caller writes the jail's cgroup itself,
 	 * which is leakjail's own). kill: 0 when done (done says what), -errno.
 	 */
-	int (*set_limits)(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
-			  struct lj_error *err);
+	int (*set_limits)(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+			  const struct cg_limits *l, struct lj_error *err);
 	int (*kill)(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
 	void (*close)(struct jail_backend *jb);
 };
@@ -193,8 +193,8 @@ int jail_follow(struct jail_backend *jb, const struct jail_state *j, char *done,
  * Through the backend that made j, where it owns the cgroup: -EOPNOTSUPP
  * when the backend leaves it to the caller (a cgroup of leakjail's own).
  */
-int jail_set_limits(struct jail_backend *jb, const struct jail_state *j, const struct cg_limits *l,
-		    struct lj_error *err);
+int jail_set_limits(struct jail_backend *jb, const char *state_dir, const struct jail_state *j,
+		    const struct cg_limits *l, struct lj_error *err);
 int jail_kill(struct jail_backend *jb, const struct jail_state *j, char *done, size_t size);
 
 /*

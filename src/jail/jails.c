@@ -152,7 +152,7 @@ static int grow(struct jails *js, struct jail_state *j, uint64_t at_least, char 
 	if (l.max != CG_UNLIMITED)
 		l.max += step;
 	/* through the owner of the jail's cgroup (systemd), else it is leakjail's own */
-	r = jail_set_limits(js->jb, j, &l, &err);
+	r = jail_set_limits(js->jb, js->state_dir, j, &l, &err);
 	if (r == -EOPNOTSUPP)
 		r = cg_set_limits(js->cg, j->jail, &l, &err);
 	if (r < 0) {
