@@ -55,6 +55,7 @@ struct daemon {
 	bool foreground;
 	uint64_t passes, max_passes;
 	double longest_pass; /* seconds: the longest the loop waited for one pass */
+	double latest;       /* seconds: the most a pass started after it was due (the loop's other work before it) */
 	bool over_budget;    /* said so */
 	uint64_t next_usec;
 	struct control *control; /* answers `status` and `explain` (control.h) */
@@ -150,8 +151,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		reload(d);
 		return 0;
 	}
-	lj_log(LOG_INFO, "signal %d: exiting after %llu passes, the longest %.3f s", si->ssi_signo,
-	       (unsigned long long)d->passes, d->longest_pass);
+	lj_log(LOG_INFO, "signal %d: exiting after %llu passes, the longest %.3f s, at most %.3f s late", si->ssi_signo,
+	       (unsigned long long)d->passes, d->longest_pass, d->latest);
 	return sd_event_exit(d->event, 0);
 }
 
@@ -189,6 +190,9 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 	(void)usec;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	now = (uint64_t)t0.tv_sec * 1000000ULL + (uint64_t)t0.tv_nsec / 1000;
+	if (d->passes && now > d->next_usec && (double)(now - d->next_usec) / 1e6 > d->latest)
+		d->latest = (double)(now - d->next_usec) / 1e6;
 	r = scanner_pass(&d->sc);
 	if (r < 0) {
 		lj_log(LOG_ERR, "sampling /proc failed: %s", strerror(-r));

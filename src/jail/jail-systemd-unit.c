@@ -592,10 +592,25 @@ void sdj_in_place(struct sdj_enter *op)
 	}
 }
 
-/* Manager.Reload, not waited for: systemd forgets the drop-ins removed (see the top of this file). */
-static int ask_reload(sd_bus *bus)
+static void on_reloaded(struct jail_backend *jb, sd_bus_message *reply, int r, const char *msg, void *ctx)
 {
-	return sd_bus_call_method_async(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Reload", NULL, NULL, "");
+	(void)jb;
+	(void)reply;
+	if (r < 0)
+		lj_log(LOG_WARNING,
+		       "daemon-reload after the restore of %s: %s; systemd lists leakjail's removed drop-ins until the next one",
+		       (const char *)ctx, msg);
+}
+
+/*
+ * Manager.Reload: systemd forgets the drop-ins removed (see the top of this
+ * file). Its answer is taken (from the loop, or waited for by a command):
+ * a refusal is said.
+ */
+static void ask_reload(struct jail_backend *jb, const char *unit)
+{
+	if (sdj_method_then(jb, SD_PATH, SD_MANAGER, "Reload", on_reloaded, unit, strlen(unit) + 1, "") < 0)
+		lj_log(LOG_WARNING, "daemon-reload after the restore of %s: cannot ask", unit);
 }
 
 /* A restore's steps share this (a copy passes from one answer to the next call). */
@@ -620,7 +635,7 @@ static void restore_end(struct jail_backend *jb, struct restore *c)
 		return;
 	}
 	if (removed > 0 && c->loaded)
-		ask_reload(sdj_bus(jb));
+		ask_reload(jb, c->unit);
 	sdj_fmt_limits(was, sizeof(was), &c->prev);
 	snprintf(done, sizeof(done), "unit %s %s%s; %d drop-in%s of leakjail's removed%s", c->unit,
 		 c->loaded ? "restored to " : "is not loaded: it loads as before", c->loaded ? was : "", removed,

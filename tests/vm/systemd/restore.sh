@@ -23,7 +23,8 @@ trap 't_cleanup; remove_unit' EXIT
 systemctl daemon-reload
 systemctl set-property --runtime "$unit" MemoryHigh=900M
 show() { systemctl show -p MemoryHigh,MemoryMax,MemorySwapMax,DropInPaths,NeedDaemonReload "$unit"; }
-files() { (cd /run/systemd && find system.control transient -path "*$unit.d*" -type f -exec sh -c 'echo "== $1"; cat "$1"' _ {} \; 2>/dev/null | sort); }
+# (transient/ is made at the first transient unit: it may not be there yet)
+files() { (cd /run/systemd && { find system.control transient -path "*$unit.d*" -type f -exec sh -c 'echo "== $1"; cat "$1"' _ {} \; 2>/dev/null || true; } | sort); }
 before=$(show)
 before_files=$(files)
 note "before: $(echo $before)"
@@ -40,8 +41,8 @@ grep "jailed pid $pid " "$log" | grep -q "$unit limited in place" || fail "not i
 note "jailed: $(show | tr '\n' ' ')"
 [ "$(show)" != "$before" ] || fail "the jail changed nothing"
 # the daemon stops first: a leaker released is judged again, and would be jailed again
-kill -TERM "$DAEMON"
-wait "$DAEMON" || fail "daemon exited with $?"
+kill -TERM "$DAEMON" 2>/dev/null || fail "the daemon had exited: $(tail -5 "$log")"
+wait "$DAEMON" || fail "daemon exited with $?: $(tail -5 "$log")"
 out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "$pid" 2>&1) || fail "release: $out"
 note "release: $out"
 wait_for 30 same || fail "not as before after release:
@@ -58,8 +59,8 @@ pid=$(systemctl show -P MainPID "$unit")
 log=$T_DIR/daemon2.log
 start_daemon "$log"
 jailed_in "$log" "$pid"
-kill -TERM "$DAEMON"
-wait "$DAEMON" || fail "daemon exited with $?"
+kill -TERM "$DAEMON" 2>/dev/null || fail "the daemon had exited: $(tail -5 "$log")"
+wait "$DAEMON" || fail "daemon exited with $?: $(tail -5 "$log")"
 systemctl stop "$unit"
 # unloaded once nothing references it
 wait_for 20 sh -c "! busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager GetUnit s $unit >/dev/null 2>&1" ||
