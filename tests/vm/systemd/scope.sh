@@ -11,16 +11,18 @@ daemon_conf systemd
 log=$T_DIR/daemon.log
 start_daemon "$log"
 
-# service NAME: main process sleep, a worker leaking 10 MiB/s; the worker's pid in $W
+# service NAME [PROPS...]: main process sleep, a worker leaking 10 MiB/s; the worker's pid in $W
 service() {
-	start_service "$1" -- /bin/bash -c "\"$MEMHOG\" leak 10 160 & exec sleep 1000"
-	wait_for 10 pid_of_comm "$1.service" memhog >/dev/null || fail "no worker in $1"
-	W=$(pid_of_comm "$1.service" memhog)
+	local name=$1
+	shift
+	start_service "$name" "$@" -- /bin/bash -c "\"$MEMHOG\" leak 10 160 & exec sleep 1000"
+	wait_for 10 pid_of_comm "$name.service" memhog >/dev/null || fail "no worker in $name"
+	W=$(pid_of_comm "$name.service" memhog)
 }
 
-# 1. moved, swaps, released back
+# 1. moved, swaps, released back; a placement carried into the scope, budgets not doubled
 u=$(unit_name multi)
-service "$u"
+service "$u" AllowedCPUs=0 CPUQuota=50% TasksMax=200
 jailed_in "$log" "$W"
 scope=leakjail-memhog-$W.scope
 note "$(grep -o "jailed pid $W .*" "$log" | sed 's/policy=t: .*; backend/... backend/')"
@@ -32,6 +34,13 @@ systemctl show -P PartOf "$scope" | grep -qw "$u.service" || fail "scope is not 
 systemctl show -P BindsTo "$scope" | grep -qw "$u.service" || fail "scope is not BindsTo $u.service"
 [ "$(systemctl show -P Slice "$scope")" = system.slice ] || fail "scope slice: $(systemctl show -P Slice "$scope")"
 [ "$(systemctl show -P MemoryHigh "$scope")" = $((32 * 1024 * 1024)) ] || fail "scope MemoryHigh: $(systemctl show -P MemoryHigh "$scope")"
+[ "$(systemctl show -P AllowedCPUs "$scope")" = "$(systemctl show -P AllowedCPUs "$u.service")" ] ||
+	fail "AllowedCPUs not carried: scope $(systemctl show -P AllowedCPUs "$scope"), service $(systemctl show -P AllowedCPUs "$u.service")"
+[ "$(systemctl show -P CPUQuotaPerSecUSec "$scope")" = infinity ] ||
+	fail "the CPU quota was doubled: scope CPUQuotaPerSecUSec=$(systemctl show -P CPUQuotaPerSecUSec "$scope")"
+grep "jailed pid $W " "$log" | grep -q "budgets left to the slice, not doubled: TasksMax,CPUQuotaPerSecUSec" ||
+	fail "the record does not name the budgets left to the slice: $(grep "jailed pid $W" "$log")"
+note "carried: AllowedCPUs=$(systemctl show -P AllowedCPUs "$scope"); left to the slice: TasksMax=200, CPUQuota=50% (scope: $(systemctl show -P CPUQuotaPerSecUSec "$scope"))"
 wait_for 20 swaps "$W" 20480 || fail "worker does not swap: VmSwap $(kib_of "$W" VmSwap) kB"
 note "in $scope: rss $(kib_of "$W" VmRSS) kB, swap $(kib_of "$W" VmSwap) kB"
 out=$("$LEAKJAIL" release --config "$T_DIR/leakjail.conf" "$W" 2>&1) || fail "release: $out"
