@@ -118,18 +118,32 @@ int sdj_reply_errno(sd_bus_message *reply, const char **msg)
 	return sdj_bus_errno(e, -EIO);
 }
 
-int sdj_call(struct sdj_enter *op, sd_bus_message *m, sd_bus_message_handler_t cb)
+/* Every answer to op's calls: the call is over, and the step gets its -errno and message. */
+static int on_op_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+{
+	struct sdj_enter *op = userdata;
+	const char *msg;
+	int r = sdj_reply_errno(reply, &msg);
+
+	(void)ret;
+	op->slot = sd_bus_slot_unref(op->slot);
+	op->step(op, reply, r, msg);
+	return 0;
+}
+
+int sdj_call(struct sdj_enter *op, sd_bus_message *m, sdj_step_fn step)
 {
 	/* the replies, and their timeouts, are the loop's to dispatch */
 	int r = sdj_attach(op->jb);
 
 	if (r < 0)
 		return r;
-	return sd_bus_call_async(sdj_bus(op->jb), &op->slot, m, cb, op, SD_CALL_TIMEOUT_USEC);
+	op->step = step;
+	return sd_bus_call_async(sdj_bus(op->jb), &op->slot, m, on_op_reply, op, SD_CALL_TIMEOUT_USEC);
 }
 
 int sdj_call_method(struct sdj_enter *op, const char *path, const char *iface, const char *member,
-		       sd_bus_message_handler_t cb, const char *types, ...)
+		    sdj_step_fn step, const char *types, ...)
 {
 	sd_bus_message *m = NULL;
 	va_list ap;
@@ -142,7 +156,7 @@ int sdj_call_method(struct sdj_enter *op, const char *path, const char *iface, c
 		va_end(ap);
 	}
 	if (r >= 0)
-		r = sdj_call(op, m, cb);
+		r = sdj_call(op, m, step);
 	sd_bus_message_unref(m);
 	return r;
 }
@@ -307,36 +321,21 @@ static void choose(struct sdj_enter *op)
 		sdj_into_scope(op);
 }
 
-static int on_type_props(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+static void on_type_props(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg)
 {
-	struct sdj_enter *op = userdata;
-	const char *msg;
-	int r;
-
-	(void)ret;
-	op->slot = sd_bus_slot_unref(op->slot);
-	r = sdj_reply_errno(reply, &msg);
 	if (r < 0) {
 		sdj_enter_fail(op, r, "pid %d: cannot read unit %s: %s", op->req.pid, op->u.name, msg);
-		return 0;
+		return;
 	}
 	op->props = sd_bus_message_ref(reply);
 	choose(op);
-	return 0;
 }
 
-static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+static void on_unit_props(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg)
 {
-	struct sdj_enter *op = userdata;
-	const char *msg;
-	int r;
-
-	(void)ret;
-	op->slot = sd_bus_slot_unref(op->slot);
-	r = sdj_reply_errno(reply, &msg);
 	if (r < 0) {
 		sdj_enter_fail(op, r, "pid %d: cannot read its unit: %s", op->req.pid, msg);
-		return 0;
+		return;
 	}
 	op->unit_props = sd_bus_message_ref(reply);
 	r = sdj_prop_string(reply, "Id", op->u.name, sizeof(op->u.name));
@@ -344,44 +343,37 @@ static int on_unit_props(sd_bus_message *reply, void *userdata, sd_bus_error *re
 		r = sdj_prop_invocation(reply, op->u.invocation, sizeof(op->u.invocation));
 	if (r < 0) {
 		sdj_enter_fail(op, r, "pid %d: cannot read its unit's name: %s", op->req.pid, strerror(-r));
-		return 0;
+		return;
 	}
 	op->u.iface = sdj_unit_iface(op->u.name);
 	if (!op->u.iface) {
 		sdj_enter_fail(op, -EPERM, "pid %d is in %s, a unit that holds no limits of its own: not jailed",
 			       op->req.pid, op->u.name);
-		return 0;
+		return;
 	}
 	r = sdj_call_method(op, op->u.path, "org.freedesktop.DBus.Properties", "GetAll", on_type_props, "s",
 			op->u.iface);
 	if (r < 0)
 		sdj_enter_fail(op, r, "pid %d: cannot ask for unit %s: %s", op->req.pid, op->u.name, strerror(-r));
-	return 0;
 }
 
-static int on_unit_path(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+static void on_unit_path(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg)
 {
-	struct sdj_enter *op = userdata;
-	const char *msg, *p = NULL;
-	int r;
+	const char *p = NULL;
 
-	(void)ret;
-	op->slot = sd_bus_slot_unref(op->slot);
-	r = sdj_reply_errno(reply, &msg);
 	if (r < 0) {
 		sdj_enter_fail(op, r == -ENXIO ? -ESRCH : r, "GetUnitByPID(%d): %s", op->req.pid, msg);
-		return 0;
+		return;
 	}
 	r = sd_bus_message_read(reply, "o", &p);
 	op->u.path = r >= 0 && p ? strdup(p) : NULL;
 	if (!op->u.path) {
 		sdj_enter_fail(op, -ENOMEM, "out of memory");
-		return 0;
+		return;
 	}
 	r = sdj_call_method(op, op->u.path, "org.freedesktop.DBus.Properties", "GetAll", on_unit_props, "s", SD_UNIT);
 	if (r < 0)
 		sdj_enter_fail(op, r, "pid %d: cannot ask for its unit: %s", op->req.pid, strerror(-r));
-	return 0;
 }
 
 int sdj_enter(struct jail_backend *jb, const char *state_dir, const struct jail_request *req,

@@ -227,15 +227,12 @@ static void scope_not_taken_end(struct sdj_enter *op)
 		       op->req.pid, op->st.unit, op->scope.why, now);
 }
 
-static int on_cancelled(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+static void on_cancelled(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg)
 {
-	struct sdj_enter *op = userdata;
-
 	(void)reply;
-	(void)ret;
-	op->slot = sd_bus_slot_unref(op->slot);
+	(void)r;
+	(void)msg;
 	scope_not_taken_end(op);
-	return 0;
 }
 
 /*
@@ -276,36 +273,30 @@ static int on_wait(sd_event_source *s, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-static int on_started(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+static void on_started(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg)
 {
-	struct sdj_enter *op = userdata;
-	const char *msg, *o = NULL;
+	const char *o = NULL;
 	uint64_t now;
-	int r;
 
-	(void)ret;
-	op->slot = sd_bus_slot_unref(op->slot);
-	r = sdj_reply_errno(reply, &msg);
 	if (r < 0) {
 		/* a call that timed out may have been done: its job must not take the pid later */
 		char why[300];
 
 		snprintf(why, sizeof(why), "StartTransientUnit: %s", msg);
 		scope_not_taken(op, why);
-		return 0;
+		return;
 	}
 	if (sd_bus_message_read(reply, "o", &o) >= 0 && o)
 		snprintf(op->scope.job, sizeof(op->scope.job), "%s", o);
 	if (in_scope(op)) {
 		scope_confirmed(op);
-		return 0;
+		return;
 	}
 	sd_event_now(op->jb->event, CLOCK_MONOTONIC, &now);
 	op->wait_until = now + 3000000;
 	r = sd_event_add_time(op->jb->event, &op->wait, CLOCK_MONOTONIC, now + 10000, 1000, on_wait, op);
 	if (r < 0)
 		scope_not_taken(op, "no timer to wait with");
-	return 0;
 }
 
 void sdj_into_scope(struct sdj_enter *op)

@@ -503,23 +503,16 @@ static void in_place_done(struct sdj_enter *op)
 	sdj_enter_done(op, 0);
 }
 
-static int on_limited(sd_bus_message *reply, void *userdata, sd_bus_error *ret)
+static void on_limited(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg)
 {
-	struct sdj_enter *op = userdata;
-	const char *msg;
-	int r;
-
-	(void)ret;
-	op->slot = sd_bus_slot_unref(op->slot);
-	r = sdj_reply_errno(reply, &msg);
+	(void)reply;
 	if (r < 0) {
 		/* a call that timed out may still have been done: undo as for a release */
 		sdj_undo_reported(op->jb, op->state_dir, &op->st, sdj_restore_unit);
 		sdj_enter_fail(op, r, "SetUnitProperties(%s): %s", op->u.name, msg);
-		return 0;
+		return;
 	}
 	in_place_done(op);
-	return 0;
 }
 
 void sdj_in_place(struct sdj_enter *op)

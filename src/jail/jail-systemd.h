@@ -31,6 +31,7 @@
 struct reclaim_job;
 
 struct sdj_enter;
+typedef void (*sdj_step_fn)(struct sdj_enter *op, sd_bus_message *reply, int r, const char *msg);
 
 /* The backend's own data (jb->data). */
 struct sd_backend {
@@ -68,6 +69,7 @@ struct sdj_enter {
 	sd_bus_message *unit_props; /* GetAll of org.freedesktop.systemd1.Unit */
 	sd_bus_message *props;      /* GetAll of the unit type's interface (u.iface) */
 	sd_bus_slot *slot;          /* the call under way */
+	sdj_step_fn step;           /* and the step its answer takes */
 	sd_event_source *wait;      /* until the scope takes the pid */
 	uint64_t wait_until;        /* CLOCK_MONOTONIC, usec */
 	struct jail_state st;
@@ -91,11 +93,11 @@ struct sdj_enter {
  */
 void sdj_enter_done(struct sdj_enter *op, int r);
 int sdj_enter_fail(struct sdj_enter *op, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Call m asynchronously (SD_CALL_TIMEOUT_USEC); its reply goes to cb with op. */
-int sdj_call(struct sdj_enter *op, sd_bus_message *m, sd_bus_message_handler_t cb);
-/* A method call of op, its arguments as sd_bus_message_append() takes them; its reply goes to cb. */
+/* Call m asynchronously (SD_CALL_TIMEOUT_USEC); its answer goes to step: r 0, or -errno with msg. */
+int sdj_call(struct sdj_enter *op, sd_bus_message *m, sdj_step_fn step);
+/* A method call of op, its arguments as sd_bus_message_append() takes them; its answer goes to step. */
 int sdj_call_method(struct sdj_enter *op, const char *path, const char *iface, const char *member,
-		    sd_bus_message_handler_t cb, const char *types, ...);
+		    sdj_step_fn step, const char *types, ...);
 /* An error reply's -errno (with its message in *msg), or 0 for a method return. */
 int sdj_reply_errno(sd_bus_message *reply, const char **msg);
 void sdj_enter_free_all(struct jail_backend *jb);
